@@ -1,0 +1,168 @@
+import { concatBytes, fromBase64Url, toBase64Url, toHex, utf8 } from './bytes.ts'
+import { ProtocolError } from './errors.ts'
+
+// WebCrypto is global in browsers and in Node ≥ 19; nothing here touches Node built-ins.
+const subtle: SubtleCrypto = globalThis.crypto.subtle
+
+/** SHA-256 of bytes. */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+}
+
+/** Lowercase hex SHA-256 of bytes. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256(bytes))
+}
+
+/** An Ed25519 key pair: the private half as a non-extractable-by-default CryptoKey. */
+export interface Ed25519KeyPair {
+  readonly publicKey: string
+  readonly privateKey: CryptoKey
+}
+
+/** Generates a fresh Ed25519 key pair; `publicKey` is base64url of the 32 raw bytes. */
+export async function generateKeyPair(extractable = true): Promise<Ed25519KeyPair> {
+  const pair = (await subtle.generateKey({ name: 'Ed25519' }, extractable, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
+  const raw = new Uint8Array(await subtle.exportKey('raw', pair.publicKey))
+  return { publicKey: toBase64Url(raw), privateKey: pair.privateKey }
+}
+
+/** Exports a private key as PKCS#8 bytes (for a node's key file). */
+export async function exportPrivateKey(key: CryptoKey): Promise<Uint8Array> {
+  return new Uint8Array(await subtle.exportKey('pkcs8', key))
+}
+
+/** Imports a PKCS#8 Ed25519 private key. */
+export async function importPrivateKey(pkcs8: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await subtle.importKey(
+      'pkcs8',
+      pkcs8 as Uint8Array<ArrayBuffer>,
+      { name: 'Ed25519' },
+      true,
+      ['sign'],
+    )
+  } catch (error) {
+    throw new ProtocolError('KEY_INVALID', { reason: (error as Error).message })
+  }
+}
+
+/** Derives the base64url public key of a PKCS#8 private key (via its JWK form). */
+export async function publicKeyOf(privateKey: CryptoKey): Promise<string> {
+  const jwk = await subtle.exportKey('jwk', privateKey)
+  if (typeof jwk.x !== 'string')
+    throw new ProtocolError('KEY_INVALID', { reason: 'no public component' })
+  return jwk.x
+}
+
+const publicKeyCache = new Map<string, Promise<CryptoKey>>()
+
+/**
+ * Imports a base64url raw Ed25519 public key for verification. Imported keys are cached,
+ * since a transcript verifies many signatures with few keys.
+ */
+export function importPublicKey(publicKey: string): Promise<CryptoKey> {
+  let key = publicKeyCache.get(publicKey)
+  if (key === undefined) {
+    key = importRawPublicKey(publicKey)
+    if (publicKeyCache.size > 10_000) publicKeyCache.clear()
+    publicKeyCache.set(publicKey, key)
+    key.catch(() => publicKeyCache.delete(publicKey))
+  }
+  return key
+}
+
+async function importRawPublicKey(publicKey: string): Promise<CryptoKey> {
+  const raw = fromBase64Url(publicKey)
+  if (raw.length !== 32)
+    throw new ProtocolError('KEY_INVALID', { reason: `${raw.length} bytes, expected 32` })
+  try {
+    return await subtle.importKey(
+      'raw',
+      raw as Uint8Array<ArrayBuffer>,
+      { name: 'Ed25519' },
+      true,
+      ['verify'],
+    )
+  } catch (error) {
+    throw new ProtocolError('KEY_INVALID', { reason: (error as Error).message })
+  }
+}
+
+/** Ed25519 signature over bytes, base64url. */
+export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<string> {
+  return toBase64Url(
+    new Uint8Array(
+      await subtle.sign({ name: 'Ed25519' }, privateKey, message as Uint8Array<ArrayBuffer>),
+    ),
+  )
+}
+
+/** Raw Ed25519 signature bytes over bytes. */
+export async function signRaw(privateKey: CryptoKey, message: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(
+    await subtle.sign({ name: 'Ed25519' }, privateKey, message as Uint8Array<ArrayBuffer>),
+  )
+}
+
+/** Verifies raw signature bytes; false (never a throw) for a wrong-length or bad signature. */
+export async function verifyRaw(
+  publicKey: CryptoKey,
+  signature: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  if (signature.length !== 64) return false
+  try {
+    return await subtle.verify(
+      { name: 'Ed25519' },
+      publicKey,
+      signature as Uint8Array<ArrayBuffer>,
+      message as Uint8Array<ArrayBuffer>,
+    )
+  } catch {
+    return false
+  }
+}
+
+/** Verifies a base64url signature with a base64url public key; false for any malformed input. */
+export async function verify(
+  publicKey: string,
+  signature: string,
+  message: Uint8Array,
+): Promise<boolean> {
+  let key: CryptoKey
+  let sig: Uint8Array
+  try {
+    key = await importPublicKey(publicKey)
+    sig = fromBase64Url(signature)
+  } catch {
+    return false
+  }
+  return verifyRaw(key, sig, message)
+}
+
+/**
+ * Domain-separated message: `"<domain>\n" || bytes`. Every signature and hash in the protocol
+ * is over such a message, so a signature for one purpose never verifies for another.
+ */
+export function domainMessage(domain: string, bytes: Uint8Array): Uint8Array {
+  return concatBytes(utf8(`${domain}\n`), bytes)
+}
+
+/**
+ * A party's fingerprint: hex SHA-256 of a raw public key, in groups of 4 digits.
+ * @example await fingerprint(key) // '3f9c 0a1b …'
+ */
+export async function fingerprint(publicKey: string): Promise<string> {
+  const hex = await sha256Hex(fromBase64Url(publicKey))
+  return hex.match(/.{4}/g)!.join(' ')
+}
+
+/** Normalizes a fingerprint typed with or without spaces (either case) for comparison. */
+export function normalizeFingerprint(text: string): string {
+  const hex = text.replace(/\s+/g, '').toLowerCase()
+  return hex.match(/.{1,4}/g)?.join(' ') ?? ''
+}

@@ -1,0 +1,85 @@
+/**
+ * The protocol's registry of stable error codes. Every code has a message template and the
+ * HTTP status a node answers with when the code reaches the API. Codes never change meaning;
+ * `docs/errors.md` documents each one (a test checks that it does).
+ */
+export const protocolErrors = {
+  JSON_INVALID: { status: 400, message: 'Not valid JSON: {reason}' },
+  UTF8_INVALID: { status: 400, message: 'Not valid UTF-8' },
+  NUMBER_NOT_INTEGER: {
+    status: 400,
+    message: 'Signed JSON allows integers only; found {value} at {path}',
+  },
+  NUMBER_OUT_OF_RANGE: {
+    status: 400,
+    message: 'Integer {value} at {path} is outside ±(2^53−1)',
+  },
+  JSON_VALUE_INVALID: { status: 400, message: 'Value at {path} cannot be canonicalized: {reason}' },
+  ENCODING_INVALID: { status: 400, message: 'Not valid {encoding}: {reason}' },
+  KEY_INVALID: { status: 400, message: 'Not a valid Ed25519 key: {reason}' },
+  EVENT_MALFORMED: { status: 400, message: 'Event does not match the protocol schema: {reason}' },
+  TYPE_UNKNOWN: { status: 400, message: 'Unknown event type {type}' },
+  EVENT_TOO_LARGE: {
+    status: 413,
+    message: 'Event is {size} bytes canonical; the limit is {limit}',
+  },
+  KEY_UNKNOWN: { status: 400, message: 'Key {key} does not belong to {author}' },
+  KEY_NOT_VALID_AT_TIME: { status: 400, message: 'Key {key} was not valid at {time}' },
+  SIGNATURE_INVALID: { status: 400, message: 'Signature does not verify with key {key}' },
+  CHAIN_GAP: { status: 409, message: 'Expected seq {expected} from {author}, got {seq}' },
+  CHAIN_PREV_MISMATCH: {
+    status: 409,
+    message: 'prev of {author} seq {seq} does not match the stored chain',
+  },
+  EQUIVOCATION: {
+    status: 409,
+    message: '{author} signed two different events with seq {seq} in channel {channel}',
+  },
+  TIME_INVALID: { status: 400, message: 'Event time {time} is {reason}' },
+  NOT_A_MEMBER: { status: 403, message: '{author} is not a member of channel {channel}' },
+  FORBIDDEN_FOR_TYPE: { status: 403, message: '{author} may not send {type}: {reason}' },
+  HEADS_CONFLICT: {
+    status: 409,
+    message: 'heads entry for {party} (seq {seq}) does not match the receiver’s chain',
+  },
+  RECEIPT_INVALID: { status: 400, message: 'Receipt does not verify: {reason}' },
+  EQUIVOCATION_PROOF_INVALID: {
+    status: 400,
+    message: 'Equivocation proof does not hold: {reason}',
+  },
+  TRANSCRIPT_MALFORMED: { status: 400, message: 'Transcript line {line} is malformed: {reason}' },
+  TRANSCRIPT_TRUNCATED: { status: 400, message: 'Transcript ends in the middle of line {line}' },
+  MERKLE_PROOF_INVALID: { status: 400, message: 'Merkle proof does not verify: {reason}' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ProtocolErrorCode = keyof typeof protocolErrors
+
+/** Values substituted into a message template, and returned as `details`. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null | undefined>>
+
+/** An error with a stable code from {@link protocolErrors}. */
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode
+  readonly status: number
+  readonly details: ErrorDetails
+
+  constructor(code: ProtocolErrorCode, details: ErrorDetails = {}) {
+    super(formatMessage(protocolErrors[code].message, details))
+    this.name = 'ProtocolError'
+    this.code = code
+    this.status = protocolErrors[code].status
+    this.details = details
+  }
+}
+
+/** Fills `{name}` placeholders of a template from `details`; unknown names stay visible. */
+export function formatMessage(template: string, details: ErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    details[name] === undefined ? whole : String(details[name]),
+  )
+}
+
+/** Narrows an unknown thrown value to a ProtocolError, optionally of one code. */
+export function isProtocolError(error: unknown, code?: ProtocolErrorCode): error is ProtocolError {
+  return error instanceof ProtocolError && (code === undefined || error.code === code)
+}
