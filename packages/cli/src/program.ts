@@ -1,0 +1,19 @@
+import { Command } from 'commander'
+
+/** A `parley` subcommand module: `commands/<name>.ts` exports `register`. */
+export interface CommandModule {
+  register(program: Command): void
+}
+
+/**
+ * Builds the `parley` command tree. Modules load lazily so `parley verify` does not pay for
+ * the server's dependencies; add one line below for a new command.
+ */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('parley')
+    .description('Parley: signed, hash-chained, federated lines of communication')
+    .showHelpAfterError()
+  const modules: CommandModule[] = await Promise.all([])
+  for (const module of modules) module.register(program)
+  return program
+}
