@@ -42,6 +42,15 @@ export const protocolErrors = {
     status: 409,
     message: 'heads entry for {party} (seq {seq}) does not match the receiver’s chain',
   },
+  HEADS_INVALID: { status: 400, message: 'heads entry for {party} is not allowed: {reason}' },
+  CHANNEL_UNKNOWN: {
+    status: 409,
+    message: 'Channel {channel} is not known here yet; only channel.create can open it',
+  },
+  EVENT_REFERENCE_UNKNOWN: {
+    status: 409,
+    message: '{type} refers to {ref}, which this node does not hold yet',
+  },
   RECEIPT_INVALID: { status: 400, message: 'Receipt does not verify: {reason}' },
   EQUIVOCATION_PROOF_INVALID: {
     status: 400,
@@ -50,6 +59,38 @@ export const protocolErrors = {
   TRANSCRIPT_MALFORMED: { status: 400, message: 'Transcript line {line} is malformed: {reason}' },
   TRANSCRIPT_TRUNCATED: { status: 400, message: 'Transcript ends in the middle of line {line}' },
   MERKLE_PROOF_INVALID: { status: 400, message: 'Merkle proof does not verify: {reason}' },
+  TRANSCRIPT_CHANNEL_MISMATCH: {
+    status: 400,
+    message: 'Line {line} belongs to channel {actual}, not to the transcript’s {channel}',
+  },
+  TRANSCRIPT_DUPLICATE_EVENT: {
+    status: 400,
+    message: 'Event {eventId} on line {line} already appears on line {first}',
+  },
+  TRANSCRIPT_DUPLICATE_LINE: { status: 400, message: 'Line {line} repeats line {first}' },
+  RECEIPT_EVENT_MISSING: {
+    status: 400,
+    message: 'Receipt by {by} covers event {eventId}, which the transcript does not hold',
+  },
+  HEADS_EVENT_MISSING: {
+    status: 400,
+    message: 'heads entry for {party} names seq {seq}, which the transcript does not hold',
+  },
+  EQUIVOCATION_UNDECLARED: {
+    status: 400,
+    message:
+      '{author} signed two different events with seq {seq}, and no equivocation line proves it',
+  },
+  DESCRIPTOR_INVALID: { status: 400, message: 'Node descriptor is not valid: {reason}' },
+  PARTY_NOT_IN_DESCRIPTOR: { status: 404, message: 'The node descriptor lists no party {party}' },
+  FINGERPRINT_MISMATCH: {
+    status: 400,
+    message: 'Fingerprint of {party} is {actual}, not the expected {expected}',
+  },
+  KEY_ROTATION_REJECTED: {
+    status: 403,
+    message: 'New key entry of {party} is not accepted: {reason}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ProtocolErrorCode = keyof typeof protocolErrors

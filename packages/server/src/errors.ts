@@ -10,6 +10,55 @@ export const serverErrors = {
   NOT_FOUND: { status: 404, message: '{what} not found' },
   REQUEST_INVALID: { status: 400, message: 'Request does not match the schema: {reason}' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable: {reason}' },
+  CONFIG_INVALID: { status: 500, message: 'The node config is invalid: {reason}' },
+  CONFIG_NOT_FOUND: { status: 500, message: 'Cannot read the node config {path}: {reason}' },
+  KEY_FILE_INVALID: { status: 500, message: 'Key file {path} is unusable: {reason}' },
+  AUTH_REQUIRED: { status: 401, message: 'This API needs a valid bearer token' },
+  PARTY_NOT_HOSTED: { status: 403, message: 'Party {party} is not hosted on this node' },
+  CHANNEL_NOT_FOUND: { status: 404, message: 'Channel {channel} not found' },
+  INVITATION_NOT_FOUND: { status: 404, message: 'No pending invitation to {channel} for {party}' },
+  BATCH_TOO_LARGE: { status: 413, message: 'Batch too large: {reason}' },
+  PEER_UNREACHABLE: { status: 502, message: 'Peer {url} did not answer: {reason}' },
+  MIGRATION_FAILED: { status: 500, message: 'Database migration {migration} failed: {reason}' },
+  KEY_PIN_CONFLICT: {
+    status: 409,
+    message: 'Key {key} is already pinned with a different {field}; a pinned key never changes',
+  },
+  CHANNEL_NOT_HOSTED: {
+    status: 403,
+    message: 'No party hosted on this node takes part in channel {channel}',
+  },
+  HTTP_SIGNATURE_MISSING: {
+    status: 401,
+    message: 'Missing or malformed HTTP message signature: {reason}',
+  },
+  KEY_NOT_PINNED: { status: 401, message: 'Key {keyid} is not a pinned key of a peer' },
+  HTTP_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'HTTP message signature does not verify: {reason}',
+  },
+  HTTP_SIGNATURE_EXPIRED: {
+    status: 401,
+    message: 'HTTP message signature is outside its validity window: {reason}',
+  },
+  HTTP_SIGNATURE_REPLAY: {
+    status: 401,
+    message: 'Nonce {nonce} of key {keyid} was already used within the replay window',
+  },
+  NONCE_CACHE_FULL: {
+    status: 503,
+    message: 'Too many signed requests within the replay window; retry later',
+  },
+  FEDERATION_URL_INVALID: { status: 400, message: 'Not a usable federation URL {url}: {reason}' },
+  FEDERATION_URL_INSECURE: {
+    status: 400,
+    message: 'Federation URL {url} must use https; plain http is allowed only to loopback hosts',
+  },
+  PEER_RESPONSE_UNSIGNED: {
+    status: 502,
+    message: 'Reply from {url} (status {status}) is not signed by a pinned key: {reason}',
+  },
+  PEER_RESPONSE_INVALID: { status: 502, message: 'Reply from {url} is unusable: {reason}' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

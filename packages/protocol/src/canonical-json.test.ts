@@ -1,0 +1,117 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { fromHex, toHex, utf8 } from './bytes.ts'
+import {
+  canonicalBytes,
+  canonicalJson,
+  canonicalJsonAnyNumber,
+  parseJson,
+} from './canonical-json.ts'
+import { isProtocolError, type ProtocolErrorCode } from './errors.ts'
+
+const jcsDir = new URL('../../../test-vectors/jcs/', import.meta.url)
+const vectorNames = readdirSync(new URL('input/', jcsDir))
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+
+function errorCodeOf(run: () => unknown): ProtocolErrorCode | 'none' {
+  try {
+    run()
+    return 'none'
+  } catch (error) {
+    if (isProtocolError(error)) return error.code
+    throw error
+  }
+}
+
+describe('RFC 8785 vectors (test-vectors/jcs)', () => {
+  it('finds every vector of the source', () => {
+    expect(vectorNames).toEqual([
+      'arrays.json',
+      'french.json',
+      'structures.json',
+      'unicode.json',
+      'values.json',
+      'weird.json',
+    ])
+  })
+
+  for (const name of vectorNames) {
+    it(`canonicalizes ${name} byte for byte`, () => {
+      const input = JSON.parse(readFileSync(new URL(`input/${name}`, jcsDir), 'utf8'))
+      const expected = new Uint8Array(readFileSync(new URL(`output/${name}`, jcsDir)))
+      const hex = readFileSync(new URL(`outhex/${name.replace(/\.json$/, '.txt')}`, jcsDir), 'utf8')
+      const actual = utf8(canonicalJsonAnyNumber(input))
+      expect(toHex(actual)).toBe(toHex(expected))
+      expect(actual).toEqual(fromHex(hex.replace(/\s+/g, '')))
+    })
+  }
+
+  it('accepts in the protocol form exactly the vectors without fractional numbers', () => {
+    const accepted = vectorNames.filter((name) => {
+      const input = JSON.parse(readFileSync(new URL(`input/${name}`, jcsDir), 'utf8'))
+      return errorCodeOf(() => canonicalJson(input)) === 'none'
+    })
+    // values.json holds 333333333.33333329, 4.50 and friends; structures.json's 56.0 is an integer.
+    expect(accepted).toEqual([
+      'arrays.json',
+      'french.json',
+      'structures.json',
+      'unicode.json',
+      'weird.json',
+    ])
+  })
+})
+
+describe('canonicalJson (signed protocol objects)', () => {
+  it('rejects any fractional number with NUMBER_NOT_INTEGER, wherever it sits', () => {
+    for (const value of [1.5, -0.001, { a: [1, { b: 2.25 }] }, [0.1]]) {
+      expect(errorCodeOf(() => canonicalJson(value))).toBe('NUMBER_NOT_INTEGER')
+    }
+  })
+
+  it('rejects integers beyond ±(2^53−1) with NUMBER_OUT_OF_RANGE and accepts the bounds', () => {
+    for (const value of [2 ** 53, -(2 ** 53), 1e30, { seq: Number.MAX_SAFE_INTEGER + 2 }]) {
+      expect(errorCodeOf(() => canonicalJson(value))).toBe('NUMBER_OUT_OF_RANGE')
+    }
+    expect(canonicalJson([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER])).toBe(
+      '[9007199254740991,-9007199254740991]',
+    )
+  })
+
+  it('rejects lone surrogates in values and in member names', () => {
+    for (const value of ['\ud800', 'a\udc00b', { '\ud83d': 1 }, ['ok', '\udfff']]) {
+      expect(errorCodeOf(() => canonicalJson(value))).toBe('JSON_VALUE_INVALID')
+    }
+    expect(canonicalJson('\ud83d\ude02')).toBe('"😂"')
+  })
+
+  it('rejects values that are not JSON instead of dropping them', () => {
+    for (const value of [undefined, { a: undefined }, Number.NaN, Infinity, () => 1, new Date(0)]) {
+      expect(errorCodeOf(() => canonicalJson(value))).toBe('JSON_VALUE_INVALID')
+    }
+  })
+
+  it('agrees with the any-number form on integer-only data and is stable under re-parsing', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.maxSafeInteger(),
+        fc.string({ unit: 'grapheme' }),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'grapheme' }), tie('value'), { maxKeys: 4 }),
+      ),
+    })).value
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = canonicalJson(value)
+        expect(text).toBe(canonicalJsonAnyNumber(value))
+        expect(canonicalJson(parseJson(text))).toBe(text)
+        expect(canonicalBytes(value)).toEqual(utf8(text))
+      }),
+    )
+  })
+})

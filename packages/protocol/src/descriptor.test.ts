@@ -1,0 +1,225 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fromBase64Url, toHex } from './bytes.ts'
+import { type Ed25519KeyPair, generateKeyPair, sha256 } from './crypto.ts'
+import {
+  acceptRotation,
+  checkPin,
+  createDescriptor,
+  type NodeDescriptor,
+  type Party,
+  partyFingerprint,
+  signPartyEntry,
+  verifyDescriptor,
+} from './descriptor.ts'
+import type { PartyKey } from './schemas.ts'
+
+const NOW = 1_764_277_200_000
+
+let usa1: Ed25519KeyPair
+let usa2: Ed25519KeyPair
+let rus1: Ed25519KeyPair
+let mallory: Ed25519KeyPair
+
+beforeAll(async () => {
+  ;[usa1, usa2, rus1, mallory] = await Promise.all([
+    generateKeyPair(),
+    generateKeyPair(),
+    generateKeyPair(),
+    generateKeyPair(),
+  ])
+})
+
+function key(id: string, pair: Ed25519KeyPair, validFrom = 0, validUntil: number | null = null) {
+  return { id, publicKey: pair.publicKey, validFrom, validUntil } satisfies PartyKey
+}
+
+function usa(keys: PartyKey[] = [key('usa#1', usa1)]): Party {
+  return { id: 'usa', name: 'United States', keys }
+}
+
+async function twoPartyDescriptor(): Promise<NodeDescriptor> {
+  const rus: Party = { id: 'rus', name: 'Russian Federation', keys: [key('rus#1', rus1)] }
+  return createDescriptor('node-a', 'https://a.example/federation', [
+    await signPartyEntry(usa(), 'usa#1', usa1.privateKey),
+    await signPartyEntry(rus, 'rus#1', rus1.privateKey),
+  ])
+}
+
+async function expectCode(promise: Promise<unknown>, code: string) {
+  await expect(promise).rejects.toMatchObject({ code })
+}
+
+const hexFingerprint = async (pair: Ed25519KeyPair) =>
+  toHex(await sha256(fromBase64Url(pair.publicKey)))
+
+describe('verifyDescriptor', () => {
+  it('accepts a descriptor whose every party entry is signed by that party', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const parsed = JSON.parse(JSON.stringify(descriptor))
+    await expect(verifyDescriptor(parsed)).resolves.toEqual(descriptor)
+  })
+
+  it('rejects a party entry changed after it was signed', async () => {
+    const descriptor = await twoPartyDescriptor()
+    descriptor.parties[0]!.party.name = 'United States of America'
+    await expectCode(verifyDescriptor(descriptor), 'DESCRIPTOR_INVALID')
+  })
+
+  it('rejects a party entry signed by a key of another party', async () => {
+    const descriptor = await twoPartyDescriptor()
+    descriptor.parties[0] = {
+      party: usa(),
+      key: 'rus#1',
+      sig: (await signPartyEntry(usa(), 'usa#1', rus1.privateKey)).sig,
+    }
+    await expect(verifyDescriptor(descriptor)).rejects.toThrow(/rus#1, which is not one of its/)
+  })
+
+  it('rejects a party that lists a key of another party as its own', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const rus = descriptor.parties[1]!.party
+    const hijack = { ...rus, keys: [...rus.keys, key('usa#1', mallory)] }
+    descriptor.parties[1] = await signPartyEntry(hijack, 'usa#1', mallory.privateKey)
+    await expect(verifyDescriptor(descriptor)).rejects.toThrow(/belongs to another party/)
+  })
+
+  it('rejects a descriptor that does not match the schema', async () => {
+    const good = await twoPartyDescriptor()
+    const bad: unknown[] = [
+      { ...good, format: 'parley-node/2' },
+      { ...good, extra: true },
+      { ...good, protocol: [2] },
+      { ...good, parties: [] },
+      { ...good, federation: 'ftp://a.example' },
+      { ...good, parties: [good.parties[0], good.parties[0]] },
+      {
+        ...good,
+        parties: [{ ...good.parties[0]!, party: usa([{ ...key('usa#1', usa1), validFrom: 1.5 }]) }],
+      },
+      null,
+      'parley',
+    ]
+    for (const value of bad) await expectCode(verifyDescriptor(value), 'DESCRIPTOR_INVALID')
+  })
+
+  it('rejects any mutation of a signed party', async () => {
+    const entry = await signPartyEntry(usa(), 'usa#1', usa1.privateKey)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 200 }).filter((name) => name !== entry.party.name),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        async (name, validFrom) => {
+          for (const party of [
+            { ...entry.party, name },
+            usa([{ ...entry.party.keys[0]!, validFrom }]),
+          ]) {
+            const descriptor = createDescriptor('n', 'https://a.example', [{ ...entry, party }])
+            await expectCode(verifyDescriptor(descriptor), 'DESCRIPTOR_INVALID')
+          }
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+})
+
+describe('partyFingerprint', () => {
+  it('is the grouped SHA-256 of the lowest-numbered key valid now', async () => {
+    const keys = [
+      key('usa#10', usa1),
+      key('usa#2', usa2),
+      key('usa#1', mallory, 0, NOW), // retired exactly now
+    ]
+    const fp = await partyFingerprint(keys, NOW)
+    expect(fp.replaceAll(' ', '')).toBe(await hexFingerprint(usa2))
+    expect(fp).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/)
+  })
+
+  it('refuses a party with no key valid now', async () => {
+    await expectCode(partyFingerprint([key('usa#1', usa1, NOW + 1)], NOW), 'DESCRIPTOR_INVALID')
+  })
+})
+
+describe('checkPin', () => {
+  it('accepts the fingerprint typed with or without spaces, in either case', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const hex = await hexFingerprint(usa1)
+    for (const typed of [hex, hex.toUpperCase(), hex.match(/.{4}/g)!.join(' ')]) {
+      const party = await checkPin(descriptor, 'usa', typed, NOW)
+      expect(party.keys.map((k) => k.publicKey)).toEqual([usa1.publicKey])
+    }
+  })
+
+  it('names both fingerprints when they differ', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const expected = await hexFingerprint(mallory)
+    const error = await checkPin(descriptor, 'usa', expected, NOW).catch((e) => e)
+    expect(error).toMatchObject({ code: 'FINGERPRINT_MISMATCH' })
+    expect(error.message).toContain(expected.slice(0, 4))
+    expect(error.message.replaceAll(' ', '')).toContain(await hexFingerprint(usa1))
+  })
+
+  it('reports a party the descriptor does not list', async () => {
+    await expectCode(
+      checkPin(await twoPartyDescriptor(), 'fra', 'abcd', NOW),
+      'PARTY_NOT_IN_DESCRIPTOR',
+    )
+  })
+})
+
+describe('acceptRotation', () => {
+  const pinned = () => [key('usa#1', usa1)]
+
+  it('accepts a new key when a pinned key signs the entry', async () => {
+    const rotated = usa([key('usa#1', usa1, 0, NOW + 1000), key('usa#2', usa2, NOW)])
+    const entry = await signPartyEntry(rotated, 'usa#1', usa1.privateKey)
+    const keys = await acceptRotation(pinned(), entry, NOW)
+    expect(keys).toEqual(rotated.keys)
+  })
+
+  it('rejects a new key that only signs itself', async () => {
+    const entry = await signPartyEntry(usa([key('usa#2', usa2)]), 'usa#2', usa2.privateKey)
+    await expectCode(acceptRotation(pinned(), entry, NOW), 'KEY_ROTATION_REJECTED')
+  })
+
+  it('rejects an entry that swaps the public key behind a pinned key id', async () => {
+    const entry = await signPartyEntry(usa([key('usa#1', mallory)]), 'usa#1', mallory.privateKey)
+    await expectCode(acceptRotation(pinned(), entry, NOW), 'KEY_ROTATION_REJECTED')
+  })
+
+  it('rejects an entry signed by a pinned key that has expired', async () => {
+    const old = [key('usa#1', usa1, 0, NOW - 1)]
+    const entry = await signPartyEntry(usa([...old, key('usa#2', usa2)]), 'usa#1', usa1.privateKey)
+    await expectCode(acceptRotation(old, entry, NOW), 'KEY_ROTATION_REJECTED')
+  })
+
+  it('never reopens, backdates or retroactively retires a pinned key', async () => {
+    const retired = [key('usa#1', usa1, 0, NOW + 10)]
+    const changes = [
+      { keys: [key('usa#1', usa1, 0, null)], from: retired },
+      { keys: [key('usa#1', usa1, 5, NOW + 10)], from: retired },
+      { keys: [key('usa#1', usa1, 0, NOW - 1)], from: pinned() },
+    ]
+    for (const { keys, from } of changes) {
+      const entry = await signPartyEntry(usa(keys), 'usa#1', usa1.privateKey)
+      await expectCode(acceptRotation(from, entry, NOW), 'KEY_ROTATION_REJECTED')
+    }
+  })
+
+  it('keeps pinned keys that the new entry no longer lists', async () => {
+    const both = [key('usa#1', usa1), key('usa#2', usa2)]
+    const entry = await signPartyEntry(usa([key('usa#2', usa2)]), 'usa#2', usa2.privateKey)
+    expect(await acceptRotation(both, entry, NOW)).toEqual(both)
+  })
+
+  it('applies through verifyDescriptor for parties already pinned', async () => {
+    const forged = await signPartyEntry(usa([key('usa#1', mallory)]), 'usa#1', mallory.privateKey)
+    const descriptor = createDescriptor('n', 'https://a.example', [forged])
+    await expect(verifyDescriptor(descriptor)).resolves.toBeDefined()
+    await expectCode(
+      verifyDescriptor(descriptor, { pinned: { usa: pinned() }, now: NOW }),
+      'KEY_ROTATION_REJECTED',
+    )
+  })
+})
