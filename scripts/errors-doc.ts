@@ -11,5 +11,6 @@ for (const [name, registry] of Object.entries(registries)) {
   const rows = Object.entries(registry).filter(([code]) => !doc.includes(`| \`${code}\` |`))
   if (rows.length === 0) continue
   console.log(`\n<!-- missing from the ${name} section -->`)
-  for (const [code, { status, message }] of rows) console.log(`| \`${code}\` | ${status} | ${message} |  |`)
+  for (const [code, { status, message }] of rows)
+    console.log(`| \`${code}\` | ${status} | ${message} |  |`)
 }

@@ -13,7 +13,7 @@ export const serverErrors = {
   CONFIG_INVALID: { status: 500, message: 'The node config is invalid: {reason}' },
   CONFIG_NOT_FOUND: { status: 500, message: 'Cannot read the node config {path}: {reason}' },
   KEY_FILE_INVALID: { status: 500, message: 'Key file {path} is unusable: {reason}' },
-  AUTH_REQUIRED: { status: 401, message: 'This API needs a valid bearer token' },
+  AUTH_REQUIRED: { status: 401, message: 'Log in first: this API needs an officer session' },
   PARTY_NOT_HOSTED: { status: 403, message: 'Party {party} is not hosted on this node' },
   CHANNEL_NOT_FOUND: { status: 404, message: 'Channel {channel} not found' },
   INVITATION_NOT_FOUND: { status: 404, message: 'No pending invitation to {channel} for {party}' },
@@ -59,6 +59,47 @@ export const serverErrors = {
     message: 'Reply from {url} (status {status}) is not signed by a pinned key: {reason}',
   },
   PEER_RESPONSE_INVALID: { status: 502, message: 'Reply from {url} is unusable: {reason}' },
+  LOGIN_FAILED: { status: 401, message: 'Wrong username or password' },
+  ACCOUNT_LOCKED: {
+    status: 429,
+    message: 'Too many failed logins for {username}; the account is locked for {retryAfter} s',
+  },
+  ADDRESS_LOCKED: {
+    status: 429,
+    message: 'Too many failed logins from {ip}; logins from there are refused for {retryAfter} s',
+  },
+  SESSION_EXPIRED: { status: 401, message: 'The session expired ({reason}); log in again' },
+  CSRF_INVALID: { status: 403, message: 'Refused as a possible cross-site request: {reason}' },
+  TOTP_INVALID: { status: 401, message: 'The authenticator code is wrong or out of date' },
+  TOTP_REPLAYED: {
+    status: 401,
+    message: 'The authenticator code was used already; wait for the next one',
+  },
+  PASSKEY_INVALID: { status: 401, message: 'The passkey check failed: {reason}' },
+  PASSKEY_CHALLENGE_MISSING: {
+    status: 409,
+    message: 'No passkey challenge is pending or it expired; ask for new options',
+  },
+  RECOVERY_CODE_INVALID: { status: 401, message: 'The recovery code is wrong or used already' },
+  FACTOR_NOT_ENROLLED: { status: 409, message: 'The officer has no {factor}' },
+  SECOND_FACTOR_REQUIRED: {
+    status: 403,
+    message: 'Enrol a second factor (authenticator app or passkey) before using the API',
+  },
+  PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message: 'Choose a new password before using the API',
+  },
+  PASSWORD_TOO_WEAK: { status: 400, message: 'Password refused: {reason}' },
+  PASSWORD_INCORRECT: { status: 403, message: 'The current password is wrong' },
+  FORBIDDEN_ROLE: { status: 403, message: 'This needs the {role} role' },
+  OFFICER_NOT_FOUND: { status: 404, message: 'No officer {officer}' },
+  USERNAME_TAKEN: { status: 409, message: 'The username {username} is taken' },
+  LAST_ADMIN: {
+    status: 409,
+    message: '{officer} is the last active admin of {party}; make another officer admin first',
+  },
+  OFFICERS_EXIST: { status: 409, message: '{party} has officers already' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

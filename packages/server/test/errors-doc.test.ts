@@ -27,7 +27,8 @@ describe('docs/errors.md', () => {
     const clashes: string[] = []
     for (const [name, registry] of Object.entries(registries)) {
       for (const code of Object.keys(registry)) {
-        if (seen.has(code)) clashes.push(`${code} in ${seen.get(code)} and ${name}`)
+        const first = seen.get(code)
+        if (first !== undefined) clashes.push(`${code} in ${first} and ${name}`)
         seen.set(code, name)
       }
     }

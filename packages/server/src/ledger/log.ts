@@ -1,0 +1,85 @@
+import type { SignedEvent } from '@parley/protocol'
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from '../store/tables.ts'
+import type { StoredEvent } from './append.ts'
+import { loadHeads } from './receiver-view.ts'
+
+type Executor = Kysely<DB> | Transaction<DB>
+
+/** Most events one log read returns (DESIGN §4.6: `limit` ≤ 500). */
+export const MAX_LOG_READ = 500
+
+/**
+ * An author's events in a channel from `fromSeq` on, in seq order, exactly as signed: the
+ * federation `log` endpoint's answer. `limit` is clamped to 1..500.
+ */
+export async function readLog(
+  db: Executor,
+  channel: string,
+  author: string,
+  fromSeq: number,
+  limit: number = MAX_LOG_READ,
+): Promise<SignedEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select('raw')
+    .where('channel', '=', channel)
+    .where('author', '=', author)
+    .where('seq', '>=', fromSeq)
+    .orderBy('seq')
+    .limit(Math.max(1, Math.min(MAX_LOG_READ, Math.floor(limit))))
+    .execute()
+  return rows.map((row) => JSON.parse(row.raw) as SignedEvent)
+}
+
+/** Latest contiguous `(seq, id)` of every author of a channel (the federation `heads`). */
+export async function readHeads(
+  db: Executor,
+  channel: string,
+): Promise<Record<string, { seq: number; id: string }>> {
+  const heads: Record<string, { seq: number; id: string }> = {}
+  for (const [author, { seq, id }] of await loadHeads(db, channel)) heads[author] = { seq, id }
+  return heads
+}
+
+/** One stored event by id. */
+export async function readEvent(db: Executor, id: string): Promise<StoredEvent | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', 'raw', 'received_at', 'position'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return row === undefined ? undefined : storedOf(row)
+}
+
+/** Every stored event of a channel in local commit order, which is a causal order for `prev`. */
+export async function* channelEvents(
+  db: Executor,
+  channel: string,
+  pageSize = 500,
+): AsyncGenerator<StoredEvent> {
+  let after = 0
+  for (;;) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['id', 'raw', 'received_at', 'position'])
+      .where('channel', '=', channel)
+      .where('position', '>', after)
+      .orderBy('position')
+      .limit(pageSize)
+      .execute()
+    for (const row of rows) yield storedOf(row)
+    if (rows.length < pageSize) return
+    after = rows[rows.length - 1]!.position
+  }
+}
+
+export function storedOf(row: {
+  id: string
+  raw: string
+  received_at: number
+  position: number
+}): StoredEvent {
+  const { event, sig } = JSON.parse(row.raw) as SignedEvent
+  return { id: row.id, event, sig, receivedAt: row.received_at, position: row.position }
+}

@@ -1,0 +1,88 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { DB } from './tables.ts'
+
+/** An open database: the Kysely handle, which engine is behind it, and how to close it. */
+export interface Database {
+  readonly db: Kysely<DB>
+  readonly dialect: 'pglite' | 'postgres'
+  close(): Promise<void>
+  /** PGlite only: a tarball of the whole data directory (a backup, or a test template). */
+  dump?(): Promise<Blob>
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection URL; when given, the node uses that server through a `pg` pool. */
+  readonly url?: string
+  /** Where PGlite keeps its files; without it (and without `url`) PGlite runs in memory. */
+  readonly dataDir?: string
+  /** PGlite only: start from a tarball made by `dump()` instead of an empty cluster. */
+  readonly loadDataDir?: Blob
+  /**
+   * Told when an idle pooled PostgreSQL connection dies (server restart, admin kill). The pool
+   * drops that connection and opens another when needed; without a listener the error would
+   * crash the process.
+   */
+  readonly onConnectionError?: (error: Error) => void
+}
+
+const INT8_OID = 20
+
+/**
+ * Times are bigint milliseconds in SQL and plain numbers in the protocol. Both drivers hand
+ * int8 to JS as a number when it is exactly representable; beyond 2^53 a bigint keeps the value
+ * exact and makes any arithmetic that mixes it with numbers throw instead of rounding.
+ */
+export function parseInt8(text: string): number | bigint {
+  const value = Number(text)
+  return Number.isSafeInteger(value) ? value : BigInt(text)
+}
+
+/**
+ * Opens PostgreSQL (when `url` is set) or embedded PGlite (files under `dataDir`, or in memory).
+ * The schema is not touched: call `migrateToLatest` before use.
+ */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url !== undefined) return openPostgres(options.url, options.onConnectionError)
+  return openPglite(options.dataDir, options.loadDataDir)
+}
+
+function openPostgres(url: string, onConnectionError?: (error: Error) => void): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    // A per-pool parser, so the process-wide pg.types registry stays untouched.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  pool.on('error', (error) => onConnectionError?.(error))
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+async function openPglite(
+  dataDir: string | undefined,
+  loadDataDir: Blob | undefined,
+): Promise<Database> {
+  const pglite = new PGlite({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(loadDataDir === undefined ? {} : { loadDataDir }),
+    parsers: { [pgliteTypes.INT8]: parseInt8 },
+  })
+  await pglite.waitReady
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  return {
+    db,
+    dialect: 'pglite',
+    close: async () => {
+      await db.destroy()
+      // destroy() closes PGlite only when Kysely ran a query; close it here in any case.
+      if (!pglite.closed) await pglite.close()
+    },
+    dump: () => pglite.dumpDataDir('none'),
+  }
+}

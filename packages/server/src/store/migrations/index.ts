@@ -1,0 +1,18 @@
+import type { Migration } from 'kysely/migration'
+import * as ledger from './0001-ledger.ts'
+import * as outbox from './0100-outbox.ts'
+import * as officers from './0200-officers.ts'
+import * as sessions from './0201-sessions.ts'
+import * as audit from './0202-audit.ts'
+
+/**
+ * Every migration, by name. Names sort in the order they run; add new ones at the end as
+ * `NNNN-<what>.ts` with both `up` and `down`.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-ledger': ledger,
+  '0100-outbox': outbox,
+  '0200-officers': officers,
+  '0201-sessions': sessions,
+  '0202-audit': audit,
+}

@@ -1,0 +1,16 @@
+import type { AuditTables } from '../features/audit/audit.table.ts'
+import type { FederationTables } from '../features/federation/federation.table.ts'
+import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { SessionTables } from '../features/sessions/sessions.table.ts'
+import type { LedgerTables } from '../ledger/ledger.table.ts'
+
+/**
+ * Every table of the node, for `Kysely<DB>`. Each feature declares its own tables in
+ * `<feature>.table.ts`; add them here by extending the interface.
+ */
+export interface DB
+  extends LedgerTables,
+    FederationTables,
+    OfficerTables,
+    SessionTables,
+    AuditTables {}
