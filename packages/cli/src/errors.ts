@@ -4,6 +4,26 @@ import { type ErrorDetails, formatMessage } from '@parley/protocol'
 export const cliErrors = {
   FILE_NOT_FOUND: { status: 2, message: 'No such file: {path}' },
   USAGE: { status: 2, message: '{reason}' },
+  FILE_UNREADABLE: { status: 2, message: 'Cannot read {path}: {reason}' },
+  FILE_UNWRITABLE: { status: 1, message: 'Cannot write {path}: {reason}' },
+  KEY_FILE_EXISTS: { status: 1, message: '{path} already exists; refusing to overwrite a key' },
+  TRANSCRIPT_EMPTY: { status: 2, message: '{path} is empty, not a Parley transcript' },
+  NOT_A_TRANSCRIPT: { status: 2, message: '{path} is not a Parley transcript: {reason}' },
+  NODE_NOT_FOUND: {
+    status: 2,
+    message:
+      'No Parley node at {path}: no parley.json and no database (give --data-dir, --config or --database-url)',
+  },
+  NODE_RUNNING: {
+    status: 2,
+    message:
+      'The node is running (listening on {address}) and its embedded database admits one process at a time: stop it first',
+  },
+  CHANNEL_NOT_FOUND: { status: 2, message: 'Channel {channel} not found in this node’s ledger' },
+  AUDIT_CHAIN_BROKEN: {
+    status: 1,
+    message: 'The audit log is broken at seq {seq} ({reason}); rows before it verify',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type CliErrorCode = keyof typeof cliErrors

@@ -10,6 +10,12 @@ try {
   if (error instanceof CliError || isProtocolError(error)) {
     process.stderr.write(`parley: ${error.code}: ${error.message}\n`)
     process.exitCode = error instanceof CliError ? error.status : 1
+  } else if ((error as Error)?.name === 'ServerError') {
+    // The node's own codes (an officer command refused by its rules), without loading the server here.
+    process.stderr.write(
+      `parley: ${(error as { code: string }).code}: ${(error as Error).message}\n`,
+    )
+    process.exitCode = 1
   } else {
     process.stderr.write(`parley: ${(error as Error)?.message ?? String(error)}\n`)
     process.exitCode = 1

@@ -13,7 +13,17 @@ export async function buildProgram(): Promise<Command> {
   const program = new Command('parley')
     .description('Parley: signed, hash-chained, federated lines of communication')
     .showHelpAfterError()
-  const modules: CommandModule[] = await Promise.all([])
+  const modules: CommandModule[] = await Promise.all([
+    import('./commands/keys.ts'),
+    import('./commands/verify.ts'),
+    import('./commands/export.ts'),
+    import('./commands/init.ts'),
+    import('./commands/start.ts'),
+    import('./commands/peer.ts'),
+    import('./commands/demo.ts'),
+    import('./commands/officer.ts'),
+    import('./commands/audit.ts'),
+  ])
   for (const module of modules) module.register(program)
   return program
 }

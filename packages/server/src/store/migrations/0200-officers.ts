@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 
 /** Officers of the hosted parties, their passkeys and recovery codes (DESIGN §6). */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('officers')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -51,7 +51,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['officer_recovery_codes', 'officer_passkeys', 'officers']) {
     await db.schema.dropTable(table).execute()
   }

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 
 /** Officer sessions and the login failure counters behind lock-out. */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('sessions')
     .addColumn('id_hash', 'text', (c) => c.primaryKey())
@@ -29,7 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('login_failures').execute()
   await db.schema.dropTable('sessions').execute()
 }

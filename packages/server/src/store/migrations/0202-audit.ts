@@ -5,7 +5,7 @@ import { type Kysely, sql } from 'kysely'
  * TRUNCATE (the function comes from 0001-ledger); whoever disables the triggers to rewrite a
  * row still breaks the chain, which `parley audit verify` reports.
  */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('audit_log')
     .addColumn('seq', 'bigint', (c) => c.primaryKey().check(sql`seq >= 1`))
@@ -28,6 +28,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     for each statement execute function parley_reject_change()`.execute(db)
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('audit_log').execute()
 }

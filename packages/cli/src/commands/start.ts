@@ -1,0 +1,23 @@
+import { join, resolve } from 'node:path'
+import type { Command } from 'commander'
+
+/** `parley start`: runs a node until Ctrl-C, then shuts it down gracefully. */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('run a node (embedded PGlite, or PostgreSQL when DATABASE_URL is set)')
+    .option('--data-dir <dir>', 'the node directory made by parley init', 'parley-data')
+    .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
+    .action(async (options: { dataDir: string; config?: string }) => {
+      const { closeOnSignals, runNode } = await import('@parley/server')
+      const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
+      const node = await runNode(file)
+      process.stdout.write(
+        `Node ${node.app.identity.node} listening on ${node.address}\n` +
+          `  API docs  ${node.address}/api/docs\n` +
+          `  parties   ${[...node.app.identity.parties.keys()].join(', ')}\n` +
+          'Press Ctrl-C to stop.\n',
+      )
+      await new Promise<void>((done) => closeOnSignals(node, done))
+    })
+}

@@ -1,0 +1,127 @@
+import { resolve } from 'node:path'
+import type { TranscriptHeader, TranscriptReport } from '@parley/protocol'
+import type { Command } from 'commander'
+import { CliError } from '../errors.ts'
+import { type VerifyProgress, verifyTranscriptFile } from '../verify/verify-file.ts'
+
+interface VerifyOptions {
+  json?: boolean
+  progress?: boolean
+  workers?: string
+}
+
+/**
+ * The machine report of `parley verify --json` (DESIGN §4.8): `ok`, `events`, `parties` and
+ * `failures` as the design names them, plus what a reader of the summary also gets.
+ */
+export function jsonReport(path: string, header: TranscriptHeader, report: TranscriptReport) {
+  return {
+    ok: report.ok,
+    events: report.events,
+    parties: report.parties,
+    failures: report.failures.map(({ code, eventId, line, message }) =>
+      eventId === undefined ? { code, line, message } : { code, eventId, line, message },
+    ),
+    file: path,
+    channel: header.channel,
+    exportedAt: header.exportedAt,
+    exportedBy: header.exportedBy,
+    receipts: report.receipts,
+    equivocations: report.equivocations,
+  }
+}
+
+/** The human summary: counts, each party's chain head, then every failure. */
+export function humanReport(
+  path: string,
+  header: TranscriptHeader,
+  report: TranscriptReport,
+): string {
+  const count = (n: number) => n.toLocaleString('en')
+  const out = [
+    `transcript     ${path}`,
+    `channel        ${header.channel}, exported by ${header.exportedBy} at ${new Date(header.exportedAt).toISOString()}`,
+    `events         ${count(report.events)}`,
+    `receipts       ${count(report.receipts)}`,
+    `equivocations  ${count(report.equivocations)}`,
+    'parties',
+  ]
+  const parties = Object.entries(report.parties)
+  const width = Math.max(...parties.map(([party]) => party.length))
+  for (const [party, { events, head }] of parties) {
+    const chain = head === null ? 'no intact chain' : `head seq ${count(head.seq)} ${head.id}`
+    out.push(`  ${party.padEnd(width)}  ${count(events).padStart(9)} events  ${chain}`)
+  }
+  if (report.failures.length === 0) {
+    out.push('', 'OK: every signature, chain, heads entry, receipt and equivocation proof holds.')
+  } else {
+    out.push(`failures       ${count(report.failures.length)}`)
+    for (const { code, line, eventId, message } of report.failures) {
+      const event = eventId === undefined ? '' : `  event ${eventId}`
+      out.push(`  line ${line}  ${code}${event}  ${message}`)
+    }
+    out.push(
+      '',
+      `FAILED: ${count(report.failures.length)} problem${report.failures.length === 1 ? '' : 's'}; do not rely on this transcript.`,
+    )
+  }
+  return `${out.join('\n')}\n`
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a line every few seconds otherwise. */
+function progressReporter(tty: boolean): (progress: VerifyProgress) => void {
+  const start = performance.now()
+  let shown = 0
+  return ({ lines, fraction }) => {
+    const now = performance.now()
+    if (now - shown < (tty ? 200 : 5000)) return
+    shown = now
+    const percent = fraction > 0 ? `${Math.floor(100 * fraction)}% ` : ''
+    const rate = Math.round(lines / ((now - start) / 1000)).toLocaleString('en')
+    const text = `verifying: ${percent}${lines.toLocaleString('en')} lines, ${rate} lines/s`
+    process.stderr.write(tty ? `\r${text}\u001b[K` : `${text}\n`)
+  }
+}
+
+async function verifyCommand(file: string, options: VerifyOptions): Promise<void> {
+  const workers = options.workers === undefined ? undefined : Number(options.workers)
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
+    throw new CliError('USAGE', {
+      reason: `--workers must be an integer from 1 to 256, got ${options.workers}`,
+    })
+  }
+  const tty = process.stderr.isTTY === true
+  const showProgress = options.progress ?? tty
+  const path = resolve(file)
+  const { header, report } = await verifyTranscriptFile(path, {
+    ...(workers === undefined ? {} : { workers }),
+    ...(showProgress ? { onProgress: progressReporter(tty) } : {}),
+  })
+  if (showProgress && tty) process.stderr.write('\r\u001b[K')
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(jsonReport(path, header, report), null, 2)}\n`
+      : humanReport(path, header, report),
+  )
+  process.exitCode = report.ok ? 0 : 1
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'verify a .parley transcript offline: every signature, chain, heads entry, receipt and ' +
+        'equivocation proof (exit 0: all holds, 1: it does not, 2: not a readable transcript)',
+    )
+    .argument('<file>', 'the transcript, e.g. channel.parley')
+    .option(
+      '--json',
+      'print a machine report: { ok, events, parties, failures: [{ code, eventId?, line }] }',
+    )
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show progress')
+    .option('--workers <n>', 'worker threads for signature checks (default: every core)')
+    // Commander exits 1 on a usage error; 1 means a failed verification here, so usage is 2.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(verifyCommand)
+}

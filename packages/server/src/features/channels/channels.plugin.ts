@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
+import { Type } from 'typebox'
+import { EventViewSchema, toEventView } from '../events/event-view.ts'
+import type { NodeContext } from '../events/events.service.ts'
+import { channelOrThrow, channelsOfNode, createChannel, joinChannel } from './channels.service.ts'
+
+const ChannelSchema = Type.Object({
+  id: ChannelIdSchema,
+  title: Type.String(),
+  creator: PartyIdSchema,
+  genesisId: Type.String(),
+  status: Type.Union([Type.Literal('invited'), Type.Literal('active')]),
+  createdAt: Type.Integer(),
+  policy: Type.Unknown(),
+  members: Type.Array(
+    Type.Object({
+      party: PartyIdSchema,
+      role: Type.Union([Type.Literal('member'), Type.Literal('observer')]),
+      joined: Type.Boolean(),
+    }),
+  ),
+})
+
+const createBody = bodySchemas['channel.create']
+const CreateChannelBody = Type.Object(
+  {
+    as: Type.Optional(PartyIdSchema),
+    title: createBody.properties.title,
+    members: createBody.properties.members,
+    observers: Type.Optional(createBody.properties.observers),
+    policy: createBody.properties.policy,
+  },
+  { additionalProperties: false },
+)
+const AsBody = Type.Object({ as: Type.Optional(PartyIdSchema) }, { additionalProperties: false })
+const ChannelParams = Type.Object({ channel: ChannelIdSchema })
+
+/** Officer API: open channels, list them, and accept invitations. */
+export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = async (
+  app,
+  { ctx },
+) => {
+  const tags = ['channels']
+  const security = [{ devToken: [] }]
+
+  app.get(
+    '/channels',
+    {
+      config: { auth: 'officer' },
+      schema: {
+        tags,
+        security,
+        response: { 200: Type.Object({ channels: Type.Array(ChannelSchema) }) },
+      },
+    },
+    async () => ({ channels: await channelsOfNode(ctx) }),
+  )
+
+  app.post(
+    '/channels',
+    {
+      config: { auth: 'officer' },
+      schema: {
+        tags,
+        security,
+        body: CreateChannelBody,
+        response: { 201: Type.Object({ channel: ChannelSchema, event: EventViewSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const { observers = [], ...rest } = request.body
+      const created = await createChannel(ctx, request.officer!.id, { ...rest, observers })
+      return reply.status(201).send({ channel: created.channel, event: toEventView(created.event) })
+    },
+  )
+
+  app.get(
+    '/channels/:channel',
+    {
+      config: { auth: 'officer' },
+      schema: { tags, security, params: ChannelParams, response: { 200: ChannelSchema } },
+    },
+    async (request) => channelOrThrow(ctx, request.params.channel),
+  )
+
+  app.post(
+    '/channels/:channel/join',
+    {
+      config: { auth: 'officer' },
+      schema: {
+        tags,
+        security,
+        params: ChannelParams,
+        body: AsBody,
+        response: { 201: Type.Object({ event: EventViewSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const event = await joinChannel(
+        ctx,
+        request.officer!.id,
+        request.params.channel,
+        request.body.as,
+      )
+      return reply.status(201).send({ event: toEventView(event) })
+    },
+  )
+}

@@ -1,0 +1,190 @@
+import {
+  createFederationClient,
+  type FederationClient,
+} from '../../federation/federation-client.ts'
+import { drainPending } from '../../ledger/index.ts'
+import { signingKey } from '../../node-identity.ts'
+import { hostedParties, type NodeContext } from '../events/events.service.ts'
+import { describeFailure, type SyncTarget, syncChannel, syncTargets } from './anti-entropy.ts'
+import { waitingDestinations } from './outbox.repository.ts'
+import { listPeerNodes, markPeerFailing, markPeerHealthy, urlOfParty } from './peers.repository.ts'
+import { replyKeyResolver } from './peers.service.ts'
+import { backoffDelay, PushWorker } from './push-worker.ts'
+
+/** The node's outgoing side: push workers per destination and anti-entropy. */
+export interface Delivery {
+  /** Starts a worker per peer node, drains leftover pending events and runs anti-entropy. */
+  start(): Promise<void>
+  /** Stops every worker and timer and waits for the calls in flight. */
+  stop(): Promise<void>
+  /** New outbox rows for these destinations. */
+  wake(destinations: readonly string[]): void
+  /** Reconciles a channel with the node hosting `party` soon (a gap or heads ahead). */
+  syncWith(party: string, channel: string): void
+  /** One anti-entropy round over every channel and peer; resolves when it is done. */
+  syncAll(): Promise<void>
+}
+
+export interface DeliveryOptions {
+  /** Anti-entropy period (DESIGN §4.7: 60 s). */
+  readonly antiEntropyEvery: number
+  /** Backoff after n failures (default 0.5 s doubling to 30 s). */
+  readonly backoff?: (failures: number) => number
+  readonly fetch?: typeof fetch
+}
+
+export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Delivery {
+  const workers = new Map<string, PushWorker>()
+  const clients = new Map<string, FederationClient>()
+  const inFlight = new Set<Promise<unknown>>()
+  const syncing = new Map<string, boolean>()
+  // Peers whose anti-entropy failed: retried with the push backoff, not only every 60 s, so
+  // a node that comes back (or starts after us) is caught up within seconds.
+  const retries = new Map<
+    string,
+    { failures: number; pending: boolean; timer: NodeJS.Timeout | undefined }
+  >()
+  const abort = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  let started = false
+
+  const clientFor = (party: string): FederationClient => {
+    let client = clients.get(party)
+    if (client === undefined) {
+      const hosted = ctx.identity.parties.get(party)!
+      const key = signingKey(hosted, ctx.now())
+      client = createFederationClient({
+        signer: { keyId: key.id, privateKey: key.privateKey },
+        resolvePeerKey: replyKeyResolver(ctx),
+        now: ctx.now,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      })
+      clients.set(party, client)
+    }
+    return client
+  }
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise)
+    promise.finally(() => inFlight.delete(promise)).catch(() => {})
+    return promise
+  }
+
+  const worker = (url: string): PushWorker => {
+    let found = workers.get(url)
+    if (found === undefined) {
+      found = new PushWorker({
+        ctx,
+        url,
+        clientFor,
+        onReconnect: (peer) => void track(syncPeer(peer)),
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      })
+      workers.set(url, found)
+      if (started) found.start()
+    }
+    return found
+  }
+
+  async function syncOne(target: SyncTarget): Promise<void> {
+    const key = `${target.url}\n${target.channel}`
+    // One sync per (peer, channel) at a time; a request meanwhile runs it once more after.
+    if (syncing.has(key)) {
+      syncing.set(key, true)
+      return
+    }
+    syncing.set(key, false)
+    try {
+      do {
+        syncing.set(key, false)
+        if (abort.signal.aborted) return
+        await syncChannel(ctx, clientFor(target.party), target, abort.signal)
+      } while (syncing.get(key) === true)
+      await markPeerHealthy(ctx.db, target.url, ctx.now())
+      workers.get(target.url)?.nudge()
+      const retry = retries.get(target.url)
+      if (retry !== undefined) {
+        clearTimeout(retry.timer)
+        retries.delete(target.url)
+      }
+    } catch (error) {
+      if (abort.signal.aborted) return
+      const reason = describeFailure(error)
+      ctx.log.warn({ peer: target.url, channel: target.channel, reason }, 'anti-entropy failed')
+      await markPeerFailing(ctx.db, target.url, ctx.now(), reason).catch(() => {})
+      retryLater(target.url)
+    } finally {
+      syncing.delete(key)
+    }
+  }
+
+  function retryLater(url: string): void {
+    const previous = retries.get(url)
+    if (abort.signal.aborted || previous?.pending === true) return
+    const failures = (previous?.failures ?? 0) + 1
+    const retry = { failures, pending: true, timer: undefined as NodeJS.Timeout | undefined }
+    retry.timer = setTimeout(
+      () => {
+        retry.pending = false
+        void track(syncPeer(url))
+      },
+      (options.backoff ?? backoffDelay)(failures),
+    )
+    retry.timer.unref()
+    retries.set(url, retry)
+  }
+
+  async function syncPeer(url: string): Promise<void> {
+    const targets = await syncTargets(ctx.db, hostedParties(ctx))
+    for (const target of targets) if (target.url === url) await syncOne(target)
+  }
+
+  async function syncAll(): Promise<void> {
+    const targets = await syncTargets(ctx.db, hostedParties(ctx))
+    await Promise.all(targets.map((target) => syncOne(target)))
+  }
+
+  return {
+    async start() {
+      if (started) return
+      started = true
+      const channels = await ctx.db
+        .selectFrom('pending_events')
+        .select('channel')
+        .distinct()
+        .execute()
+      for (const { channel } of channels) {
+        await drainPending(ctx.db, channel, { now: ctx.now(), hosted: hostedParties(ctx) })
+      }
+      for (const peer of await listPeerNodes(ctx.db)) worker(peer.url)
+      for (const url of await waitingDestinations(ctx.db)) worker(url)
+      for (const found of workers.values()) found.start()
+      void track(syncAll())
+      timer = setInterval(() => void track(syncAll()), options.antiEntropyEvery)
+      timer.unref()
+    },
+    async stop() {
+      abort.abort(new Error('node shutting down'))
+      clearInterval(timer)
+      for (const retry of retries.values()) clearTimeout(retry.timer)
+      await Promise.all([...workers.values()].map((found) => found.stop()))
+      await Promise.allSettled([...inFlight])
+    },
+    wake(destinations) {
+      for (const url of destinations) worker(url).wake()
+    },
+    syncWith(party, channel) {
+      if (!started) return
+      void track(
+        (async () => {
+          const url = await urlOfParty(ctx.db, party)
+          if (url === undefined) return
+          const targets = await syncTargets(ctx.db, hostedParties(ctx))
+          const target = targets.find((t) => t.url === url && t.channel === channel)
+          if (target !== undefined) await syncOne(target)
+        })(),
+      )
+    },
+    syncAll,
+  }
+}

@@ -1,0 +1,229 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { NodeDescriptorSchema, SignedEventSchema, SignedReceiptSchema } from '@parley/protocol'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { ServerError } from '../../errors.ts'
+import { signResponse, verifyRequest } from '../../federation/http-signatures.ts'
+import { NonceCache } from '../../federation/nonce-cache.ts'
+import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
+import type { NodeContext } from '../events/events.service.ts'
+import type { Delivery } from './delivery.ts'
+import { buildDescriptor } from './descriptor.ts'
+import {
+  headsFor,
+  logFor,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  receiveBatch,
+  receivingParty,
+} from './federation.service.ts'
+import { peerKeyResolver } from './peers.service.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The peer party whose pinned key signed this federation request. */
+    peer: string | null
+    /** Exact request bytes, for the Content-Digest check. */
+    rawBody: Uint8Array | undefined
+    /** The hosted party that signs the reply (default: the node's first party). */
+    replyAs: HostedParty | null
+  }
+}
+
+export interface FederationPluginOptions {
+  readonly ctx: NodeContext
+  readonly delivery: Delivery
+}
+
+const ChannelParam = Type.String({ pattern: '^ch_[0-9A-HJKMNP-TV-Z]{26}$' })
+const PartyParam = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
+const ErrorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+})
+
+const PushResponse = Type.Object({
+  receipts: Type.Array(SignedReceiptSchema),
+  rejected: Type.Array(
+    Type.Object({
+      id: Type.Union([Type.String(), Type.Null()]),
+      index: Type.Integer(),
+      code: Type.String(),
+      message: Type.String(),
+    }),
+  ),
+  need: Type.Array(
+    Type.Object({ channel: Type.String(), author: Type.String(), fromSeq: Type.Integer() }),
+  ),
+})
+
+/**
+ * The node-to-node API of DESIGN §4.6. Every request must carry an RFC 9421 signature by a
+ * pinned peer key (checked in one hook before anything else looks at it); every reply,
+ * errors included, is signed by a hosted party.
+ */
+export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions> = async (
+  app,
+  { ctx, delivery },
+) => {
+  const nonces = new NonceCache()
+  const resolveKey = peerKeyResolver(ctx)
+  const origin = new URL(ctx.identity.federationUrl).origin
+  const descriptor = await buildDescriptor(ctx.identity, ctx.now())
+
+  app.get(
+    '/.well-known/parley',
+    {
+      config: { auth: 'public' },
+      schema: { tags: ['federation'], response: { 200: NodeDescriptorSchema } },
+    },
+    async () => descriptor,
+  )
+
+  await app.register(async (scope) => {
+    const fed = scope.withTypeProvider<TypeBoxTypeProvider>()
+    fed.decorateRequest('peer', null)
+    fed.decorateRequest('rawBody', undefined)
+    fed.decorateRequest('replyAs', null)
+    // The digest covers the exact bytes, so keep them; JSON errors wait until the signature
+    // has been checked, so an unauthenticated caller learns nothing from our parser.
+    fed.removeAllContentTypeParsers()
+    fed.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: MAX_BATCH_BYTES + 64 * 1024 },
+      (request, body, done) => {
+        request.rawBody = new Uint8Array(body as Buffer)
+        done(null, body.length === 0 ? undefined : body)
+      },
+    )
+    fed.addHook('preValidation', async (request) => {
+      const signer = await verifyRequest(
+        {
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          body: request.rawBody,
+        },
+        { now: ctx.now(), resolveKey, nonces, origin },
+      )
+      request.peer = signer.party
+      if (request.body !== undefined) request.body = parseBody(request.body as Buffer)
+    })
+    fed.addHook('onSend', signReply(ctx))
+
+    fed.post(
+      '/federation/v1/events',
+      {
+        config: { auth: 'peer' },
+        schema: {
+          tags: ['federation'],
+          body: Type.Object(
+            { events: Type.Array(Type.Unknown()) },
+            { additionalProperties: false },
+          ),
+          response: { 200: PushResponse, '4xx': ErrorSchema },
+        },
+      },
+      async (request) => {
+        const { events } = request.body
+        if (events.length > MAX_BATCH_EVENTS) {
+          throw new ServerError('BATCH_TOO_LARGE', {
+            reason: `${events.length} events; the limit is ${MAX_BATCH_EVENTS}`,
+          })
+        }
+        if ((request.rawBody?.length ?? 0) > MAX_BATCH_BYTES) {
+          throw new ServerError('BATCH_TOO_LARGE', { reason: 'the body exceeds 4 MiB' })
+        }
+        const result = await receiveBatch(ctx, events)
+        for (const channel of result.sync) delivery.syncWith(request.peer!, channel)
+        return { receipts: result.receipts, rejected: result.rejected, need: result.need }
+      },
+    )
+
+    fed.get(
+      '/federation/v1/channels/:channel/log/:author',
+      {
+        config: { auth: 'peer' },
+        schema: {
+          tags: ['federation'],
+          params: Type.Object({ channel: ChannelParam, author: PartyParam }),
+          querystring: Type.Object({
+            from: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 500 })),
+          }),
+          response: { 200: Type.Object({ events: Type.Array(SignedEventSchema) }) },
+        },
+      },
+      async (request) => {
+        const { channel, author } = request.params
+        request.replyAs = await receivingParty(ctx, channel).catch(() => null)
+        const { from = 1, limit = 500 } = request.query
+        const events = await logFor(ctx, request.peer!, { channel, author, from, limit })
+        return { events }
+      },
+    )
+
+    fed.get(
+      '/federation/v1/channels/:channel/heads',
+      {
+        config: { auth: 'peer' },
+        schema: {
+          tags: ['federation'],
+          params: Type.Object({ channel: ChannelParam }),
+          response: {
+            200: Type.Object({
+              heads: Type.Record(
+                Type.String(),
+                Type.Object({ seq: Type.Integer(), id: Type.String() }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { channel } = request.params
+        request.replyAs = await receivingParty(ctx, channel).catch(() => null)
+        return { heads: await headsFor(ctx, request.peer!, channel) }
+      },
+    )
+  })
+}
+
+function parseBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new ServerError('REQUEST_INVALID', {
+      reason: `body is not JSON: ${(error as Error).message}`,
+    })
+  }
+}
+
+/** Signs every federation reply, so a client can tell a genuine receipt from a spoofed one. */
+function signReply(ctx: NodeContext) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const party = request.replyAs ?? firstParty(ctx.identity)
+    const key = signingKey(party, ctx.now())
+    const body =
+      typeof payload === 'string'
+        ? new TextEncoder().encode(payload)
+        : payload instanceof Uint8Array
+          ? payload
+          : undefined
+    const type = reply.getHeader('content-type')
+    const headers = await signResponse(
+      {
+        status: reply.statusCode,
+        headers: typeof type === 'string' ? { 'content-type': type } : {},
+        ...(body === undefined || body.length === 0 ? {} : { body }),
+      },
+      { keyId: key.id, privateKey: key.privateKey },
+      { now: ctx.now() },
+    )
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value)
+    return payload
+  }
+}

@@ -1,0 +1,120 @@
+import { ProtocolError, type SignedEvent, type SignedReceipt, signReceipt } from '@parley/protocol'
+import { ServerError } from '../../errors.ts'
+import { MAX_LOG_READ, type Need, readHeads, readLog } from '../../ledger/index.ts'
+import { type HostedParty, signingKey } from '../../node-identity.ts'
+import { channelParticipants } from '../events/events.repository.ts'
+import { commitReceived, type NodeContext } from '../events/events.service.ts'
+
+/** Most events one push may carry (DESIGN §4.6). */
+export const MAX_BATCH_EVENTS = 500
+/** Most bytes one push may carry (DESIGN §4.6). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024
+
+export interface BatchResult {
+  readonly receipts: SignedReceipt[]
+  readonly rejected: { id: string | null; index: number; code: string; message: string }[]
+  readonly need: Need[]
+  /** Channels to sync with the sender: gaps to fill, or heads citing events not held here. */
+  readonly sync: string[]
+}
+
+/**
+ * Applies a pushed batch (DESIGN §4.6): each event on its own and in order, then one receipt
+ * per receiving party covering every event stored or already held. Never throws for a bad
+ * event: it lands in `rejected` with its code.
+ */
+export async function receiveBatch(
+  ctx: NodeContext,
+  events: readonly unknown[],
+): Promise<BatchResult> {
+  const receivable = new Map<string, string[]>()
+  const rejected: BatchResult['rejected'] = []
+  const need = new Map<string, Need>()
+  const sync = new Set<string>()
+  for (const [index, signed] of events.entries()) {
+    const result = await commitReceived(ctx, signed)
+    switch (result.status) {
+      case 'stored':
+      case 'duplicate': {
+        const channel = (signed as SignedEvent).event.channel
+        const ids = receivable.get(channel) ?? []
+        ids.push(result.id)
+        receivable.set(channel, ids)
+        if (result.status === 'stored' && result.behind.length > 0) sync.add(channel)
+        break
+      }
+      case 'pending':
+        need.set(`${result.need.channel}\n${result.need.author}`, result.need)
+        sync.add(result.need.channel)
+        break
+      case 'rejected':
+        rejected.push({ id: result.id ?? null, index, code: result.code, message: result.message })
+    }
+  }
+  const receipts = await signReceipts(ctx, receivable)
+  return { receipts, rejected, need: [...need.values()], sync: [...sync] }
+}
+
+/** One receipt per receiving party: the hosted party that takes part in each channel. */
+async function signReceipts(
+  ctx: NodeContext,
+  byChannel: ReadonlyMap<string, string[]>,
+): Promise<SignedReceipt[]> {
+  const byParty = new Map<HostedParty, string[]>()
+  for (const [channel, ids] of byChannel) {
+    const party = await receivingParty(ctx, channel)
+    byParty.set(party, [...(byParty.get(party) ?? []), ...ids])
+  }
+  const receivedAt = ctx.now()
+  return Promise.all(
+    [...byParty].map(([party, ids]) => {
+      const key = signingKey(party, receivedAt)
+      return signReceipt(
+        { events: [...new Set(ids)], by: party.id, receivedAt },
+        { keyId: key.id, privateKey: key.privateKey },
+      )
+    }),
+  )
+}
+
+/** The hosted party that speaks for this node in a channel (its first participant here). */
+export async function receivingParty(ctx: NodeContext, channel: string): Promise<HostedParty> {
+  const participants = await channelParticipants(ctx.db, channel)
+  const id = participants.find((party) => ctx.identity.parties.has(party))
+  if (id === undefined) throw new ServerError('CHANNEL_NOT_HOSTED', { channel })
+  return ctx.identity.parties.get(id)!
+}
+
+/** Refuses a peer that is neither a member nor an observer of the channel. */
+export async function assertParticipant(
+  ctx: NodeContext,
+  channel: string,
+  party: string,
+): Promise<void> {
+  const participants = await channelParticipants(ctx.db, channel)
+  if (participants.length === 0) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
+  if (!participants.includes(party))
+    throw new ProtocolError('NOT_A_MEMBER', { author: party, channel })
+}
+
+/** `GET …/log/:author`: an author's events from `from`, for a participant. */
+export async function logFor(
+  ctx: NodeContext,
+  requester: string,
+  query: { channel: string; author: string; from: number; limit: number },
+): Promise<SignedEvent[]> {
+  await assertParticipant(ctx, query.channel, requester)
+  return readLog(
+    ctx.db,
+    query.channel,
+    query.author,
+    query.from,
+    Math.min(query.limit, MAX_LOG_READ),
+  )
+}
+
+/** `GET …/heads`: the latest contiguous event per author, for a participant. */
+export async function headsFor(ctx: NodeContext, requester: string, channel: string) {
+  await assertParticipant(ctx, channel, requester)
+  return readHeads(ctx.db, channel)
+}

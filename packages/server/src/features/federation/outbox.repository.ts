@@ -1,0 +1,175 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from '../../store/tables.ts'
+
+type Db = Kysely<DB> | Transaction<DB>
+
+/**
+ * Queues an event for every peer node hosting one of `recipients`. Call it in the
+ * transaction that appends the event, so an event is never stored without being queued.
+ */
+export async function enqueueEvent(
+  db: Db,
+  eventId: string,
+  recipients: readonly string[],
+  now: number,
+): Promise<readonly string[]> {
+  if (recipients.length === 0) return []
+  const destinations = await db
+    .selectFrom('peer_parties')
+    .select('url')
+    .distinct()
+    .where('party', 'in', recipients)
+    .execute()
+  if (destinations.length === 0) return []
+  await db
+    .insertInto('outbox')
+    .values(
+      destinations.map(({ url }) => ({ destination: url, event_id: eventId, enqueued_at: now })),
+    )
+    .onConflict((oc) => oc.columns(['event_id', 'destination']).doNothing())
+    .execute()
+  return destinations.map(({ url }) => url)
+}
+
+/**
+ * Queues, for a newly known peer node, every event hosted parties wrote in channels where
+ * one of the peer's parties takes part, in commit order, skipping what is already queued.
+ */
+export async function backfillDestination(
+  db: Db,
+  url: string,
+  peerParties: readonly string[],
+  now: number,
+): Promise<number> {
+  if (peerParties.length === 0) return 0
+  const result = await db
+    .insertInto('outbox')
+    .columns(['destination', 'event_id', 'enqueued_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('events')
+        .innerJoin('parties', 'parties.id', 'events.author')
+        .select([eb.val(url).as('destination'), 'events.id', eb.val(now).as('enqueued_at')])
+        .where('parties.hosted', '=', true)
+        .where((w) =>
+          w.exists(
+            w
+              .selectFrom('channel_members')
+              .select('channel_members.party')
+              .whereRef('channel_members.channel', '=', 'events.channel')
+              .where('channel_members.party', 'in', peerParties),
+          ),
+        )
+        .orderBy('events.position'),
+    )
+    .onConflict((oc) => oc.columns(['event_id', 'destination']).doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0)
+}
+
+export interface OutboxItem {
+  readonly outboxId: number
+  readonly eventId: string
+  readonly author: string
+  readonly raw: string
+}
+
+/** The next events a destination waits for, oldest first. */
+export async function nextBatch(db: Db, destination: string, limit: number): Promise<OutboxItem[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .innerJoin('events', 'events.id', 'outbox.event_id')
+    .select([
+      'outbox.id as outboxId',
+      'outbox.event_id as eventId',
+      'events.author as author',
+      'events.raw as raw',
+    ])
+    .where('outbox.destination', '=', destination)
+    .where('outbox.delivered_at', 'is', null)
+    .where('outbox.rejected_code', 'is', null)
+    .orderBy('outbox.id')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => ({ ...row, outboxId: Number(row.outboxId) }))
+}
+
+/** Marks events delivered to a destination under the receipt that covers them. */
+export async function markDelivered(
+  db: Db,
+  destination: string,
+  eventIds: readonly string[],
+  receiptId: string,
+  at: number,
+): Promise<void> {
+  if (eventIds.length === 0) return
+  await db
+    .updateTable('outbox')
+    .set({ delivered_at: at, receipt_id: receiptId })
+    .where('destination', '=', destination)
+    .where('event_id', 'in', eventIds)
+    .where('delivered_at', 'is', null)
+    .execute()
+}
+
+/** Marks an event the destination refused for good; it stays visible with its code. */
+export async function markRejected(
+  db: Db,
+  destination: string,
+  eventId: string,
+  code: string,
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ rejected_code: code })
+    .where('destination', '=', destination)
+    .where('event_id', '=', eventId)
+    .where('delivered_at', 'is', null)
+    .execute()
+}
+
+/** Destinations that still have undelivered events. */
+export async function waitingDestinations(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select('destination')
+    .distinct()
+    .where('delivered_at', 'is', null)
+    .where('rejected_code', 'is', null)
+    .execute()
+  return rows.map((row) => row.destination)
+}
+
+export interface DeliveryRow {
+  readonly eventId: string
+  readonly destination: string
+  readonly node: string | null
+  readonly enqueuedAt: number
+  readonly deliveredAt: number | null
+  readonly receiptAt: number | null
+  readonly rejectedCode: string | null
+  readonly failingSince: number | null
+}
+
+/** Delivery rows of the given events, for the timeline's per-recipient state. */
+export async function deliveryOf(db: Db, eventIds: readonly string[]): Promise<DeliveryRow[]> {
+  if (eventIds.length === 0) return []
+  const rows = await db
+    .selectFrom('outbox')
+    .innerJoin('peer_nodes', 'peer_nodes.url', 'outbox.destination')
+    .leftJoin('receipts', 'receipts.id', 'outbox.receipt_id')
+    .select([
+      'outbox.event_id as eventId',
+      'outbox.destination as destination',
+      'peer_nodes.node as node',
+      'outbox.enqueued_at as enqueuedAt',
+      'outbox.delivered_at as deliveredAt',
+      'receipts.received_at as receiptAt',
+      'outbox.rejected_code as rejectedCode',
+      'peer_nodes.failing_since as failingSince',
+    ])
+    .where('outbox.event_id', 'in', eventIds)
+    .orderBy('outbox.destination')
+    .execute()
+  return rows
+}

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import { ServerError } from '../../errors.ts'
+
+const HealthSchema = Type.Object({
+  status: Type.Literal('ok'),
+  node: Type.String(),
+  parties: Type.Array(Type.String()),
+})
+
+/** `GET /healthz`: 200 when the node can reach its database, 503 otherwise. */
+export const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/healthz',
+    {
+      config: { auth: 'public' },
+      schema: { tags: ['health'], response: { 200: HealthSchema } },
+    },
+    async () => {
+      try {
+        await sql`select 1`.execute(app.db)
+      } catch (error) {
+        throw new ServerError('DATABASE_UNAVAILABLE', { reason: (error as Error).message })
+      }
+      return {
+        status: 'ok' as const,
+        node: app.identity.node,
+        parties: [...app.identity.parties.keys()],
+      }
+    },
+  )
+}

@@ -1,0 +1,82 @@
+import type { BodyOf } from '@parley/protocol'
+import { channelTimeline, type LocalDraft, type StoredEvent } from '../../ledger/index.ts'
+import { actingParty, channelOrThrow } from '../channels/channels.service.ts'
+import { type DeliveryState, type EventView, toEventView } from '../events/event-view.ts'
+import { commitLocal, type NodeContext } from '../events/events.service.ts'
+import { type DeliveryRow, deliveryOf } from '../federation/outbox.repository.ts'
+import { listPeerNodes } from '../federation/peers.repository.ts'
+
+type Said = 'message.post' | 'message.translate'
+
+/** Posts a message or a translation to a channel as a hosted participant. */
+export async function say<T extends Said>(
+  ctx: NodeContext,
+  officer: string,
+  channelId: string,
+  type: T,
+  input: BodyOf<T> & { readonly as?: string },
+): Promise<StoredEvent> {
+  const channel = await channelOrThrow(ctx, channelId)
+  const { as, ...body } = input
+  const author = actingParty(
+    ctx,
+    as,
+    channel.members.map((member) => member.party),
+  )
+  const draft = { channel: channelId, author, type, body, officer }
+  return commitLocal(ctx, draft as unknown as LocalDraft)
+}
+
+/**
+ * A channel's events in the deterministic display order of DESIGN §4.7, each event of a
+ * hosted party with its delivery state per recipient node.
+ */
+export async function timeline(ctx: NodeContext, channelId: string): Promise<EventView[]> {
+  await channelOrThrow(ctx, channelId)
+  const events = await channelTimeline(ctx.db, channelId)
+  const own = events.filter((stored) => ctx.identity.parties.has(stored.event.author))
+  const rows = await deliveryOf(
+    ctx.db,
+    own.map((stored) => stored.id),
+  )
+  const peers = new Map((await listPeerNodes(ctx.db)).map((peer) => [peer.url, peer]))
+  const byEvent = new Map<string, DeliveryState[]>()
+  for (const row of rows) {
+    const states = byEvent.get(row.eventId) ?? []
+    states.push(
+      deliveryState(
+        row,
+        peers.get(row.destination)?.parties ?? [],
+        peers.get(row.destination)?.lastError ?? null,
+      ),
+    )
+    byEvent.set(row.eventId, states)
+  }
+  return events.map((stored) =>
+    toEventView(
+      stored,
+      ctx.identity.parties.has(stored.event.author) ? (byEvent.get(stored.id) ?? []) : undefined,
+    ),
+  )
+}
+
+function deliveryState(
+  row: DeliveryRow,
+  parties: string[],
+  lastError: string | null,
+): DeliveryState {
+  const base = { node: row.node, url: row.destination, parties }
+  if (row.deliveredAt !== null) {
+    return { ...base, state: 'delivered', receiptAt: row.receiptAt ?? row.deliveredAt }
+  }
+  if (row.rejectedCode !== null) return { ...base, state: 'rejected', code: row.rejectedCode }
+  if (row.failingSince !== null) {
+    return {
+      ...base,
+      state: 'failed-retrying',
+      since: row.failingSince,
+      ...(lastError === null ? {} : { lastError }),
+    }
+  }
+  return { ...base, state: 'queued' }
+}

@@ -1,0 +1,55 @@
+import type { FastifyServerOptions } from 'fastify'
+
+/** Field names whose values never reach a log line, at any of the first three levels. */
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'password_hash',
+  'secret',
+  'totp_secret',
+  'token',
+  'csrfToken',
+  'csrf_token',
+  'recoveryCodes',
+  'authorization',
+  'cookie',
+]
+
+/** pino `redact` paths: secrets by field name, plus credential headers in and out. */
+export const redactPaths: readonly string[] = [
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+]
+
+/** A URL as logged: the automation token a WebSocket URL may carry is blanked. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+}
+
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>
+
+/**
+ * Logger options with redaction added to what the caller asked for: `true` or an options
+ * object gets the redaction paths and a request serializer that hides tokens in URLs.
+ */
+export function redactingLogger(
+  logger: FastifyServerOptions['logger'],
+): FastifyServerOptions['logger'] {
+  if (logger === undefined || logger === false) return false
+  const base: LoggerOptions = logger === true ? {} : logger
+  return {
+    ...base,
+    redact: { paths: [...redactPaths], censor: '[redacted]' },
+    serializers: {
+      ...base.serializers,
+      req: (request: { method: string; url: string; host?: string; ip?: string }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+      }),
+    },
+  }
+}

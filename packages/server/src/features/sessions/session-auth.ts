@@ -1,0 +1,185 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ServerError } from '../../errors.ts'
+import { ROLES, type Role } from '../officers/officers.service.ts'
+import type { RelyingParty } from '../officers/passkeys.ts'
+import type { AuthSettings } from './auth-settings.ts'
+import {
+  type AuthContext,
+  pendingSetup,
+  resolveSession,
+  rotateSession,
+  touch,
+} from './sessions.service.ts'
+
+/** The one cookie Parley sets (strictly necessary: it is the login). */
+export const SESSION_COOKIE = 'parley_session'
+
+/** The header that carries the session's synchronizer token on state-changing requests. */
+export const CSRF_HEADER = 'x-csrf-token'
+
+/** The officer id events carry when the automation credential acts. */
+export const AUTOMATION_OFFICER = 'o_devtoken'
+
+/** The officer behind an API call, as `request.officer` holds it. */
+export interface RequestOfficer {
+  readonly id: string
+  /** The officer's party; null for the automation credential, which acts for the node. */
+  readonly party: string | null
+  readonly roles: readonly Role[]
+  /** The session's id hash; null for the automation credential. */
+  readonly session: string | null
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * The authentication hook for every route whose `config.auth` is `officer`: resolves the
+ * session cookie (or, when the config sets one, the automation bearer token) into
+ * `request.officer`, checks CSRF and origin on state-changing requests, holds back officers who
+ * must still change their password or enrol a second factor (unless the route sets
+ * `config.accountSetup`), checks `config.role`, and rotates the session id after a privilege
+ * change.
+ */
+export function officerAuth(ctx: AuthContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const config = request.routeOptions.config
+    if ((config.auth ?? 'officer') !== 'officer' || request.is404) return
+    const bearer = presentedBearer(request)
+    if (bearer !== null) {
+      if (!matchesAutomationToken(ctx.settings, bearer)) throw new ServerError('AUTH_REQUIRED')
+      request.officer = { id: AUTOMATION_OFFICER, party: null, roles: ROLES, session: null }
+      return
+    }
+    const session = await resolveSession(ctx, request.cookies[SESSION_COOKIE], 'active')
+    if (!SAFE_METHODS.has(request.method)) assertCsrf(request, ctx.settings, session.csrf_token)
+    // Browsers send cookies with a WebSocket handshake from any page: check who opens it.
+    else if (request.ws) assertSameOrigin(request, ctx.settings)
+    const setup = pendingSetup(ctx, session)
+    if (setup !== null && config.accountSetup !== true) throw new ServerError(setup)
+    const roles = ROLES.filter((role) => session.roles.includes(role))
+    if (config.role !== undefined && !roles.includes(config.role)) {
+      throw new ServerError('FORBIDDEN_ROLE', { role: config.role })
+    }
+    await touch(ctx, session)
+    let idHash = session.id_hash
+    if (session.privilege_epoch !== session.officer_epoch && !request.ws) {
+      const rotated = await rotateSession(ctx, session)
+      if (rotated === null) throw new ServerError('AUTH_REQUIRED')
+      setSessionCookie(request, reply, ctx.settings, rotated.token, session.expires_at, ctx.now())
+      idHash = rotated.idHash
+    }
+    request.officer = { id: session.officer, party: session.party, roles, session: idHash }
+  }
+}
+
+function presentedBearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization
+  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice(7) : ''
+  // Scripts cannot set headers on a WebSocket, so automation may put the token in its URL.
+  const token = (request.query as { token?: unknown } | undefined)?.token
+  return request.ws && typeof token === 'string' ? token : null
+}
+
+function matchesAutomationToken(settings: AuthSettings, presented: string): boolean {
+  if (settings.automationToken === undefined) return false
+  return constantTimeEqual(presented, settings.automationToken)
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** The origins allowed to call the officer API: the node's own and those configured. */
+export function allowedOrigins(request: FastifyRequest, settings: AuthSettings): string[] {
+  // A request without a socket (an injected WebSocket upgrade) has no protocol: plain HTTP.
+  const own = originOf(`${request.protocol ?? 'http'}://${request.host}`)
+  return [...(own === null ? [] : [own]), ...settings.origins.flatMap((o) => originOf(o) ?? [])]
+}
+
+// URL serializes an origin the way browsers send it (no default port, lower-case host).
+function originOf(text: string): string | null {
+  try {
+    return new URL(text).origin
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Refuses a browser request sent from another site: `Sec-Fetch-Site: cross-site`, or an
+ * `Origin` that is not one the node serves. Clients that send neither (scripts) pass here and
+ * still need the CSRF token.
+ */
+export function assertSameOrigin(request: FastifyRequest, settings: AuthSettings): void {
+  if (request.headers['sec-fetch-site'] === 'cross-site') {
+    throw new ServerError('CSRF_INVALID', { reason: 'the browser reports a cross-site request' })
+  }
+  const origin = request.headers.origin
+  if (origin === undefined) return
+  const normalized = originOf(origin)
+  if (normalized === null || !allowedOrigins(request, settings).includes(normalized)) {
+    throw new ServerError('CSRF_INVALID', { reason: `origin ${origin} is not served by this node` })
+  }
+}
+
+/** Origin check plus the synchronizer token: `x-csrf-token` must equal the session's. */
+export function assertCsrf(
+  request: FastifyRequest,
+  settings: AuthSettings,
+  expected: string,
+): void {
+  assertSameOrigin(request, settings)
+  const presented = request.headers[CSRF_HEADER]
+  if (typeof presented !== 'string' || presented === '') {
+    throw new ServerError('CSRF_INVALID', { reason: `the ${CSRF_HEADER} header is missing` })
+  }
+  if (!constantTimeEqual(presented, expected)) {
+    throw new ServerError('CSRF_INVALID', { reason: `the ${CSRF_HEADER} header is wrong` })
+  }
+}
+
+/**
+ * Sets the session cookie: HttpOnly, SameSite=Strict, Path=/, Secure over TLS (or when the
+ * config says so), ending with the session.
+ */
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: AuthSettings,
+  token: string,
+  expiresAt: number,
+  now: number,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: settings.secureCookie ?? request.protocol === 'https',
+    maxAge: Math.max(0, Math.ceil((expiresAt - now) / 1000)),
+  })
+}
+
+export function clearSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: AuthSettings,
+): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: settings.secureCookie ?? request.protocol === 'https',
+  })
+}
+
+/** The WebAuthn relying party for a request: its host name (or the configured id). */
+export function relyingParty(request: FastifyRequest, settings: AuthSettings): RelyingParty {
+  return {
+    id: settings.webauthnRpId ?? request.hostname,
+    name: 'Parley',
+    origins: allowedOrigins(request, settings),
+  }
+}

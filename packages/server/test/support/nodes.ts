@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BuildOptions, build, type ParleyApp } from '../../src/app.ts'
+import { loadConfig, type NodeConfig } from '../../src/config.ts'
+import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
+import type { Database } from '../../src/store/database.ts'
+import { testDatabase } from './database.ts'
+
+export interface NodeSpec {
+  readonly node: string
+  readonly parties: readonly { readonly id: string; readonly name: string }[]
+}
+
+/** A real node listening on 127.0.0.1, with helpers for its officer API. */
+export interface TestNode {
+  readonly name: string
+  readonly url: string
+  readonly config: NodeConfig
+  readonly database: Database
+  app: ParleyApp
+  /** Calls the officer API with the node's development token. */
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>
+  /** Stops the node (its database survives), as a crash or an operator would. */
+  stop(): Promise<void>
+  /** Starts it again on the same port with the same database. */
+  start(): Promise<void>
+  readonly running: boolean
+}
+
+export interface StartOptions extends Omit<BuildOptions, 'database'> {
+  /** Which nodes know which: by default every node pins every other. */
+  readonly peers?: (from: string, to: string) => boolean
+}
+
+/**
+ * Starts nodes on loopback, each with its own fresh database (PGlite in memory, or a new
+ * PostgreSQL database with PARLEY_TEST_DB=postgres) and pinned keys of the others, the
+ * pins taken from the key files as `parley peer add` would take them from descriptors.
+ */
+export async function startNodes(
+  specs: readonly NodeSpec[],
+  options: StartOptions = {},
+): Promise<{ nodes: TestNode[]; close(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'parley-nodes-'))
+  const made = []
+  for (const spec of specs) {
+    const port = await freePort()
+    const dir = join(root, spec.node)
+    await initNodeDirectory({ dir, parties: spec.parties, node: spec.node, port, now: 0 })
+    const config = loadConfig(join(dir, 'parley.json'), {})
+    made.push({ spec, config, pins: await peerEntryOf(config, 0) })
+  }
+  const nodes: TestNode[] = []
+  for (const { spec, config } of made) {
+    const peers = made
+      .filter((other) => other.spec.node !== spec.node)
+      .filter((other) => options.peers?.(spec.node, other.spec.node) ?? true)
+      .map((other) => other.pins)
+    const database = await testDatabase()
+    nodes.push(await startNode({ ...config, peers }, database, options))
+  }
+  return {
+    nodes,
+    async close() {
+      for (const node of nodes) {
+        if (node.running) await node.stop()
+        await node.database.close()
+      }
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+}
+
+async function startNode(
+  config: NodeConfig,
+  database: Database,
+  options: StartOptions,
+): Promise<TestNode> {
+  const { peers: _peers, ...buildOptions } = options
+  let running = false
+  const url = config.federationUrl
+  const open = async () => {
+    const app = await build(config, { logger: false, ...buildOptions, database })
+    await app.listen({ host: config.listen.host, port: config.listen.port })
+    running = true
+    return app
+  }
+  const node: TestNode = {
+    name: config.node,
+    url,
+    config,
+    database,
+    app: await open(),
+    get running() {
+      return running
+    },
+    async api<T>(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${config.devToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await response.text()
+      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+    },
+    async stop() {
+      running = false
+      await node.app.close()
+    },
+    async start() {
+      node.app = await open()
+    },
+  }
+  return node
+}
+
+/** A port free right now on 127.0.0.1 (the node binds it right after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  ms = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
