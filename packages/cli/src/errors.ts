@@ -19,7 +19,10 @@ export const cliErrors = {
     message:
       'The node is running (listening on {address}) and its embedded database admits one process at a time: stop it first',
   },
-  CHANNEL_NOT_FOUND: { status: 2, message: 'Channel {channel} not found in this node’s ledger' },
+  CHANNEL_NOT_IN_LEDGER: {
+    status: 2,
+    message: 'Channel {channel} not found in this node’s ledger',
+  },
   AUDIT_CHAIN_BROKEN: {
     status: 1,
     message: 'The audit log is broken at seq {seq} ({reason}); rows before it verify',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,12 +18,13 @@ import {
   openDatabase,
   pinPartyKeys,
 } from '@parley/server'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const main = new URL('../main.ts', import.meta.url).pathname
 const T0 = 1_764_277_200_000
 const CHANNEL = 'ch_01HZX4N8Q7P2M5K9R3T6V0W8YB'
 const root = mkdtempSync(join(tmpdir(), 'parley-export-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 function parley(
   ...args: string[]
@@ -162,7 +163,7 @@ describe('parley export', () => {
     [
       'an unknown channel',
       () => ['ch_01HZX4N8Q7P2M5K9R3T6V0W8YC', '--data-dir', bare, '--as', 'rus'],
-      /^parley: CHANNEL_NOT_FOUND: Channel ch_01HZX4N8Q7P2M5K9R3T6V0W8YC not found/,
+      /^parley: CHANNEL_NOT_IN_LEDGER: Channel ch_01HZX4N8Q7P2M5K9R3T6V0W8YC not found/,
     ],
     [
       'a malformed channel id',

@@ -129,7 +129,7 @@ function onlyHosted(hosted: readonly string[]): string {
 /** Errors of the ledger and of the header, in the CLI's terms. */
 function translate(server: Server, error: unknown, exportedBy: string): unknown {
   if (error instanceof server.ServerError && error.code === 'CHANNEL_NOT_FOUND') {
-    return new CliError('CHANNEL_NOT_FOUND', error.details)
+    return new CliError('CHANNEL_NOT_IN_LEDGER', error.details)
   }
   // The header lists the channel's parties; the exporter must be one of them.
   if (

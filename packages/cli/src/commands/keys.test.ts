@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fingerprint } from '@parley/protocol'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 
 const main = new URL('../main.ts', import.meta.url).pathname
 
@@ -13,7 +13,9 @@ function parley(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-const freshDir = () => mkdtempSync(join(tmpdir(), 'parley-keys-'))
+const root = mkdtempSync(join(tmpdir(), 'parley-keys-'))
+const freshDir = () => mkdtempSync(join(root, 'out-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe('parley keys generate', () => {
   it('writes a private key only its owner can read, matching the printed public key', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -16,11 +16,12 @@ import {
   transcriptSegments,
   verifyTranscript,
 } from '@parley/protocol'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GeneratedTranscript, generateTranscript } from '../../bench/transcript-generator.ts'
 
 const main = new URL('../main.ts', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'parley-verify-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function parley(...args: string[]) {
   const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' })
