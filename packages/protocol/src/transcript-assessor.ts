@@ -18,11 +18,15 @@ import type {
  * for (const fact of facts) assessor.add(fact)
  * const report = assessor.finish({ lastLine: 42, endsWithNewline: true })
  */
+/** How many failures a report lists at most; `failureCount` counts every one. */
+export const MAX_REPORTED_FAILURES = 10_000
+
 export class TranscriptAssessor {
   readonly #header: TranscriptHeader
   readonly #parties: readonly string[]
   readonly #partyIndex = new Map<string, number>()
   readonly #failures: VerifyFailure[] = []
+  #failureCount = 0
 
   // Events, one record per distinct id; the record number is the id's position in #ids.
   readonly #ids = new IdTable(32)
@@ -70,7 +74,7 @@ export class TranscriptAssessor {
     if (this.#finished) throw new Error('TranscriptAssessor.add after finish')
     switch (fact.kind) {
       case 'failure':
-        this.#failures.push(fact.failure)
+        this.#record(fact.failure)
         return
       case 'event':
         this.#addEvent(fact)
@@ -103,7 +107,8 @@ export class TranscriptAssessor {
       (a, b) => a.line - b.line || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
     )
     return {
-      ok: failures.length === 0,
+      ok: this.#failureCount === 0,
+      failureCount: this.#failureCount,
       events: this.#ids.size,
       receipts: this.#receipts,
       equivocations: this.#proofLines.size,
@@ -114,9 +119,14 @@ export class TranscriptAssessor {
 
   #fail(code: ProtocolErrorCode, line: number, details: ErrorDetails, eventId?: string): void {
     const { message } = new ProtocolError(code, details)
-    this.#failures.push(
-      eventId === undefined ? { code, message, line } : { code, message, line, eventId },
-    )
+    this.#record(eventId === undefined ? { code, message, line } : { code, message, line, eventId })
+  }
+
+  // A transcript broken on every line must not hold a million failure objects in memory: the
+  // report lists the first MAX_REPORTED_FAILURES and counts them all.
+  #record(failure: VerifyFailure): void {
+    this.#failureCount++
+    if (this.#failures.length < MAX_REPORTED_FAILURES) this.#failures.push(failure)
   }
 
   #addEvent(fact: Extract<LineFact, { kind: 'event' }>): void {

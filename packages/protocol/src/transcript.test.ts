@@ -11,6 +11,7 @@ import {
   equivocationLine,
   eventLine,
   type LineFact,
+  MAX_REPORTED_FAILURES,
   parseTranscriptHeader,
   receiptLine,
   TRANSCRIPT_FORMAT,
@@ -418,6 +419,44 @@ function withoutSigned(event: Event): Omit<Event, 'v' | 'key'> {
   const { v: _v, key: _key, ...fields } = event
   return fields
 }
+
+describe('reports of badly broken transcripts', () => {
+  it('lists the first failures and counts them all, so memory stays bounded', async () => {
+    const header = parseTranscriptHeader(
+      transcriptHeaderLine({
+        format: TRANSCRIPT_FORMAT,
+        channel: CHANNEL,
+        exportedAt: T0,
+        exportedBy: 'usa',
+        parties: {
+          usa: {
+            keys: [
+              {
+                id: 'usa#1',
+                publicKey: (await generateKeyPair()).publicKey,
+                validFrom: 0,
+                validUntil: null,
+              },
+            ],
+          },
+        },
+      }),
+    )
+    const assessor = new TranscriptAssessor(header)
+    const broken = MAX_REPORTED_FAILURES + 25
+    for (let line = 2; line < broken + 2; line++) {
+      assessor.add({
+        kind: 'failure',
+        failure: { code: 'TRANSCRIPT_MALFORMED', message: 'not JSON', line },
+      })
+    }
+    const report = assessor.finish({ lastLine: broken + 1, endsWithNewline: true })
+    expect(report.ok).toBe(false)
+    expect(report.failureCount).toBe(broken)
+    expect(report.failures).toHaveLength(MAX_REPORTED_FAILURES)
+    expect(report.failures[0]!.line).toBe(2)
+  })
+})
 
 describe('forks', () => {
   it('an undeclared fork is a failure; its equivocation line proves it on its own', async () => {

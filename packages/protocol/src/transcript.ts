@@ -20,7 +20,7 @@ import { eventId } from './signing.ts'
 import { TranscriptAssessor } from './transcript-assessor.ts'
 import { checkSignedEvent } from './validate.ts'
 
-export { TranscriptAssessor } from './transcript-assessor.ts'
+export { MAX_REPORTED_FAILURES, TranscriptAssessor } from './transcript-assessor.ts'
 
 /** The `format` of a transcript header (DESIGN §4.8). */
 export const TRANSCRIPT_FORMAT = 'parley-transcript/1'
@@ -53,7 +53,7 @@ export interface VerifyFailure {
   readonly eventId?: string
 }
 
-/** What {@link verifyTranscript} finds. `ok` is true exactly when `failures` is empty. */
+/** What {@link verifyTranscript} finds. `ok` is true exactly when no failure was found. */
 export interface TranscriptReport {
   readonly ok: boolean
   /** Distinct events whose signature verified. */
@@ -67,8 +67,10 @@ export interface TranscriptReport {
     string,
     { readonly events: number; readonly head: { readonly seq: number; readonly id: string } | null }
   >
-  /** Sorted by line. */
+  /** Sorted by line; at most MAX_REPORTED_FAILURES of them. */
   readonly failures: VerifyFailure[]
+  /** Every failure found, including those the list leaves out. */
+  readonly failureCount: number
 }
 
 /**
@@ -298,7 +300,15 @@ function failureFact(error: unknown, line: number, eventId?: string): LineFact {
 /** A report for a transcript whose header cannot be read: nothing else in it can be checked. */
 export function unreadableTranscriptReport(error: unknown): TranscriptReport {
   const failure = (failureFact(error, 1) as { failure: VerifyFailure }).failure
-  return { ok: false, events: 0, receipts: 0, equivocations: 0, parties: {}, failures: [failure] }
+  return {
+    ok: false,
+    events: 0,
+    receipts: 0,
+    equivocations: 0,
+    parties: {},
+    failures: [failure],
+    failureCount: 1,
+  }
 }
 
 /** One segment of a transcript split at '\n': text, or raw bytes still to be decoded. */
@@ -318,8 +328,9 @@ export async function verifyTranscript(
   let header: TranscriptHeader | undefined
   let pending: TranscriptSegment | undefined
   let line = 0
-  // A few lines in flight let WebCrypto work while the next lines are parsed.
-  const inFlight = new Set<Promise<void>>()
+  // A few lines in flight let WebCrypto work while the next lines are parsed; facts reach the
+  // assessor in line order, so the report never depends on which check finished first.
+  const inFlight: Promise<LineFact>[] = []
   for await (const segment of segments) {
     if (pending !== undefined) {
       line++
@@ -331,17 +342,13 @@ export async function verifyTranscript(
         }
         assessor = new TranscriptAssessor(header)
       } else {
-        const check = checkTranscriptLine(header!, pending, line).then((fact) => {
-          assessor!.add(fact)
-          inFlight.delete(check)
-        })
-        inFlight.add(check)
-        if (inFlight.size >= 32) await Promise.race(inFlight)
+        inFlight.push(checkTranscriptLine(header!, pending, line))
+        if (inFlight.length >= 32) assessor!.add(await inFlight.shift()!)
       }
     }
     pending = segment
   }
-  await Promise.all(inFlight)
+  for (const fact of inFlight) assessor?.add(await fact)
   if (assessor === undefined) {
     // Nothing but (part of) a header line: an empty file, or one cut off within line 1.
     const empty = pending === undefined || pending.length === 0

@@ -22,6 +22,7 @@ export function jsonReport(path: string, header: TranscriptHeader, report: Trans
     failures: report.failures.map(({ code, eventId, line, message }) =>
       eventId === undefined ? { code, line, message } : { code, eventId, line, message },
     ),
+    failureCount: report.failureCount,
     file: path,
     channel: header.channel,
     exportedAt: header.exportedAt,
@@ -52,17 +53,21 @@ export function humanReport(
     const chain = head === null ? 'no intact chain' : `head seq ${count(head.seq)} ${head.id}`
     out.push(`  ${party.padEnd(width)}  ${count(events).padStart(9)} events  ${chain}`)
   }
-  if (report.failures.length === 0) {
+  if (report.ok) {
     out.push('', 'OK: every signature, chain, heads entry, receipt and equivocation proof holds.')
   } else {
-    out.push(`failures       ${count(report.failures.length)}`)
+    const total = report.failureCount
+    out.push(`failures       ${count(total)}`)
     for (const { code, line, eventId, message } of report.failures) {
       const event = eventId === undefined ? '' : `  event ${eventId}`
       out.push(`  line ${line}  ${code}${event}  ${message}`)
     }
+    if (total > report.failures.length) {
+      out.push(`  … and ${count(total - report.failures.length)} more (only the first are listed)`)
+    }
     out.push(
       '',
-      `FAILED: ${count(report.failures.length)} problem${report.failures.length === 1 ? '' : 's'}; do not rely on this transcript.`,
+      `FAILED: ${count(total)} problem${total === 1 ? '' : 's'}; do not rely on this transcript.`,
     )
   }
   return `${out.join('\n')}\n`
