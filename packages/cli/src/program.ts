@@ -13,6 +13,9 @@ export async function buildProgram(): Promise<Command> {
   const program = new Command('parley')
     .description('Parley: signed, hash-chained, federated lines of communication')
     .showHelpAfterError()
+    // Commander exits 1 on a usage error, but 1 means "a check failed" for parley (verify,
+    // audit verify): usage errors exit 2. Subcommands inherit this setting when created.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   const modules: CommandModule[] = await Promise.all([
     import('./commands/keys.ts'),
     import('./commands/verify.ts'),

@@ -165,7 +165,5 @@ export function register(program: Command): void {
     .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
     .option('--database-url <url>', 'read the ledger from this PostgreSQL server instead')
     .option('--as <party>', 'the hosted party that exports (default: the only hosted party)')
-    // Commander exits 1 on a usage error; Parley's contract is 2.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(exportCommand)
 }

@@ -108,11 +108,7 @@ function printKey(key: GeneratedKey, json: boolean): void {
 }
 
 export function register(program: Command): void {
-  const keys = program
-    .command('keys')
-    .description('manage a party’s Ed25519 signing keys')
-    // Commander exits 1 on a usage error; Parley's contract is 2 (1 means a failed check).
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  const keys = program.command('keys').description('manage a party’s Ed25519 signing keys')
   keys
     .command('generate')
     .description('generate an Ed25519 key pair; the private key goes to a PKCS#8 PEM file (0600)')

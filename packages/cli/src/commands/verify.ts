@@ -126,7 +126,5 @@ export function register(program: Command): void {
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .option('--workers <n>', 'worker threads for signature checks (default: every core)')
-    // Commander exits 1 on a usage error; 1 means a failed verification here, so usage is 2.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(verifyCommand)
 }
