@@ -9,9 +9,12 @@ import {
   draftContentHash,
   type EventFields,
   eventSize,
+  parseCanonicalSignedEvent,
   parseEvent,
   parseSignedEvent,
+  prepareEvent,
   type Signer,
+  signPreparedEvent,
 } from './event.ts'
 import {
   type BodyOf,
@@ -414,6 +417,51 @@ describe('parseSignedEvent', () => {
       ),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('canonical forms computed once', () => {
+  // Any text a message may carry: quotes, escapes, controls, astral characters, no surrogates.
+  const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 })
+
+  it('gives the same stored text and signed bytes as canonicalizing the parts', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, fc.constantFrom(...EVENT_TYPES), async (chars, type) => {
+        const body =
+          type === 'message.post' ? { ...samples['message.post'], text: chars } : samples[type]
+        const { event, sig } = await createEvent(fieldsOf(type, { body }), usa)
+        const parsed = parseCanonicalSignedEvent(JSON.parse(JSON.stringify({ event, sig })))
+        expect(parsed.raw).toBe(canonicalJson({ event, sig }))
+        expect(decodeUtf8(parsed.bytes)).toBe(canonicalJson(event))
+        expect(parsed.event).toEqual(event)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('prepares an event whose id, signature and stored text match createEvent', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, async (chars) => {
+        const fields = fieldsOf('message.post', {
+          body: { ...samples['message.post'], text: chars },
+        })
+        const prepared = await prepareEvent(fields, usa.keyId)
+        const made = await signPreparedEvent(prepared, usa)
+        const reference = await createEvent(fields, usa)
+        expect(made.id).toBe(reference.id)
+        expect(made.id).toBe(await eventId(made.event))
+        expect(made.raw).toBe(canonicalJson({ event: made.event, sig: made.sig }))
+        const publicKey = keys('usa')[0]!.publicKey
+        expect(await verifyObject(domains.event, made.event, made.sig, publicKey)).toBe(true)
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('refuses to sign a prepared event with a key other than the one it names', async () => {
+    const prepared = await prepareEvent(fieldsOf('message.post'), 'usa#1')
+    const other = { keyId: 'usa#2', privateKey: usa.privateKey }
+    await expect(signPreparedEvent(prepared, other)).rejects.toMatchObject({ code: 'KEY_UNKNOWN' })
   })
 })
 

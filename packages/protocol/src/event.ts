@@ -3,7 +3,7 @@ import { Compile, type Validator } from 'typebox/compile'
 import type { TLocalizedValidationError } from 'typebox/error'
 import { utf8 } from './bytes.ts'
 import { canonicalBytes, canonicalJson } from './canonical-json.ts'
-import { sha256Hex } from './crypto.ts'
+import { domainMessage, sha256Hex, sign } from './crypto.ts'
 import { isProtocolError, ProtocolError } from './errors.ts'
 import {
   EVENT_TYPES,
@@ -14,7 +14,7 @@ import {
   MAX_EVENT_BYTES,
   SignatureSchema,
 } from './schemas.ts'
-import { domains, eventId, signObject } from './signing.ts'
+import { domains } from './signing.ts'
 
 // Compiled once: validation is on the hot path of every push and every transcript line.
 const signedShape = Compile(
@@ -82,19 +82,59 @@ export function eventSize(event: unknown): number {
  * @example const { event, sig } = parseSignedEvent(JSON.parse(line))
  */
 export function parseSignedEvent(value: unknown): { event: Event; sig: string } {
-  assertIntegerJson(value)
-  return parseSignedAt(value, '', true)
+  const { event, sig } = parseCanonicalSignedEvent(value)
+  return { event, sig }
+}
+
+/** A signed event parsed strictly, with its canonical forms (computed once, for every use). */
+export interface CanonicalSignedEvent {
+  readonly event: Event
+  readonly sig: string
+  /** `JCS({ event, sig })`: the form a node stores, sends and exports. */
+  readonly raw: string
+  /** `UTF-8(JCS(event))`: what the id hashes and the signature covers, after the domain line. */
+  readonly bytes: Uint8Array
+}
+
+const SIGNED_PREFIX = '{"event":'
+
+/**
+ * {@link parseSignedEvent}, keeping the canonical text it had to compute anyway: the one
+ * canonicalization gives the size, the id, the signed message and the stored form.
+ * @example const { event, bytes, raw } = parseCanonicalSignedEvent(JSON.parse(line))
+ */
+export function parseCanonicalSignedEvent(value: unknown): CanonicalSignedEvent {
+  const raw = canonicalText(value)
+  if (!signedShape.Check(value)) throw malformed(describeSchemaError(signedShape.Errors(value)))
+  const { event, sig } = value as { event: unknown; sig: string }
+  // JCS sorts members ("event" < "sig") and writes a base64url string without escapes, so
+  // JCS(event) is exactly what lies between '{"event":' and ',"sig":"<sig>"}'.
+  const text = raw.slice(SIGNED_PREFIX.length, raw.length - sig.length - ',"sig":""}'.length)
+  const bytes = utf8(text)
+  return { event: parseEventAt(event, '/event', bytes.length), sig, raw, bytes }
 }
 
 /** Checks an unsigned event strictly, as {@link parseSignedEvent} does; returns it typed. */
 export function parseEvent(value: unknown): Event {
-  assertIntegerJson(value)
-  return parseEventAt(value, '', true)
+  return parseCanonicalEvent(value).event
 }
 
-function assertIntegerJson(value: unknown): void {
+/** {@link parseEvent}, keeping `UTF-8(JCS(event))`, the bytes its id and signature cover. */
+export function parseCanonicalEvent(value: unknown): { event: Event; bytes: Uint8Array } {
+  const { event, bytes } = parseEventWithText(value)
+  return { event, bytes }
+}
+
+function parseEventWithText(value: unknown): { event: Event; text: string; bytes: Uint8Array } {
+  const text = canonicalText(value)
+  const bytes = utf8(text)
+  return { event: parseEventAt(value, '', bytes.length), text, bytes }
+}
+
+/** JCS of a wire value, the integer-only rule broken reported as a malformed event. */
+function canonicalText(value: unknown): string {
   try {
-    canonicalJson(value)
+    return canonicalJson(value)
   } catch (error) {
     if (isProtocolError(error, 'JSON_VALUE_INVALID')) {
       throw malformed(`${error.details.path}: ${error.details.reason}`)
@@ -103,21 +143,16 @@ function assertIntegerJson(value: unknown): void {
   }
 }
 
-function parseSignedAt(
-  value: unknown,
-  path: string,
-  outermost: boolean,
-): { event: Event; sig: string } {
+function parseSignedAt(value: unknown, path: string): { event: Event; sig: string } {
   if (!signedShape.Check(value)) {
     throw malformed(describeSchemaError(signedShape.Errors(value), path))
   }
   const { event, sig } = value as { event: unknown; sig: string }
-  return { event: parseEventAt(event, `${path}/event`, outermost), sig }
+  return { event: parseEventAt(event, `${path}/event`), sig }
 }
 
-// A forwarded event is inside its forward, so only the outermost event needs the size check.
-function parseEventAt(value: unknown, path: string, outermost: boolean): Event {
-  const size = outermost ? eventSize(value) : 0
+// A forwarded event is inside its forward, so only the outermost event has a size to check.
+function parseEventAt(value: unknown, path: string, size = 0): Event {
   if (size > MAX_EVENT_BYTES) {
     throw new ProtocolError('EVENT_TOO_LARGE', { size, limit: MAX_EVENT_BYTES })
   }
@@ -134,7 +169,7 @@ function parseEventAt(value: unknown, path: string, outermost: boolean): Event {
   const event = value as Event
   if (event.type === 'forward') {
     event.body.items.forEach((item, i) => {
-      parseSignedAt(item, `${path}/body/items/${i}`, false)
+      parseSignedAt(item, `${path}/body/items/${i}`)
     })
   }
   return event
@@ -160,15 +195,53 @@ export async function createEvent(
   fields: EventFields,
   signer: Signer,
 ): Promise<{ event: Event; sig: string; id: string }> {
-  if (signer.keyId.split('#', 1)[0] !== fields.author) {
-    throw new ProtocolError('KEY_UNKNOWN', { key: signer.keyId, author: fields.author })
-  }
-  const event = parseEvent(withoutUndefined({ v: 1, ...fields, key: signer.keyId }))
-  const [sig, id] = await Promise.all([
-    signObject(domains.event, event, signer.privateKey),
-    eventId(event),
-  ])
+  const { event, sig, id } = await signPreparedEvent(
+    await prepareEvent(fields, signer.keyId),
+    signer,
+  )
   return { event, sig, id }
+}
+
+/**
+ * An event built and checked but not signed yet. Its id is already known, since the id does not
+ * cover the signature: a node can chain several events first and sign them all at once.
+ */
+export interface PreparedEvent {
+  readonly event: Event
+  readonly id: string
+  /** `"parley/event/v1\n" || UTF-8(JCS(event))`: hashed for the id, signed for the sig. */
+  readonly message: Uint8Array
+  /** `JCS(event)`. */
+  readonly canonical: string
+}
+
+/**
+ * Builds and checks an event as {@link createEvent} does, without signing it. Throws the
+ * {@link parseEvent} errors, and `KEY_UNKNOWN` when `keyId` is not a key of the author.
+ */
+export async function prepareEvent(fields: EventFields, keyId: string): Promise<PreparedEvent> {
+  if (keyId.split('#', 1)[0] !== fields.author) {
+    throw new ProtocolError('KEY_UNKNOWN', { key: keyId, author: fields.author })
+  }
+  const { event, text, bytes } = parseEventWithText(
+    withoutUndefined({ v: 1, ...fields, key: keyId }),
+  )
+  const message = domainMessage(domains.event, bytes)
+  return { event, id: await sha256Hex(message), message, canonical: text }
+}
+
+/** Signs a {@link prepareEvent} result; also gives the canonical `{ event, sig }` text. */
+export async function signPreparedEvent(
+  prepared: PreparedEvent,
+  signer: Signer,
+): Promise<{ event: Event; sig: string; id: string; raw: string }> {
+  if (signer.keyId !== prepared.event.key) {
+    throw new ProtocolError('KEY_UNKNOWN', { key: signer.keyId, author: prepared.event.author })
+  }
+  const sig = await sign(signer.privateKey, prepared.message)
+  // JCS({ event, sig }): members in order, and a base64url string needs no escaping.
+  const raw = `${SIGNED_PREFIX}${prepared.canonical},"sig":"${sig}"}`
+  return { event: prepared.event, sig, id: prepared.id, raw }
 }
 
 function withoutUndefined(value: unknown): unknown {

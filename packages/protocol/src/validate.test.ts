@@ -1,10 +1,12 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { canonicalJson } from './canonical-json.ts'
 import { generateKeyPair } from './crypto.ts'
 import type { ProtocolErrorCode } from './errors.ts'
 import { createEvent, type EventFields, type Signer } from './event.ts'
 import type { BodyOf, EventType, PartyKey, SignedEvent } from './schemas.ts'
 import {
+  authenticateEvent,
   type ChainHead,
   type ChannelFacts,
   type Checked,
@@ -821,6 +823,22 @@ describe('checkSignedEvent and checkPlacement', () => {
     expect(checkPlacement(checked, node.view())).toEqual({ ok: true, duplicate: false, behind: [] })
     await expect(checkSignedEvent(tampered(signed), (p) => pinned[p] ?? [])).rejects.toMatchObject({
       code: 'SIGNATURE_INVALID',
+    })
+  })
+
+  it('authenticates without throwing, giving the id and the canonical text to store', async () => {
+    const { node } = await joined()
+    const signed = await node.next('usa', 'message.post', post())
+    const keysOf = (party: string) => pinned[party] ?? []
+    const checked = await authenticateEvent(JSON.parse(JSON.stringify(signed)), keysOf)
+    expect(checked).toMatchObject({ ok: true, id: (await checkSignedEvent(signed, keysOf)).id })
+    expect(checked.ok && checked.raw).toBe(canonicalJson({ event: signed.event, sig: signed.sig }))
+    const forged = await authenticateEvent(tampered(signed), keysOf)
+    expect(forged).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID' })
+    expect(forged.ok === false && forged.id).toMatch(/^[0-9a-f]{64}$/)
+    expect(await authenticateEvent({ event: {} }, keysOf)).toMatchObject({
+      ok: false,
+      code: 'EVENT_MALFORMED',
     })
   })
 })

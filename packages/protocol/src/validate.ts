@@ -1,12 +1,13 @@
+import { domainMessage, sha256Hex, verify } from './crypto.ts'
 import {
   type ErrorDetails,
   isProtocolError,
   ProtocolError,
   type ProtocolErrorCode,
 } from './errors.ts'
-import { parseSignedEvent } from './event.ts'
+import { type CanonicalSignedEvent, parseCanonicalSignedEvent } from './event.ts'
 import type { Event, EventOf, EventType, PartyKey } from './schemas.ts'
-import { domains, eventId, verifyObject } from './signing.ts'
+import { domains } from './signing.ts'
 
 /** How far ahead of the receiver's clock an event's time may be (DESIGN §4.4 step 5). */
 export const MAX_CLOCK_SKEW_MS = 300_000
@@ -92,10 +93,21 @@ export type Rejection = {
  */
 export type Placement = { ok: true; duplicate: boolean; behind: Behind[] } | Rejection
 
-/** Result of the whole §4.4 validation. */
+/** Result of the whole §4.4 validation; `raw` is the canonical `{ event, sig }` text. */
 export type Validation =
-  | { ok: true; event: Event; sig: string; id: string; duplicate: boolean; behind: Behind[] }
+  | {
+      ok: true
+      event: Event
+      sig: string
+      id: string
+      raw: string
+      duplicate: boolean
+      behind: Behind[]
+    }
   | Rejection
+
+/** An event that passed steps 1–3, with its canonical `{ event, sig }` text. */
+export type Authenticated = Checked & { raw: string }
 
 /**
  * The pinned key `keyId` of `party`, valid at `time` (validFrom ≤ time < validUntil).
@@ -123,20 +135,47 @@ export async function checkSignedEvent(
   signed: unknown,
   keys: (party: string) => readonly PartyKey[],
 ): Promise<Checked> {
-  const { event, sig } = parseSignedEvent(signed)
-  await assertSignedByAuthor(event, sig, keys)
-  return { event, sig, id: await eventId(event) }
+  const parsed = parseCanonicalSignedEvent(signed)
+  const message = domainMessage(domains.event, parsed.bytes)
+  const [id] = await Promise.all([sha256Hex(message), assertSignedByAuthor(parsed, message, keys)])
+  return { event: parsed.event, sig: parsed.sig, id }
 }
 
 async function assertSignedByAuthor(
-  event: Event,
-  sig: string,
+  { event, sig }: CanonicalSignedEvent,
+  message: Uint8Array,
   keys: (party: string) => readonly PartyKey[],
 ): Promise<void> {
   const key = pinnedKeyAt(keys(event.author), event.author, event.key, event.time)
-  if (!(await verifyObject(domains.event, event, sig, key.publicKey))) {
+  if (!(await verify(key.publicKey, sig, message))) {
     throw new ProtocolError('SIGNATURE_INVALID', { key: event.key })
   }
+}
+
+/**
+ * DESIGN §4.4 steps 1–3 (shape, key, signature), never throwing for bad input: what a receiver
+ * can check before it looks at its own state, so many events can be checked at once.
+ * @example const checked = await authenticateEvent(JSON.parse(body), (party) => pinned[party] ?? [])
+ */
+export async function authenticateEvent(
+  signed: unknown,
+  keys: (party: string) => readonly PartyKey[],
+): Promise<({ ok: true } & Authenticated) | Rejection> {
+  let parsed: CanonicalSignedEvent
+  try {
+    parsed = parseCanonicalSignedEvent(signed)
+  } catch (error) {
+    return rejectionOf(error)
+  }
+  // The canonical bytes are hashed for the id and verified for the signature: one JCS for both.
+  const message = domainMessage(domains.event, parsed.bytes)
+  const id = await sha256Hex(message)
+  try {
+    await assertSignedByAuthor(parsed, message, keys)
+  } catch (error) {
+    return rejectionOf(error, id)
+  }
+  return { ok: true, event: parsed.event, sig: parsed.sig, id, raw: parsed.raw }
 }
 
 /**
@@ -145,21 +184,12 @@ async function assertSignedByAuthor(
  * event it contradicts) where they apply.
  */
 export async function validateEvent(signed: unknown, view: ReceiverView): Promise<Validation> {
-  let parsed: { event: Event; sig: string }
-  try {
-    parsed = parseSignedEvent(signed)
-  } catch (error) {
-    return rejectionOf(error)
-  }
-  const id = await eventId(parsed.event)
-  try {
-    await assertSignedByAuthor(parsed.event, parsed.sig, (party) => view.keys(party))
-  } catch (error) {
-    return rejectionOf(error, id)
-  }
-  const placement = checkPlacement({ ...parsed, id }, view)
+  const checked = await authenticateEvent(signed, (party) => view.keys(party))
+  if (!checked.ok) return checked
+  const placement = checkPlacement(checked, view)
   if (!placement.ok) return placement
-  return { ok: true, ...parsed, id, duplicate: placement.duplicate, behind: placement.behind }
+  const { event, sig, id, raw } = checked
+  return { ok: true, event, sig, id, raw, duplicate: placement.duplicate, behind: placement.behind }
 }
 
 function rejectionOf(error: unknown, id?: string): Rejection {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -15,6 +17,8 @@ import Fastify, {
 import type { Kysely } from 'kysely'
 import type { NodeConfig } from './config.ts'
 import { isServerError, ServerError } from './errors.ts'
+import { accessPlugin, enforceAccess } from './features/access/access.plugin.ts'
+import { accessContext } from './features/access/access.service.ts'
 import { auditPlugin } from './features/audit/audit.plugin.ts'
 import { channelsPlugin } from './features/channels/channels.plugin.ts'
 import { EventHub } from './features/events/event-hub.ts'
@@ -22,17 +26,21 @@ import type { NodeContext } from './features/events/events.service.ts'
 import { createDelivery, type Delivery } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
+import { backoffSchedule } from './features/federation/push-worker.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
-import type { Role } from './features/officers/officers.service.ts'
+import { releasePlugin } from './features/release/release.plugin.ts'
+import type { ReleaseContext } from './features/release/release.service.ts'
+import { releaseGuard } from './features/release/release-guard.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
 import { redactingLogger } from './features/sessions/log-redaction.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { hardenHttp } from './http-hardening.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
@@ -52,8 +60,6 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: RouteAuth
-    /** The role an officer route needs (403 `FORBIDDEN_ROLE` without it). */
-    role?: Role
     /** Usable before the officer changed a reset password or enrolled a second factor. */
     accountSetup?: boolean
   }
@@ -70,10 +76,15 @@ export interface BuildOptions {
   readonly logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** Start the push workers and anti-entropy on ready (default true). */
   readonly federate?: boolean
-  /** Anti-entropy period in ms (DESIGN §4.7: 60 s). */
+  /** Anti-entropy period in ms (default: the config's `delivery`, else DESIGN §4.7's 60 s). */
   readonly antiEntropyEvery?: number
-  /** Push backoff after n failures (default 0.5 s doubling, capped at 30 s). */
+  /** Push backoff after n failures (default: the config's `delivery`, else 0.5 s doubling to 30 s). */
   readonly backoff?: (failures: number) => number
+  /**
+   * Slow-loris guard (default 30 s): a request must arrive whole within this many ms, its header
+   * fields within at most 10 s of it; tests shorten it to watch a trickler being cut off.
+   */
+  readonly requestTimeout?: number
 }
 
 /** The node's Fastify app. */
@@ -111,6 +122,7 @@ async function assemble(
   now: () => number,
   ownsDatabase: boolean,
 ): Promise<ParleyApp> {
+  const requestTimeout = options.requestTimeout ?? 30_000
   const app = Fastify({
     ...(isLoggerInstance(options.logger)
       ? { loggerInstance: options.logger }
@@ -118,9 +130,18 @@ async function assemble(
     // §4.6: a batch is at most 4 MiB; leave room for the JSON envelope around it.
     bodyLimit: 4 * 1024 * 1024 + 64 * 1024,
     return503OnClosing: true,
-    // Slow-loris: a request must arrive whole within 30 s.
-    requestTimeout: 30_000,
+    // Slow-loris: a request must arrive whole within the timeout; Node only checks every
+    // connectionsCheckingInterval (30 s by default), so check often enough to keep it tight.
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 10_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
+    },
     forceCloseConnections: 'idle',
+    // Requests Node or the router refuse before any route runs get the API's error body too.
+    clientErrorHandler: sendClientError,
+    frameworkErrors: sendError,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   // Response schemas document the API; replies are built from exact objects, and a
@@ -158,11 +179,18 @@ async function assemble(
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
   }
+  const timings = config.delivery ?? {}
+  const backoff =
+    options.backoff ??
+    (timings.retryBaseMs === undefined && timings.retryCapMs === undefined
+      ? undefined
+      : backoffSchedule(timings.retryBaseMs ?? 500, timings.retryCapMs ?? 30_000))
   delivery = createDelivery(ctx, {
-    antiEntropyEvery: options.antiEntropyEvery ?? 60_000,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    antiEntropyEvery: options.antiEntropyEvery ?? timings.antiEntropyEveryMs ?? 60_000,
+    ...(backoff === undefined ? {} : { backoff }),
   })
 
+  await hardenHttp(app)
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley node API', version: '1' },
@@ -190,18 +218,23 @@ async function assemble(
     settings: authSettings(config.auth, config.devToken),
   }
   app.addHook('onRequest', officerAuth(auth))
+  const access = accessContext(database.db, now)
+  enforceAccess(app, access)
+  const release: ReleaseContext = { node: ctx, guard: releaseGuard(config.release), access }
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(
     async (api) => {
-      await api.register(nodePlugin, { ctx, delivery: delivery! })
-      await api.register(channelsPlugin, { ctx })
-      await api.register(messagesPlugin, { ctx })
-      await api.register(streamPlugin, { ctx })
+      await api.register(nodePlugin, { ctx, delivery: delivery!, access })
+      await api.register(channelsPlugin, { ctx, release })
+      await api.register(messagesPlugin, { ctx, release })
+      await api.register(streamPlugin, { ctx, access })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
       await api.register(auditPlugin, { db: database.db })
+      await api.register(accessPlugin, { access, hosted: auth.parties })
+      await api.register(releasePlugin, { release })
     },
     { prefix: '/api/v1' },
   )
@@ -213,6 +246,30 @@ async function assemble(
     if (ownsDatabase) await database.close()
   })
   return app as unknown as ParleyApp
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before Fastify sees a request (a request that did not
+ * arrive in time, header fields too large, bytes that are not HTTP) with the API's error body,
+ * then closes the connection. As Node does, it writes nothing once a reply has begun.
+ */
+function sendClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const refusal =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ServerError('REQUEST_TIMEOUT')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ServerError('HEADERS_TOO_LARGE')
+        : new ServerError('REQUEST_INVALID', { reason: 'not a well-formed HTTP request' })
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+  if (socket.writable && inFlight?.headersSent !== true) {
+    const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } })
+    socket.write(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(error)
 }
 
 function isLoggerInstance(logger: BuildOptions['logger']): logger is FastifyBaseLogger {
@@ -231,7 +288,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     // Lock-outs say when to come back, in the header clients and proxies understand.
     if (typeof error.details.retryAfter === 'number')
       reply.header('retry-after', error.details.retryAfter)
-    return reply.status(error.status).send(body(error.code, error.message, error.details))
+    const details = isServerError(error) ? { ...error.details, ...error.lists } : error.details
+    return reply.status(error.status).send(body(error.code, error.message, details))
   }
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
@@ -242,7 +300,10 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
       .send(body('REQUEST_INVALID', `Request does not match the schema: ${reason}`, { reason }))
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    const err = new ServerError('BATCH_TOO_LARGE', { reason: 'the body exceeds 4 MiB' })
+    const limit = request.routeOptions?.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 0
+    const err = request.url.startsWith('/federation/')
+      ? new ServerError('BATCH_TOO_LARGE', { reason: 'the body exceeds 4 MiB' })
+      : new ServerError('REQUEST_TOO_LARGE', { limit })
     return reply.status(err.status).send(body(err.code, err.message))
   }
   const status = fastifyError.statusCode

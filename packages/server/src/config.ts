@@ -5,6 +5,7 @@ import { parseJson } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { ServerError } from './errors.ts'
+import { ReleaseConfigSchema } from './features/release/release-guard.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
 const PartyId = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
@@ -61,6 +62,38 @@ export const PeerSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Delivery timings (DESIGN §4.7). The defaults are the design's; shorter ones let a test
+ * federation (or a small deployment on one site) heal within seconds. Never longer than the
+ * design allows: a peer must not wait more than 30 s for a retry or 60 s for anti-entropy.
+ */
+export const DeliverySettingsSchema = Type.Object(
+  {
+    retryBaseMs: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 30_000,
+        description: 'First retry after a failed push, doubled after each failure; default 500',
+      }),
+    ),
+    retryCapMs: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 30_000,
+        description: 'Longest wait between push retries; default 30000',
+      }),
+    ),
+    antiEntropyEveryMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 60_000,
+        description: 'Period of anti-entropy with every peer; default 60000',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 /** The node config file, `parley.json`. Paths are relative to the file's directory. */
 export const NodeConfigSchema = Type.Object(
   {
@@ -86,6 +119,8 @@ export const NodeConfigSchema = Type.Object(
       }),
     ),
     auth: Type.Optional(AuthConfigSchema),
+    release: Type.Optional(ReleaseConfigSchema),
+    delivery: Type.Optional(DeliverySettingsSchema),
     parties: Type.Array(HostedPartySchema, { minItems: 1 }),
     peers: Type.Array(PeerSchema),
   },
@@ -96,6 +131,7 @@ export type NodeConfig = Static<typeof NodeConfigSchema>
 export type HostedPartyConfig = Static<typeof HostedPartySchema>
 export type PeerConfig = Static<typeof PeerSchema>
 export type PinnedKey = Static<typeof PinnedKeySchema>
+export type DeliverySettings = Static<typeof DeliverySettingsSchema>
 
 /** Environment variables a node honours; only this module and main.ts read process.env. */
 export interface NodeEnv {

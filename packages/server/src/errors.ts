@@ -9,6 +9,11 @@ export const serverErrors = {
   INTERNAL: { status: 500, message: 'Internal error' },
   NOT_FOUND: { status: 404, message: '{what} not found' },
   REQUEST_INVALID: { status: 400, message: 'Request does not match the schema: {reason}' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'The request did not arrive in time; the connection is closed',
+  },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request header fields are too large' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable: {reason}' },
   CONFIG_INVALID: { status: 500, message: 'The node config is invalid: {reason}' },
   CONFIG_NOT_FOUND: { status: 500, message: 'Cannot read the node config {path}: {reason}' },
@@ -100,22 +105,50 @@ export const serverErrors = {
     message: '{officer} is the last active admin of {party}; make another officer admin first',
   },
   OFFICERS_EXIST: { status: 409, message: '{party} has officers already' },
+  CHANNEL_FORBIDDEN: {
+    status: 403,
+    message: 'Channel {channel} is outside your compartments (or does not exist)',
+  },
+  PARTY_FORBIDDEN: { status: 403, message: 'An officer of {own} cannot act as {party}' },
+  ACCESS_GRANT_INVALID: { status: 409, message: 'Cannot grant access: {reason}' },
+  REQUEST_TOO_LARGE: {
+    status: 413,
+    message: 'The request body exceeds the {limit} bytes this route accepts',
+  },
+  RELEASE_NOT_FOUND: { status: 404, message: 'No release item {release}' },
+  RELEASE_NOT_PENDING: { status: 409, message: 'Release item {release} is {status} already' },
+  RELEASE_OWN_DRAFT: {
+    status: 403,
+    message: 'Two-person rule: you drafted {release}, so another releaser must approve it',
+  },
+  RELEASE_GUARD_BLOCKED: {
+    status: 422,
+    message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors
+
+/** Lists an error carries beside its scalar details, e.g. every match of the release guard. */
+export type ServerErrorLists = Readonly<
+  Record<string, readonly Readonly<Record<string, string | number | boolean | null>>[]>
+>
 
 /** An error with a stable code from {@link serverErrors}. */
 export class ServerError extends Error {
   readonly code: ServerErrorCode
   readonly status: number
   readonly details: ErrorDetails
+  /** Sent in the API error's `details` beside the scalar ones. */
+  readonly lists: ServerErrorLists
 
-  constructor(code: ServerErrorCode, details: ErrorDetails = {}) {
+  constructor(code: ServerErrorCode, details: ErrorDetails = {}, lists: ServerErrorLists = {}) {
     super(formatMessage(serverErrors[code].message, details))
     this.name = 'ServerError'
     this.code = code
     this.status = serverErrors[code].status
     this.details = details
+    this.lists = lists
   }
 }
 

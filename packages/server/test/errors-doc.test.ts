@@ -5,7 +5,9 @@ import { cliErrors } from '../../cli/src/errors.ts'
 import { serverErrors } from '../src/errors.ts'
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
-const documented = new Set([...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|/gm)].map((m) => m[1]))
+const documented = new Set(
+  [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|/gm)].map((match) => match[1] ?? ''),
+)
 
 const registries = { protocol: protocolErrors, server: serverErrors, cli: cliErrors }
 

@@ -47,6 +47,8 @@ export interface FederationReply {
 export interface FederationClient {
   get(url: string | URL, options?: CallOptions): Promise<FederationReply>
   postJson(url: string | URL, body: unknown, options?: CallOptions): Promise<FederationReply>
+  /** `postJson` with a body already serialized as JSON text (sent exactly as given). */
+  postJsonText(url: string | URL, json: string, options?: CallOptions): Promise<FederationReply>
   fetchDescriptor(url: string | URL, options?: CallOptions): Promise<NodeDescriptor>
 }
 
@@ -107,6 +109,7 @@ export function createFederationClient(options: FederationClientOptions): Federa
     get: (url, callOptions = {}) => call('GET', url, undefined, callOptions),
     postJson: (url, body, callOptions = {}) =>
       call('POST', url, utf8(JSON.stringify(body)), callOptions),
+    postJsonText: (url, json, callOptions = {}) => call('POST', url, utf8(json), callOptions),
     fetchDescriptor: (url, callOptions = {}) =>
       fetchDescriptor(url, { ...transport, ...callOptions }),
   }

@@ -258,6 +258,14 @@ export async function verifyRequest(
     profile,
     options,
   )
+  // A request captured before this node (re)started may have been accepted then; its nonce is
+  // not in this memory, so only a signature made since can be told apart from a replay. An
+  // honest sender signs every attempt afresh, so it only retries once.
+  if (verified.created * 1000 < options.nonces.since) {
+    throw new ServerError('HTTP_SIGNATURE_EXPIRED', {
+      reason: `created ${verified.created} is before this node started (${Math.floor(options.nonces.since / 1000)}); sign the request again`,
+    })
+  }
   if (verified.nonce !== undefined) {
     const expires = verified.expires ?? verified.created + SIGNATURE_WINDOW_SECONDS
     const key = `${verified.keyid} ${verified.nonce}`

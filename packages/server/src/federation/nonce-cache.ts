@@ -3,6 +3,13 @@ import { ServerError } from '../errors.ts'
 export interface NonceCacheOptions {
   /** Upper bound on remembered nonces; default 100 000 (over 300 a second for 5 minutes). */
   readonly maxEntries?: number
+  /**
+   * When this cache began remembering (ms, the verifier's clock); default 0. The cache lives in
+   * memory, so it knows nothing of nonces accepted before (by the same node before a restart):
+   * `verifyRequest` refuses signatures created earlier, which would otherwise be
+   * replayable for the rest of their window.
+   */
+  readonly since?: number
 }
 
 /**
@@ -18,8 +25,12 @@ export class NonceCache {
   // oldest entries are at the front and usually expire first.
   readonly #expiry = new Map<string, number>()
 
+  /** Signatures created before this moment (ms) cannot be checked against this cache. */
+  readonly since: number
+
   constructor(options: NonceCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 100_000
+    this.since = options.since ?? 0
   }
 
   /** Number of nonces remembered (expired ones may linger until the next claim). */

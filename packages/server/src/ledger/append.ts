@@ -1,23 +1,36 @@
 import {
+  type Authenticated,
+  authenticateEvent,
   type Behind,
-  canonicalJson,
-  createEvent,
+  checkPlacement,
   type Event,
   type EventFields,
   isProtocolError,
+  type PartyKey,
+  type PreparedEvent,
+  pinnedKeyAt,
+  prepareEvent,
   type Rejection,
   type Signer,
-  validateEvent,
+  signPreparedEvent,
 } from '@parley/protocol'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { ServerError } from '../errors.ts'
-import { jsonb } from '../store/jsonb.ts'
 import type { DB } from '../store/tables.ts'
 import { raiseAlarm } from './alarms.ts'
 import { recordEquivocation } from './equivocations.ts'
+import { pinnedKeysOf } from './keys.ts'
 import { type Need, pendingReady, putPending, removePending } from './pending.ts'
 import { project } from './projections.ts'
-import { type Hints, hintsOf, loadHeads, preloadView, validateWith } from './receiver-view.ts'
+import {
+  type Hints,
+  hintsOf,
+  preloadView,
+  recordStored,
+  referencesOf,
+  type ViewCache,
+  validateWith,
+} from './receiver-view.ts'
 
 /** An event as the ledger holds it. */
 export interface StoredEvent {
@@ -39,18 +52,21 @@ export interface AppendContext {
    * later), so work that must not be lost with it (the outbox, notices) commits with it.
    */
   readonly onStored?: (trx: Transaction<DB>, stored: StoredEvent) => Promise<void>
+  /**
+   * Runs once per transaction, after `onStored`, with every event it stored in order: the
+   * place for work that is cheaper done for many events at once (one outbox insert).
+   */
+  readonly onStoredBatch?: (trx: Transaction<DB>, stored: readonly StoredEvent[]) => Promise<void>
 }
 
 export type AppendResult =
-  | {
+  | (StoredEvent & {
       readonly status: 'stored'
-      readonly id: string
-      readonly event: Event
       /** `heads` entries ahead of this node: logs worth pulling. */
       readonly behind: readonly Behind[]
       /** Pending events that this one unblocked, stored after it, in order. */
       readonly applied: readonly StoredEvent[]
-    }
+    })
   | { readonly status: 'duplicate'; readonly id: string }
   | {
       readonly status: 'pending'
@@ -65,6 +81,14 @@ export type AppendResult =
       readonly message: string
       readonly id?: string
     }
+
+/** What a batch append did. */
+export interface BatchAppendResult {
+  /** One result per input, in input order; a stored result's `applied` is always empty here. */
+  readonly results: readonly AppendResult[]
+  /** Pending events, none of them an input, that the batch unblocked, stored after it in order. */
+  readonly applied: readonly StoredEvent[]
+}
 
 type Outcome =
   | { status: 'stored'; stored: StoredEvent; behind: readonly Behind[] }
@@ -82,16 +106,33 @@ export async function appendEvent(
   signed: unknown,
   ctx: AppendContext,
 ): Promise<AppendResult> {
-  const hints = hintsOf(signed)
-  const outcome = await inTransaction(db, (trx) => appendIn(trx, signed, hints, ctx, {}))
-  if (outcome.status === 'rejected' || outcome.status === 'duplicate') return outcome
-  const applied = await drainPending(db, hints.channel!, ctx)
-  if (outcome.status === 'stored') return settled(outcome, applied)
-  // Whatever it waited for may have landed while it was being put aside.
-  const landed = applied.find((stored) => stored.id === outcome.id)
-  if (landed === undefined) return applied.length === 0 ? outcome : { ...outcome, applied }
-  const rest = applied.filter((stored) => stored !== landed)
-  return { status: 'stored', id: landed.id, event: landed.event, behind: [], applied: rest }
+  const { results, applied } = await appendEvents(db, [signed], ctx)
+  const result = results[0]!
+  if (result.status === 'stored') return { ...result, applied }
+  if (result.status === 'pending' && applied.length > 0) return { ...result, applied }
+  return result
+}
+
+/**
+ * {@link appendEvent} for many events at once, as a push or a log page brings them: each is
+ * validated on its own and in order (later events see the earlier ones), but signatures are
+ * checked concurrently before any lock is taken, and everything is stored in ONE transaction
+ * with a handful of queries, whatever the batch size. A failing transaction stores none of them.
+ */
+export async function appendEvents(
+  db: Kysely<DB>,
+  signedEvents: readonly unknown[],
+  ctx: AppendContext,
+): Promise<BatchAppendResult> {
+  const checked = await authenticateAll(db, signedEvents)
+  const outcomes = await inTransaction(db, (trx) =>
+    storeChecked(
+      trx,
+      checked.map((item) => ({ checked: item })),
+      ctx,
+    ),
+  )
+  return settleBatch(db, outcomes, ctx)
 }
 
 /** What a hosted party wants to say; the ledger fills in seq, prev, heads and time. */
@@ -115,16 +156,198 @@ export async function appendLocalEvent(
   signer: Signer,
   ctx: AppendContext,
 ): Promise<AppendResult> {
-  const hints: Hints = {
-    channel: draft.channel,
-    author: draft.author,
-    seq: undefined,
-    heads: [],
-    references: [],
+  const { results, applied } = await appendLocalEvents(db, [{ draft, signer }], ctx)
+  const result = results[0]!
+  return result.status === 'stored' ? { ...result, applied } : result
+}
+
+/** One draft of {@link appendLocalEvents} and the key that signs it. */
+export interface LocalAppend {
+  readonly draft: LocalDraft
+  readonly signer: Signer
+}
+
+/**
+ * {@link appendLocalEvent} for many drafts in ONE transaction (group commit): each draft chains
+ * on the ones before it, as if they had been appended one after the other, and a refused draft
+ * takes no seq. The events are signed concurrently once their ids are known (an id does not
+ * cover the signature). Nothing is stored unless the whole transaction commits.
+ */
+export async function appendLocalEvents(
+  db: Kysely<DB>,
+  items: readonly LocalAppend[],
+  ctx: AppendContext,
+): Promise<BatchAppendResult> {
+  const keys = await pinnedKeysOf(db, [...new Set(items.map(({ draft }) => draft.author))])
+  const outcomes = await inTransaction(db, (trx) => storeLocal(trx, items, keys, ctx))
+  return settleBatch(db, outcomes, ctx)
+}
+
+/** Drains what the batch may have unblocked and turns outcomes into results. */
+async function settleBatch(
+  db: Kysely<DB>,
+  outcomes: readonly Outcome[],
+  ctx: AppendContext,
+): Promise<BatchAppendResult> {
+  const channels = new Set<string>()
+  for (const outcome of outcomes) {
+    if (outcome.status === 'stored') channels.add(outcome.stored.event.channel)
+    else if (outcome.status === 'pending') channels.add(outcome.need.channel)
   }
-  const outcome = await inTransaction(db, async (trx) => {
-    await lockChain(trx, draft.channel, draft.author)
-    const heads = await loadHeads(trx, draft.channel)
+  const drained: StoredEvent[] = []
+  for (const channel of channels) drained.push(...(await drainPending(db, channel, ctx)))
+  // An input put aside may have landed while it waited (a later input filled its gap).
+  const landed = new Map(drained.map((stored) => [stored.id, stored]))
+  const inputs = new Set<string>()
+  const results = outcomes.map((outcome): AppendResult => {
+    if (outcome.status === 'stored') {
+      const { stored, behind } = outcome
+      return { status: 'stored', ...stored, behind, applied: [] }
+    }
+    const stored = outcome.status === 'pending' ? landed.get(outcome.id) : undefined
+    if (stored === undefined) return outcome
+    inputs.add(stored.id)
+    return { status: 'stored', ...stored, behind: [], applied: [] }
+  })
+  return { results, applied: drained.filter((stored) => !inputs.has(stored.id)) }
+}
+
+/**
+ * Applies the pending events of a channel that now fit, in seq order per author, until none
+ * can move; each round in one transaction. Also worth running at start-up, for events left
+ * pending by a crash between a commit and its drain.
+ */
+export async function drainPending(
+  db: Kysely<DB>,
+  channel: string,
+  ctx: AppendContext,
+): Promise<StoredEvent[]> {
+  const applied: StoredEvent[] = []
+  for (;;) {
+    const rows = await pendingReady(db, channel)
+    if (rows.length === 0) return applied
+    const checked = await authenticateAll(
+      db,
+      rows.map((row) => JSON.parse(row.raw) as unknown),
+    )
+    const outcomes = await inTransaction(db, (trx) =>
+      storeChecked(
+        trx,
+        checked.map((item, i) => ({ checked: item, fromPending: rows[i]!.id })),
+        ctx,
+      ),
+    )
+    let progress = false
+    for (const outcome of outcomes) {
+      if (outcome.status !== 'stored') continue
+      applied.push(outcome.stored)
+      progress = true
+    }
+    if (!progress) return applied
+  }
+}
+
+type Checking = ({ ok: true } & Authenticated) | Rejection
+
+/**
+ * DESIGN §4.4 steps 1–3 for every event, concurrently: they depend on pinned keys only, so
+ * they run before any lock is taken, and the crypto of a batch keeps every core busy.
+ */
+async function authenticateAll(
+  db: Kysely<DB>,
+  signedEvents: readonly unknown[],
+): Promise<Checking[]> {
+  const authors = new Set<string>()
+  for (const signed of signedEvents) {
+    const { author } = hintsOf(signed)
+    if (author !== undefined) authors.add(author)
+  }
+  const keys = await pinnedKeysOf(db, [...authors])
+  return Promise.all(
+    signedEvents.map((signed) => authenticateEvent(signed, (party) => keys.get(party) ?? [])),
+  )
+}
+
+interface Item {
+  readonly checked: Checking
+  /** The pending row this event came from, removed once the event is settled. */
+  readonly fromPending?: string
+}
+
+/** DESIGN §4.4 steps 4–7 and storage for authenticated events, in order, in one transaction. */
+async function storeChecked(
+  trx: Transaction<DB>,
+  items: readonly Item[],
+  ctx: AppendContext,
+): Promise<Outcome[]> {
+  const events = items.flatMap(({ checked }) => (checked.ok ? [checked.event] : []))
+  await lockChains(trx, events)
+  const cache = await preloadView(trx, events.map(hintsOfEvent))
+  const rows = new EventRows(trx)
+  const outcomes: (Outcome | { status: 'buffered'; index: number; behind: readonly Behind[] })[] =
+    []
+  for (const { checked, fromPending } of items) {
+    if (!checked.ok) {
+      // Refused before placement: there is nothing it could wait for.
+      if (fromPending !== undefined) await removePending(trx, fromPending)
+      outcomes.push(rejectedBy(checked))
+      continue
+    }
+    const placement = await place(trx, cache, ctx, checked)
+    const waits = !placement.ok && placement.need !== undefined
+    if (fromPending !== undefined && !waits) await removePending(trx, fromPending)
+    if (!placement.ok) {
+      // Evidence may cite an event of this batch (a fork of one stored a moment ago).
+      await rows.flush()
+      outcomes.push(await keepEvidence(trx, checked, placement, ctx))
+      continue
+    }
+    if (placement.duplicate) {
+      outcomes.push({ status: 'duplicate', id: checked.id })
+      continue
+    }
+    const { event, sig, id, raw } = checked
+    if (event.type === 'channel.create' && !takesPart(event, ctx.hosted)) {
+      const error = new ServerError('CHANNEL_NOT_HOSTED', { channel: event.channel })
+      outcomes.push({ status: 'rejected', code: error.code, message: error.message, id })
+      continue
+    }
+    recordStored(cache, checked)
+    const index = rows.add({ id, event, sig, raw, receivedAt: ctx.now })
+    outcomes.push({ status: 'buffered', index, behind: placement.behind })
+  }
+  const stored = await rows.flush()
+  await afterStore(trx, stored, ctx)
+  return outcomes.map((outcome) =>
+    outcome.status === 'buffered'
+      ? { status: 'stored', stored: stored[outcome.index]!, behind: outcome.behind }
+      : outcome,
+  )
+}
+
+/** Builds, checks, signs and stores drafts of hosted parties, in order, in one transaction. */
+async function storeLocal(
+  trx: Transaction<DB>,
+  items: readonly LocalAppend[],
+  keys: ReadonlyMap<string, readonly PartyKey[]>,
+  ctx: AppendContext,
+): Promise<Outcome[]> {
+  const drafts = items.map(({ draft }) => draft)
+  await lockChains(trx, drafts)
+  const cache = await preloadView(
+    trx,
+    drafts.map((draft) => ({
+      channel: draft.channel,
+      author: draft.author,
+      seq: undefined,
+      heads: [],
+      references: referencesOf(draft.body),
+    })),
+  )
+  const accepted: { prepared: PreparedEvent; signer: Signer; behind: readonly Behind[] }[] = []
+  const outcomes: (Outcome | number)[] = []
+  for (const { draft, signer } of items) {
+    const heads = cache.heads.get(draft.channel) ?? new Map()
     const own = heads.get(draft.author)
     const others: Record<string, { seq: number; id: string }> = {}
     for (const [party, head] of heads) {
@@ -142,88 +365,74 @@ export async function appendLocalEvent(
       officer: draft.officer,
       body: draft.body,
     } as EventFields
-    let signed: { event: Event; sig: string }
+    let prepared: PreparedEvent
     try {
-      const { event, sig } = await createEvent(fields, signer)
-      signed = { event, sig }
+      prepared = await prepareEvent(fields, signer.keyId)
+      // Step 2 of §4.4, as every receiver will check it. The signature itself is not verified
+      // again: the key that makes it is the one pinned for the party at start-up.
+      const { author, key, time } = prepared.event
+      pinnedKeyAt(keys.get(author) ?? [], author, key, time)
     } catch (error) {
       if (!isProtocolError(error)) throw error
-      return { status: 'rejected' as const, code: error.code, message: error.message }
+      outcomes.push({ status: 'rejected', code: error.code, message: error.message })
+      continue
     }
-    return appendIn(trx, signed, { ...hints, seq: signed.event.seq }, ctx, { local: true })
-  })
-  if (outcome.status !== 'stored') return outcome
-  return settled(outcome, await drainPending(db, draft.channel, ctx))
-}
-
-function settled(
-  { stored, behind }: Extract<Outcome, { status: 'stored' }>,
-  applied: readonly StoredEvent[],
-): AppendResult {
-  return { status: 'stored', id: stored.id, event: stored.event, behind, applied }
-}
-
-/**
- * Applies the pending events of a channel that now fit, in seq order per author, until none
- * can move; each in its own transaction. Also worth running at start-up, for events left
- * pending by a crash between a commit and its drain.
- */
-export async function drainPending(
-  db: Kysely<DB>,
-  channel: string,
-  ctx: AppendContext,
-): Promise<StoredEvent[]> {
-  const applied: StoredEvent[] = []
-  for (let progress = true; progress; ) {
-    progress = false
-    for (const row of await pendingReady(db, channel)) {
-      const signed: unknown = JSON.parse(row.raw)
-      const outcome = await inTransaction(db, (trx) =>
-        appendIn(trx, signed, hintsOf(signed), ctx, { fromPending: row.id }),
-      )
-      if (outcome.status === 'stored') {
-        applied.push(outcome.stored)
-        progress = true
-      }
+    const placement = await place(trx, cache, ctx, { event: prepared.event, id: prepared.id })
+    if (!placement.ok) {
+      outcomes.push(rejectedBy(placement))
+      continue
     }
+    recordStored(cache, prepared)
+    outcomes.push(accepted.length)
+    accepted.push({ prepared, signer, behind: placement.behind })
   }
-  return applied
+  const signed = await Promise.all(
+    accepted.map(({ prepared, signer }) => signPreparedEvent(prepared, signer)),
+  )
+  const rows = new EventRows(trx)
+  for (const { id, event, sig, raw } of signed)
+    rows.add({ id, event, sig, raw, receivedAt: ctx.now })
+  const stored = await rows.flush()
+  await afterStore(trx, stored, ctx)
+  return outcomes.map((outcome) =>
+    typeof outcome === 'number'
+      ? { status: 'stored', stored: stored[outcome]!, behind: accepted[outcome]!.behind }
+      : outcome,
+  )
 }
 
-interface AppendOptions {
-  /** The pending row this event came from, removed once the event is settled. */
-  readonly fromPending?: string
-  /** A hosted party's own new event: it never waits and is never kept as evidence. */
-  readonly local?: boolean
-}
-
-async function appendIn(
+/** Steps 4–7 for one authenticated event, against the batch's view of its channel. */
+function place(
   trx: Transaction<DB>,
-  signed: unknown,
-  hints: Hints,
+  cache: ViewCache,
   ctx: AppendContext,
-  { fromPending, local = false }: AppendOptions,
-): Promise<Outcome> {
-  if (hints.channel !== undefined && hints.author !== undefined) {
-    await lockChain(trx, hints.channel, hints.author)
-  }
-  const cache = await preloadView(trx, hints)
-  const validation = await validateWith(trx, cache, ctx, (view) => validateEvent(signed, view))
-  const waits = !validation.ok && validation.need !== undefined && !local
-  if (fromPending !== undefined && !waits) await removePending(trx, fromPending)
+  checked: { event: Event; id: string },
+) {
+  return validateWith(trx, cache, ctx, checked.event.channel, (view) =>
+    checkPlacement({ ...checked, sig: '' }, view),
+  )
+}
 
-  if (!validation.ok)
-    return local ? rejectedBy(validation) : keepEvidence(trx, signed, validation, ctx)
-  if (validation.duplicate) return { status: 'duplicate', id: validation.id }
-  const { event, sig, id } = validation
-  if (event.type === 'channel.create' && !takesPart(event, ctx.hosted)) {
-    const error = new ServerError('CHANNEL_NOT_HOSTED', { channel: event.channel })
-    return { status: 'rejected', code: error.code, message: error.message, id }
+async function afterStore(
+  trx: Transaction<DB>,
+  stored: readonly StoredEvent[],
+  ctx: AppendContext,
+): Promise<void> {
+  for (const event of stored) {
+    await project(trx, event, ctx)
+    await ctx.onStored?.(trx, event)
   }
-  const stored = await insertEvent(trx, { id, event, sig, receivedAt: ctx.now })
-  await project(trx, stored, ctx)
-  await ctx.onStored?.(trx, stored)
-  return { status: 'stored', stored, behind: validation.behind }
+  if (stored.length > 0) await ctx.onStoredBatch?.(trx, stored)
+}
+
+function hintsOfEvent(event: Event): Hints {
+  return {
+    channel: event.channel,
+    author: event.author,
+    seq: event.seq,
+    heads: Object.entries(event.heads).map(([party, head]) => ({ party, seq: head.seq })),
+    references: referencesOf(event.body),
+  }
 }
 
 /**
@@ -233,28 +442,27 @@ async function appendIn(
  */
 async function keepEvidence(
   trx: Transaction<DB>,
-  signed: unknown,
+  checked: Authenticated,
   rejection: Rejection,
   ctx: AppendContext,
 ): Promise<Outcome> {
   const { id, need } = rejection
-  // Without an id the event did not even parse: there is nothing to keep.
+  const { event, raw } = checked
   if (id === undefined) return rejectedBy(rejection)
-  const { event } = signed as { event: Event }
   if (need !== undefined) {
     await putPending(trx, {
       id,
       channel: event.channel,
       author: event.author,
       seq: event.seq,
-      raw: rawOf(signed),
+      raw,
       need,
       receivedAt: ctx.now,
     })
     return { status: 'pending', id, need }
   }
   if (rejection.code === 'EQUIVOCATION' && rejection.conflict !== undefined) {
-    await recordEquivocation(trx, rejection.conflict.id, { id, raw: rawOf(signed) }, ctx.now)
+    await recordEquivocation(trx, rejection.conflict.id, { id, raw }, ctx.now)
   } else if (rejection.code === 'HEADS_CONFLICT') {
     await raiseAlarm(trx, {
       kind: 'heads_conflict',
@@ -276,42 +484,82 @@ function takesPart(event: Extract<Event, { type: 'channel.create' }>, hosted: re
   return hosted.some((party) => members.includes(party) || observers.includes(party))
 }
 
-async function insertEvent(
-  trx: Transaction<DB>,
-  { id, event, sig, receivedAt }: Omit<StoredEvent, 'position'>,
-): Promise<StoredEvent> {
-  const { position } = await trx
-    .insertInto('events')
-    .values({
-      id,
-      channel: event.channel,
-      author: event.author,
-      seq: event.seq,
-      prev: event.prev,
-      time: event.time,
-      type: event.type,
-      body: jsonb(event.body),
-      raw: canonicalJson({ event, sig }),
-      received_at: receivedAt,
-    })
-    .returning('position')
-    .executeTakeFirstOrThrow()
-  return { id, event, sig, receivedAt, position }
+interface EventRow {
+  readonly id: string
+  readonly event: Event
+  readonly sig: string
+  /** The canonical `{ event, sig }` text, as signed and as exported. */
+  readonly raw: string
+  readonly receivedAt: number
+}
+
+/** Most rows one INSERT carries (10 parameters each, far below PostgreSQL's 65,535). */
+const INSERT_CHUNK = 1000
+
+/** Events waiting to be written by one multi-row INSERT; positions follow the order added. */
+class EventRows {
+  readonly #trx: Transaction<DB>
+  readonly #rows: EventRow[] = []
+  readonly #stored: StoredEvent[] = []
+  #flushed = 0
+
+  constructor(trx: Transaction<DB>) {
+    this.#trx = trx
+  }
+
+  /** Buffers a row; returns its index in what `flush` resolves to. */
+  add(row: EventRow): number {
+    this.#rows.push(row)
+    return this.#rows.length - 1
+  }
+
+  /** Writes what is buffered; resolves to every event stored through this buffer so far. */
+  async flush(): Promise<StoredEvent[]> {
+    while (this.#flushed < this.#rows.length) {
+      const chunk = this.#rows.slice(this.#flushed, this.#flushed + INSERT_CHUNK)
+      const inserted = await this.#trx
+        .insertInto('events')
+        .values(
+          chunk.map(({ id, event, raw, receivedAt }) => ({
+            id,
+            channel: event.channel,
+            author: event.author,
+            seq: event.seq,
+            prev: event.prev,
+            time: event.time,
+            type: event.type,
+            // The body was checked with the whole event (integers only, plain JSON); jsonb keeps
+            // no text, so the quick serializer gives the same column as a canonical one.
+            body: JSON.stringify(event.body),
+            raw,
+            received_at: receivedAt,
+          })),
+        )
+        .returning(['id', 'position'])
+        .execute()
+      const positions = new Map(inserted.map((row) => [row.id, row.position]))
+      for (const { id, event, sig, receivedAt } of chunk) {
+        this.#stored.push({ id, event, sig, receivedAt, position: positions.get(id)! })
+      }
+      this.#flushed += chunk.length
+    }
+    return this.#stored
+  }
 }
 
 /**
- * Serializes appends to one chain. An advisory lock exists before the chain has any row and
- * works alike on PostgreSQL and PGlite; the transaction's end releases it.
+ * Serializes appends to each chain a transaction writes. An advisory lock exists before the
+ * chain has any row and works alike on PostgreSQL and PGlite; the transaction's end releases
+ * it. Locks are taken in one global order, so two batches never wait for each other in a cycle.
  */
-async function lockChain(trx: Transaction<DB>, channel: string, author: string): Promise<void> {
-  const key = `${channel}\n${author}`
-  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx)
-}
-
-// Only called once the signature verified, so the event is canonical JSON.
-function rawOf(signed: unknown): string {
-  const { event, sig } = signed as { event: unknown; sig: unknown }
-  return canonicalJson({ event, sig })
+async function lockChains(
+  trx: Transaction<DB>,
+  events: readonly { readonly channel: string; readonly author: string }[],
+): Promise<void> {
+  const keys = [...new Set(events.map(({ channel, author }) => `${channel}\n${author}`))].sort()
+  for (const key of keys) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx)
+  }
 }
 
 const RETRYABLE = new Set([

@@ -40,6 +40,7 @@ export async function pinPartyKeys(
       .execute()
     for (const key of keys) await pinKey(trx, party, key, options.now)
   })
+  pinnedKeyCache.delete(db)
 }
 
 async function pinKey(trx: Transaction<DB>, party: string, key: PartyKey, now: number) {
@@ -77,8 +78,69 @@ async function pinKey(trx: Transaction<DB>, party: string, key: PartyKey, now: n
     .execute()
 }
 
+/**
+ * Pinned keys as the hot paths read them (every signed request, receipt and pushed batch),
+ * per database handle. Keys change only through `pinPartyKeys` in this process, which drops
+ * the cache of its handle; a node's database belongs to the node alone.
+ */
+const pinnedKeyCache = new WeakMap<Kysely<DB>, Map<string, Promise<PartyKey[]>>>()
+
+/** Unknown parties are cached too (a peer can name any); past this many, start afresh. */
+const MAX_CACHED_PARTIES = 10_000
+
+/** {@link partyKeys} of several parties, from the cache or in one query. */
+export async function pinnedKeysOf(
+  db: Kysely<DB>,
+  parties: readonly string[],
+): Promise<Map<string, readonly PartyKey[]>> {
+  let cache = pinnedKeyCache.get(db)
+  if (cache === undefined || cache.size > MAX_CACHED_PARTIES) {
+    cache = new Map()
+    pinnedKeyCache.set(db, cache)
+  }
+  const missing = [...new Set(parties)].filter((party) => !cache.has(party))
+  if (missing.length > 0) {
+    const loading = loadPartyKeys(db, missing)
+    for (const party of missing) {
+      const keys = loading.then((all) => all.get(party) ?? [])
+      // A failed read is not remembered: the next caller tries again.
+      keys.catch(() => cache.delete(party))
+      cache.set(party, keys)
+    }
+  }
+  const keys = await Promise.all(parties.map((party) => cache.get(party)!))
+  return new Map(parties.map((party, i) => [party, keys[i]!]))
+}
+
+async function loadPartyKeys(
+  db: Executor,
+  parties: readonly string[],
+): Promise<Map<string, PartyKey[]>> {
+  const rows = await db
+    .selectFrom('party_keys')
+    .select(['party', 'key_id', 'public_key', 'valid_from', 'valid_until'])
+    .where('party', 'in', parties)
+    .orderBy('valid_from')
+    .orderBy('key_id')
+    .execute()
+  const keys = new Map<string, PartyKey[]>()
+  for (const row of rows) {
+    const list = keys.get(row.party) ?? []
+    list.push({
+      id: row.key_id,
+      publicKey: row.public_key,
+      validFrom: row.valid_from,
+      validUntil: row.valid_until,
+    })
+    keys.set(row.party, list)
+  }
+  return keys
+}
+
 /** The pinned keys of a party, oldest first. */
 export async function partyKeys(db: Executor, party: string): Promise<PartyKey[]> {
+  // Inside a transaction, read what the transaction sees; otherwise the cache will do.
+  if (!db.isTransaction) return [...(await pinnedKeysOf(db, [party])).get(party)!]
   const rows = await db
     .selectFrom('party_keys')
     .select(['key_id', 'public_key', 'valid_from', 'valid_until'])

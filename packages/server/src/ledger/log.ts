@@ -32,6 +32,29 @@ export async function readLog(
   return rows.map((row) => JSON.parse(row.raw) as SignedEvent)
 }
 
+/**
+ * {@link readLog} as the stored canonical `{ event, sig }` texts, for a reply that passes the
+ * signed bytes on without parsing and re-serializing each event.
+ */
+export async function readLogRaw(
+  db: Executor,
+  channel: string,
+  author: string,
+  fromSeq: number,
+  limit: number = MAX_LOG_READ,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select('raw')
+    .where('channel', '=', channel)
+    .where('author', '=', author)
+    .where('seq', '>=', fromSeq)
+    .orderBy('seq')
+    .limit(Math.max(1, Math.min(MAX_LOG_READ, Math.floor(limit))))
+    .execute()
+  return rows.map((row) => row.raw)
+}
+
 /** Latest contiguous `(seq, id)` of every author of a channel (the federation `heads`). */
 export async function readHeads(
   db: Executor,

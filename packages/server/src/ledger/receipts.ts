@@ -6,7 +6,7 @@ import {
   signedMessage,
   verifyReceipt,
 } from '@parley/protocol'
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import { partyKeys } from './keys.ts'
 
@@ -26,45 +26,66 @@ export async function storeReceipt(
   signed: unknown,
   options: { readonly now: number; readonly covers?: readonly string[] },
 ): Promise<StoreReceiptResult> {
+  const checked = await checkReceipt(db, signed)
+  if (!checked.ok) return checked
+  return db.transaction().execute((trx) => insertReceipt(trx, checked, options))
+}
+
+/** A signed receipt whose signature verified with a pinned key of the party it names. */
+export interface CheckedReceipt {
+  readonly ok: true
+  readonly id: string
+  readonly receipt: SignedReceipt['receipt']
+  readonly sig: string
+}
+
+/** Checks a peer's signed receipt against the pinned keys of the party it names. */
+export async function checkReceipt(
+  db: Executor,
+  signed: unknown,
+): Promise<CheckedReceipt | Extract<StoreReceiptResult, { ok: false }>> {
   const by = (signed as { receipt?: { by?: unknown } } | null)?.receipt?.by
   const keys = typeof by === 'string' ? await partyKeys(db, by) : []
   const verified = await verifyReceipt(signed, (party) => (party === by ? keys : []))
   if (!verified.ok) return verified
   const { receipt } = verified
-  const { sig } = signed as SignedReceipt
-  const id = await receiptId(receipt)
-  const events = receipt.events.filter((event) => options.covers?.includes(event) ?? true)
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('receipts')
-      .values({
-        id,
-        by_party: receipt.by,
-        key_id: receipt.key,
-        received_at: receipt.receivedAt,
-        raw: canonicalJson({ receipt, sig }),
-        stored_at: options.now,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (events.length > 0) {
-      const held = await trx
-        .selectFrom('events')
-        .select(['id', 'channel'])
-        .where('id', 'in', events)
-        .execute()
-      const channels = new Map(held.map((row) => [row.id, row.channel]))
-      await trx
-        .insertInto('receipt_events')
-        .values(
-          events.map((event) => ({ receipt: id, event, channel: channels.get(event) ?? null })),
-        )
-        .onConflict((oc) => oc.columns(['receipt', 'event']).doNothing())
-        .execute()
-    }
-    return { ok: true as const, id, duplicate: inserted === undefined }
-  })
+  return { ok: true, id: await receiptId(receipt), receipt, sig: (signed as SignedReceipt).sig }
+}
+
+/**
+ * Stores a checked receipt and links it to the events it covers (narrowed by `covers`), in the
+ * caller's transaction, so marking those events delivered can commit with it. Idempotent.
+ */
+export async function insertReceipt(
+  trx: Transaction<DB>,
+  { id, receipt, sig }: CheckedReceipt,
+  options: { readonly now: number; readonly covers?: readonly string[] },
+): Promise<{ ok: true; id: string; duplicate: boolean }> {
+  const covers = options.covers === undefined ? undefined : new Set(options.covers)
+  const events = receipt.events.filter((event) => covers?.has(event) ?? true)
+  const inserted = await trx
+    .insertInto('receipts')
+    .values({
+      id,
+      by_party: receipt.by,
+      key_id: receipt.key,
+      received_at: receipt.receivedAt,
+      raw: canonicalJson({ receipt, sig }),
+      stored_at: options.now,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  if (events.length > 0) {
+    // Each link records its event's channel as held here (null for one not held), in one go.
+    await sql`
+      insert into receipt_events (receipt, event, channel)
+      select ${id}, w.event, e.channel
+      from unnest(${[...new Set(events)]}::text[]) as w(event)
+      left join events e on e.id = w.event
+      on conflict (receipt, event) do nothing`.execute(trx)
+  }
+  return { ok: true, id, duplicate: inserted === undefined }
 }
 
 /** A receipt's id: hex SHA-256 of its domain-separated canonical bytes. */

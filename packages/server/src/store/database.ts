@@ -64,6 +64,13 @@ function openPostgres(url: string, onConnectionError?: (error: Error) => void): 
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }
 
+/**
+ * An embedded node is a small one: PostgreSQL's default 128 MB of shared buffers would live in
+ * the node's own memory (the WebAssembly heap), doubling an idle node's RSS for a cache the
+ * operating system's page cache already provides under PGlite's files.
+ */
+const PGLITE_SETTINGS = ['shared_buffers=16MB', 'temp_buffers=2MB', 'work_mem=2MB']
+
 async function openPglite(
   dataDir: string | undefined,
   loadDataDir: Blob | undefined,
@@ -72,6 +79,7 @@ async function openPglite(
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(loadDataDir === undefined ? {} : { loadDataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8 },
+    postgresqlconf: PGLITE_SETTINGS,
   })
   await pglite.waitReady
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })

@@ -1,6 +1,8 @@
+import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
 
@@ -13,4 +15,6 @@ export interface DB
     FederationTables,
     OfficerTables,
     SessionTables,
-    AuditTables {}
+    AuditTables,
+    AccessTables,
+    ReleaseTables {}

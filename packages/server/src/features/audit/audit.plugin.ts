@@ -23,7 +23,7 @@ export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
   app.get(
     '/audit',
     {
-      config: { auth: 'officer', role: 'admin' },
+      config: { auth: 'officer', requires: { role: 'admin' } },
       schema: {
         tags: ['audit'],
         security: [{ session: [] }],

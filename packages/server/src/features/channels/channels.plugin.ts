@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
+import { actingAs, visibleTo } from '../access/access.service.ts'
 import { EventViewSchema, toEventView } from '../events/event-view.ts'
 import type { NodeContext } from '../events/events.service.ts'
-import { channelOrThrow, channelsOfNode, createChannel, joinChannel } from './channels.service.ts'
+import { openChannel, type ReleaseContext } from '../release/release.service.ts'
+import { channelOrThrow, channelsOfNode, joinChannel } from './channels.service.ts'
 
 const ChannelSchema = Type.Object({
   id: ChannelIdSchema,
@@ -36,31 +38,36 @@ const CreateChannelBody = Type.Object(
 const AsBody = Type.Object({ as: Type.Optional(PartyIdSchema) }, { additionalProperties: false })
 const ChannelParams = Type.Object({ channel: ChannelIdSchema })
 
-/** Officer API: open channels, list them, and accept invitations. */
-export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = async (
-  app,
-  { ctx },
-) => {
+/**
+ * Officer API: open channels, list them, and accept invitations. An officer sees only the
+ * channels of their compartments.
+ */
+export const channelsPlugin: FastifyPluginAsyncTypebox<{
+  ctx: NodeContext
+  release: ReleaseContext
+}> = async (app, { ctx, release }) => {
   const tags = ['channels']
   const security = [{ devToken: [] }]
 
   app.get(
     '/channels',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: {
         tags,
         security,
         response: { 200: Type.Object({ channels: Type.Array(ChannelSchema) }) },
       },
     },
-    async () => ({ channels: await channelsOfNode(ctx) }),
+    async (request) => ({
+      channels: await visibleTo(ctx.db, request.officer!, await channelsOfNode(ctx), (c) => c.id),
+    }),
   )
 
   app.post(
     '/channels',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'drafter' } },
       schema: {
         tags,
         security,
@@ -70,7 +77,7 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = a
     },
     async (request, reply) => {
       const { observers = [], ...rest } = request.body
-      const created = await createChannel(ctx, request.officer!.id, { ...rest, observers })
+      const created = await openChannel(release, request.officer!, { ...rest, observers })
       return reply.status(201).send({ channel: created.channel, event: toEventView(created.event) })
     },
   )
@@ -78,7 +85,7 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = a
   app.get(
     '/channels/:channel',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
       schema: { tags, security, params: ChannelParams, response: { 200: ChannelSchema } },
     },
     async (request) => channelOrThrow(ctx, request.params.channel),
@@ -87,7 +94,7 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = a
   app.post(
     '/channels/:channel/join',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'drafter', channel: 'params.channel' } },
       schema: {
         tags,
         security,
@@ -101,7 +108,7 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = a
         ctx,
         request.officer!.id,
         request.params.channel,
-        request.body.as,
+        actingAs(request.officer!, request.body.as),
       )
       return reply.status(201).send({ event: toEventView(event) })
     },

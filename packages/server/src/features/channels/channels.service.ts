@@ -41,15 +41,18 @@ export function actingParty(
 
 export type CreateChannelInput = BodyOf<'channel.create'> & { readonly as?: string }
 
-/** Opens a channel: signs `channel.create` as a hosted party and queues it for the others. */
+/**
+ * Opens a channel: signs `channel.create` as a hosted party and queues it for the others.
+ * The caller may choose the new id, to set up local state (the creator's access) beforehand.
+ */
 export async function createChannel(
   ctx: NodeContext,
   officer: string,
   input: CreateChannelInput,
+  channel: string = newChannelId(),
 ): Promise<{ channel: ChannelRow; event: StoredEvent }> {
   const { as, ...body } = input
   const author = actingParty(ctx, as, hostedParties(ctx))
-  const channel = newChannelId()
   const event = await commitLocal(ctx, {
     channel,
     author,
@@ -86,8 +89,47 @@ export async function joinChannel(
 
 /** A channel a hosted party takes part in, or `CHANNEL_NOT_FOUND`. */
 export async function channelOrThrow(ctx: NodeContext, channel: string): Promise<ChannelRow> {
-  const row = await findChannel(ctx.db, channel, hostedParties(ctx))
+  const row = await knownChannel(ctx, channel)
   if (row === undefined) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
+  return row
+}
+
+/** How long a channel row may be served from memory. */
+const CHANNEL_ROW_TTL_MS = 1000
+
+const channelRows = new WeakMap<
+  NodeContext,
+  Map<string, { row: Promise<ChannelRow | undefined>; at: number }>
+>()
+
+/**
+ * Channel rows as every post reads them (twice, with the release check). A row changes only
+ * when a channel.create or channel.join commits here, which drops it; a read that raced such a
+ * commit lives a second at most. A channel not found is never remembered. The ledger checks
+ * membership again on every append, so a row a moment old can refuse or admit nothing wrongly.
+ */
+export function knownChannel(ctx: NodeContext, channel: string): Promise<ChannelRow | undefined> {
+  let rows = channelRows.get(ctx)
+  if (rows === undefined) {
+    const created = new Map<string, { row: Promise<ChannelRow | undefined>; at: number }>()
+    ctx.hub.subscribe(({ signed }) => {
+      const { type } = signed.event
+      if (type === 'channel.create' || type === 'channel.join') created.delete(signed.event.channel)
+    })
+    channelRows.set(ctx, created)
+    rows = created
+  }
+  const cached = rows.get(channel)
+  const now = performance.now()
+  if (cached !== undefined && now - cached.at < CHANNEL_ROW_TTL_MS) return cached.row
+  if (rows.size > 10_000) rows.clear()
+  const row = findChannel(ctx.db, channel, hostedParties(ctx))
+  const entry = { row, at: now }
+  rows.set(channel, entry)
+  const forget = () => {
+    if (rows.get(channel) === entry) rows.delete(channel)
+  }
+  row.then((found) => found === undefined && forget(), forget)
   return row
 }
 

@@ -1,20 +1,20 @@
 import { ProtocolError, type ProtocolErrorCode, protocolErrors } from '@parley/protocol'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { ServerError, type ServerErrorCode, serverErrors } from '../../errors.ts'
 import {
   type AppendResult,
-  appendEvent,
-  appendLocalEvent,
+  appendEvents,
+  appendLocalEvents,
+  type BatchAppendResult,
+  type LocalAppend,
   type LocalDraft,
-  readEvent,
   type StoredEvent,
 } from '../../ledger/index.ts'
 import { type NodeIdentity, signingKey } from '../../node-identity.ts'
 import type { DB } from '../../store/tables.ts'
-import { enqueueEvent } from '../federation/outbox.repository.ts'
+import { enqueueOwnEvents } from '../federation/outbox.repository.ts'
 import type { EventHub } from './event-hub.ts'
-import { channelParticipants } from './events.repository.ts'
 
 /** What the parts of a node share: the database, the clock, who it is, and its event hub. */
 export interface NodeContext {
@@ -32,42 +32,143 @@ export function hostedParties(ctx: Pick<NodeContext, 'identity'>): string[] {
   return [...ctx.identity.parties.keys()]
 }
 
+/** Work that must commit in the transaction that stores a local event, or not at all. */
+export interface CommitLocalOptions {
+  /** Runs inside that transaction once the event is stored; throwing rolls the event back. */
+  readonly onStored?: (trx: Transaction<DB>, stored: StoredEvent) => Promise<void>
+}
+
 /**
  * Signs and commits an event of a hosted party and, in the same transaction, queues it for
  * every peer node that hosts a participant (the transactional outbox, DESIGN §4.7). Throws
  * the protocol's error when the ledger refuses the draft; nothing is stored then.
+ *
+ * Drafts posted while a commit is under way wait for it and then go together in the next
+ * transaction (group commit): each call still resolves only once its own event is durably
+ * committed, but many calls share one commit, one lock and one outbox insert. A draft with an
+ * `onStored` hook is committed on its own, so its hook can only ever roll back its own event.
  */
-export async function commitLocal(ctx: NodeContext, draft: LocalDraft): Promise<StoredEvent> {
-  const party = ctx.identity.parties.get(draft.author)
-  if (party === undefined) throw new ServerError('PARTY_NOT_HOSTED', { party: draft.author })
-  const now = ctx.now()
-  const key = signingKey(party, now)
-  const hosted = hostedParties(ctx)
-  const destinations = new Set<string>()
-  const seen = new Map<string, StoredEvent>()
-  const result = await appendLocalEvent(
-    ctx.db,
-    draft,
-    { keyId: key.id, privateKey: key.privateKey },
-    {
-      now,
-      hosted,
-      onStored: async (trx, stored) => {
-        seen.set(stored.id, stored)
+export function commitLocal(
+  ctx: NodeContext,
+  draft: LocalDraft,
+  options: CommitLocalOptions = {},
+): Promise<StoredEvent> {
+  if (!ctx.identity.parties.has(draft.author)) {
+    return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
+  }
+  let committer = committers.get(ctx)
+  if (committer === undefined) {
+    committer = new LocalCommitter(ctx)
+    committers.set(ctx, committer)
+  }
+  return committer.submit(draft, options.onStored)
+}
+
+/** Most drafts one group commit takes: many share a commit, and none waits long for a turn. */
+const MAX_GROUP = 500
+
+const committers = new WeakMap<NodeContext, LocalCommitter>()
+
+interface Waiting {
+  readonly draft: LocalDraft
+  readonly onStored: CommitLocalOptions['onStored']
+  readonly resolve: (stored: StoredEvent) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** The node's queue of local drafts: one transaction at a time, taking all that waited. */
+class LocalCommitter {
+  readonly #ctx: NodeContext
+  #queue: Waiting[] = []
+  #running = false
+
+  constructor(ctx: NodeContext) {
+    this.#ctx = ctx
+  }
+
+  submit(draft: LocalDraft, onStored: CommitLocalOptions['onStored']): Promise<StoredEvent> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ draft, onStored, resolve, reject })
+      if (!this.#running) void this.#run()
+    })
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#nextGroup())
+    } finally {
+      this.#running = false
+    }
+  }
+
+  /** The waiters of the next transaction: a hooked draft alone, or a run of plain ones. */
+  #nextGroup(): Waiting[] {
+    if (this.#queue[0]!.onStored !== undefined) return this.#queue.splice(0, 1)
+    const end = this.#queue.findIndex((waiter, i) => i >= MAX_GROUP || waiter.onStored)
+    return this.#queue.splice(0, end === -1 ? this.#queue.length : end)
+  }
+
+  /** Commits one group; every waiter is settled, whatever happens. */
+  async #commit(group: readonly Waiting[]): Promise<void> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const hosted = hostedParties(ctx)
+    const items: LocalAppend[] = []
+    const waiting: Waiting[] = []
+    for (const waiter of group) {
+      try {
+        const key = signingKey(ctx.identity.parties.get(waiter.draft.author)!, now)
+        items.push({ draft: waiter.draft, signer: { keyId: key.id, privateKey: key.privateKey } })
+        waiting.push(waiter)
+      } catch (error) {
+        waiter.reject(error)
+      }
+    }
+    if (items.length === 0) return
+    const destinations = new Set<string>()
+    const hook = waiting.length === 1 ? waiting[0]!.onStored : undefined
+    let batch: BatchAppendResult
+    try {
+      batch = await appendLocalEvents(ctx.db, items, {
+        now,
+        hosted,
+        ...(hook === undefined ? {} : { onStored: hook }),
         // Only a hosted party's own events leave from here; others reach peers from their authors.
-        if (!hosted.includes(stored.event.author)) return
-        const participants = await channelParticipants(trx, stored.event.channel)
-        const recipients = participants.filter((p) => !hosted.includes(p))
-        for (const url of await enqueueEvent(trx, stored.id, recipients, now)) destinations.add(url)
-      },
-    },
-  )
-  if (result.status === 'rejected') throw refusal(result)
-  // A fresh local event can neither be held already nor wait for anything.
-  if (result.status !== 'stored') throw new ServerError('INTERNAL')
-  const stored = await announce(ctx, result, seen, true)
-  ctx.wake([...destinations])
-  return stored
+        onStoredBatch: async (trx, stored) => {
+          const own = stored.filter(({ event }) => hosted.includes(event.author))
+          const events = own.map(({ id, event }) => ({ id, channel: event.channel }))
+          for (const url of await enqueueOwnEvents(trx, events, hosted, now)) destinations.add(url)
+        },
+      })
+    } catch (error) {
+      // One draft must not sink the others: an unexpected failure is retried one by one.
+      if (waiting.length > 1) {
+        for (const waiter of waiting) await this.#commit([waiter])
+      } else waiting[0]!.reject(error)
+      return
+    }
+    const stored = storedOf(batch)
+    for (const [i, result] of batch.results.entries()) {
+      const waiter = waiting[i]!
+      if (result.status === 'stored') {
+        const event = stored.get(result.id)!
+        ctx.hub.publish({
+          id: event.id,
+          signed: { event: event.event, sig: event.sig },
+          local: true,
+        })
+        waiter.resolve(event)
+      } else if (result.status === 'rejected') {
+        waiter.reject(refusal(result))
+      } else {
+        // A fresh local event can neither be held already nor wait for anything.
+        waiter.reject(new ServerError('INTERNAL'))
+      }
+    }
+    publishApplied(ctx, batch)
+    ctx.wake([...destinations])
+  }
 }
 
 /**
@@ -75,38 +176,47 @@ export async function commitLocal(ctx: NodeContext, draft: LocalDraft): Promise<
  * including pending events it unblocked.
  */
 export async function commitReceived(ctx: NodeContext, signed: unknown): Promise<AppendResult> {
-  const seen = new Map<string, StoredEvent>()
-  const result = await appendEvent(ctx.db, signed, {
-    now: ctx.now(),
-    hosted: hostedParties(ctx),
-    onStored: async (_trx, stored) => {
-      seen.set(stored.id, stored)
-    },
-  })
-  if (result.status === 'stored') await announce(ctx, result, seen, false)
+  const { results, applied } = await commitReceivedBatch(ctx, [signed])
+  const result = results[0]!
+  if (result.status === 'stored') return { ...result, applied }
+  if (result.status === 'pending' && applied.length > 0) return { ...result, applied }
   return result
 }
 
-/** Publishes a stored event, then the pending events it unblocked, to the live stream. */
-async function announce(
+/**
+ * Commits events received from a peer together (a push, a log page): validated one by one and
+ * in order, stored in one transaction; then announces what got stored, inputs first.
+ */
+export async function commitReceivedBatch(
   ctx: NodeContext,
-  result: Extract<AppendResult, { status: 'stored' }>,
-  seen: ReadonlyMap<string, StoredEvent>,
-  local: boolean,
-): Promise<StoredEvent> {
-  // onStored saw the row inside the transaction that committed it; a retried transaction
-  // can only have stored the same event again, since ids commit to content.
-  const stored = seen.get(result.id) ?? (await readEvent(ctx.db, result.id))
-  if (stored === undefined) throw new ServerError('INTERNAL')
-  ctx.hub.publish({ id: stored.id, signed: { event: stored.event, sig: stored.sig }, local })
-  for (const applied of result.applied) {
-    ctx.hub.publish({
-      id: applied.id,
-      signed: { event: applied.event, sig: applied.sig },
-      local: false,
-    })
+  signed: readonly unknown[],
+): Promise<BatchAppendResult> {
+  const batch = await appendEvents(ctx.db, signed, { now: ctx.now(), hosted: hostedParties(ctx) })
+  const stored = storedOf(batch)
+  for (const result of batch.results) {
+    if (result.status !== 'stored') continue
+    const event = stored.get(result.id)!
+    ctx.hub.publish({ id: event.id, signed: { event: event.event, sig: event.sig }, local: false })
+  }
+  publishApplied(ctx, batch)
+  return batch
+}
+
+/** The stored events of a batch by id, as the live stream shows them. */
+function storedOf({ results }: BatchAppendResult): Map<string, StoredEvent> {
+  const stored = new Map<string, StoredEvent>()
+  for (const result of results) {
+    if (result.status !== 'stored') continue
+    const { id, event, sig, receivedAt, position } = result
+    stored.set(id, { id, event, sig, receivedAt, position })
   }
   return stored
+}
+
+function publishApplied(ctx: NodeContext, { applied }: BatchAppendResult): void {
+  for (const event of applied) {
+    ctx.hub.publish({ id: event.id, signed: { event: event.event, sig: event.sig }, local: false })
+  }
 }
 
 /** The ledger's refusal as the API error with the same stable code. */

@@ -3,7 +3,7 @@ import { isServerError } from '../../errors.ts'
 import type { FederationClient } from '../../federation/federation-client.ts'
 import { MAX_LOG_READ, readHeads } from '../../ledger/index.ts'
 import type { DB } from '../../store/tables.ts'
-import { commitReceived, type NodeContext } from '../events/events.service.ts'
+import { commitReceivedBatch, type NodeContext } from '../events/events.service.ts'
 
 type Heads = Record<string, { seq: number; id: string }>
 
@@ -46,7 +46,9 @@ export async function syncTargets(
 /**
  * Anti-entropy for one channel with one peer (DESIGN §4.7): compares heads and pulls, in seq
  * order, every event the peer holds beyond ours. Events are self-authenticating, so any
- * participant's node may supply any author's log. Returns how many events were stored.
+ * participant's node may supply any author's log. Each page (≤ 500 events) is committed as one
+ * batch, and the next page is already on its way while one is being committed: pages still
+ * apply strictly in order. Returns how many events were stored.
  */
 export async function syncChannel(
   ctx: NodeContext,
@@ -55,32 +57,45 @@ export async function syncChannel(
   signal?: AbortSignal,
 ): Promise<number> {
   const base = `${target.url}/federation/v1/channels/${target.channel}`
-  const reply = await client.get(`${base}/heads`, signal ? { signal } : {})
+  const options = signal ? { signal } : {}
+  const reply = await client.get(`${base}/heads`, options)
   if (!reply.ok) throw replyError(reply.status, reply.body)
   const theirs = (reply.body as { heads?: Heads }).heads ?? {}
   const ours = await readHeads(ctx.db, target.channel)
+  const page = async (author: string, from: number): Promise<unknown[]> => {
+    const answer = await client.get(
+      `${base}/log/${author}?from=${from}&limit=${MAX_LOG_READ}`,
+      options,
+    )
+    if (!answer.ok) throw replyError(answer.status, answer.body)
+    return (answer.body as { events?: unknown[] }).events ?? []
+  }
   let stored = 0
   for (const [author, head] of Object.entries(theirs)) {
     let from = (ours[author]?.seq ?? 0) + 1
-    while (from <= head.seq && !signal?.aborted) {
-      const page = await client.get(
-        `${base}/log/${author}?from=${from}&limit=${MAX_LOG_READ}`,
-        signal ? { signal } : {},
-      )
-      if (!page.ok) throw replyError(page.status, page.body)
-      const events = (page.body as { events?: unknown[] }).events ?? []
+    if (from > head.seq) continue
+    let next: Promise<unknown[]> | undefined = page(author, from)
+    while (next !== undefined && !signal?.aborted) {
+      const events = await next
+      next = undefined
       if (events.length === 0) break
-      for (const signed of events) {
-        const result = await commitReceived(ctx, signed)
-        if (result.status === 'stored') stored += 1 + result.applied.length
+      from += events.length
+      if (from <= head.seq) {
+        next = page(author, from)
+        // Awaited on the next turn; a failure then is that turn's failure, not an unhandled one.
+        next.catch(() => {})
+      }
+      const { results, applied } = await commitReceivedBatch(ctx, events)
+      stored += applied.length
+      for (const result of results) {
+        if (result.status === 'stored') stored++
         if (result.status === 'rejected') {
           // A refused event ends this log: what follows it cannot chain anyway.
           ctx.log.warn({ peer: target.url, author, code: result.code }, 'pulled event refused')
-          from = Number.POSITIVE_INFINITY
+          next = undefined
           break
         }
       }
-      if (Number.isFinite(from)) from += events.length
     }
   }
   return stored

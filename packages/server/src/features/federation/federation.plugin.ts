@@ -1,5 +1,10 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { NodeDescriptorSchema, SignedEventSchema, SignedReceiptSchema } from '@parley/protocol'
+import {
+  decodeUtf8,
+  NodeDescriptorSchema,
+  SignedEventSchema,
+  SignedReceiptSchema,
+} from '@parley/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
@@ -69,7 +74,8 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
   app,
   { ctx, delivery },
 ) => {
-  const nonces = new NonceCache()
+  // Requests signed before this start could be replays of ones accepted before a restart.
+  const nonces = new NonceCache({ since: ctx.now() })
   const resolveKey = peerKeyResolver(ctx)
   const origin = new URL(ctx.identity.federationUrl).origin
   const descriptor = await buildDescriptor(ctx.identity, ctx.now())
@@ -151,18 +157,22 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
           tags: ['federation'],
           params: Type.Object({ channel: ChannelParam, author: PartyParam }),
           querystring: Type.Object({
-            from: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+            // Bounded like a seq: a larger number is no int8 and would fail in SQL, not here.
+            from: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1 }),
+            ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 500 })),
           }),
           response: { 200: Type.Object({ events: Type.Array(SignedEventSchema) }) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { channel, author } = request.params
         request.replyAs = await receivingParty(ctx, channel).catch(() => null)
         const { from = 1, limit = 500 } = request.query
-        const events = await logFor(ctx, request.peer!, { channel, author, from, limit })
-        return { events }
+        const text = await logFor(ctx, request.peer!, { channel, author, from, limit })
+        // The schema's JSON, already serialized: a string of this type is sent as it is.
+        return reply.type('application/json; charset=utf-8').send(text as never)
       },
     )
 
@@ -193,8 +203,10 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
 }
 
 function parseBody(body: Buffer): unknown {
+  // Bytes that are not UTF-8 are refused (UTF8_INVALID), never silently repaired with U+FFFD.
+  const text = decodeUtf8(body)
   try {
-    return JSON.parse(body.toString('utf8'))
+    return JSON.parse(text)
   } catch (error) {
     throw new ServerError('REQUEST_INVALID', {
       reason: `body is not JSON: ${(error as Error).message}`,

@@ -1,9 +1,9 @@
 import { ProtocolError, type SignedEvent, type SignedReceipt, signReceipt } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
-import { MAX_LOG_READ, type Need, readHeads, readLog } from '../../ledger/index.ts'
+import { MAX_LOG_READ, type Need, readHeads, readLogRaw } from '../../ledger/index.ts'
 import { type HostedParty, signingKey } from '../../node-identity.ts'
-import { channelParticipants } from '../events/events.repository.ts'
-import { commitReceived, type NodeContext } from '../events/events.service.ts'
+import { knownChannel } from '../channels/channels.service.ts'
+import { commitReceivedBatch, type NodeContext } from '../events/events.service.ts'
 
 /** Most events one push may carry (DESIGN §4.6). */
 export const MAX_BATCH_EVENTS = 500
@@ -19,9 +19,9 @@ export interface BatchResult {
 }
 
 /**
- * Applies a pushed batch (DESIGN §4.6): each event on its own and in order, then one receipt
- * per receiving party covering every event stored or already held. Never throws for a bad
- * event: it lands in `rejected` with its code.
+ * Applies a pushed batch (DESIGN §4.6): each event validated on its own and in order, all of
+ * them stored in one transaction, then one receipt per receiving party covering every event
+ * stored or already held. Never throws for a bad event: it lands in `rejected` with its code.
  */
 export async function receiveBatch(
   ctx: NodeContext,
@@ -31,8 +31,9 @@ export async function receiveBatch(
   const rejected: BatchResult['rejected'] = []
   const need = new Map<string, Need>()
   const sync = new Set<string>()
-  for (const [index, signed] of events.entries()) {
-    const result = await commitReceived(ctx, signed)
+  const { results } = await commitReceivedBatch(ctx, events)
+  for (const [index, result] of results.entries()) {
+    const signed = events[index]
     switch (result.status) {
       case 'stored':
       case 'duplicate': {
@@ -79,8 +80,8 @@ async function signReceipts(
 
 /** The hosted party that speaks for this node in a channel (its first participant here). */
 export async function receivingParty(ctx: NodeContext, channel: string): Promise<HostedParty> {
-  const participants = await channelParticipants(ctx.db, channel)
-  const id = participants.find((party) => ctx.identity.parties.has(party))
+  const row = await knownChannel(ctx, channel)
+  const id = row?.members.map((member) => member.party).find((p) => ctx.identity.parties.has(p))
   if (id === undefined) throw new ServerError('CHANNEL_NOT_HOSTED', { channel })
   return ctx.identity.parties.get(id)!
 }
@@ -91,26 +92,31 @@ export async function assertParticipant(
   channel: string,
   party: string,
 ): Promise<void> {
-  const participants = await channelParticipants(ctx.db, channel)
-  if (participants.length === 0) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
-  if (!participants.includes(party))
+  const row = await knownChannel(ctx, channel)
+  if (row === undefined) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
+  if (!row.members.some((member) => member.party === party))
     throw new ProtocolError('NOT_A_MEMBER', { author: party, channel })
 }
 
-/** `GET …/log/:author`: an author's events from `from`, for a participant. */
+/**
+ * `GET …/log/:author`: an author's events from `from`, for a participant, as the JSON text of
+ * the reply `{ "events": [...] }`, built from the stored canonical texts (the signed bytes,
+ * passed on as they are).
+ */
 export async function logFor(
   ctx: NodeContext,
   requester: string,
   query: { channel: string; author: string; from: number; limit: number },
-): Promise<SignedEvent[]> {
+): Promise<string> {
   await assertParticipant(ctx, query.channel, requester)
-  return readLog(
+  const raws = await readLogRaw(
     ctx.db,
     query.channel,
     query.author,
     query.from,
     Math.min(query.limit, MAX_LOG_READ),
   )
+  return `{"events":[${raws.join(',')}]}`
 }
 
 /** `GET …/heads`: the latest contiguous event per author, for a participant. */

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -29,6 +29,34 @@ export async function enqueueEvent(
     .onConflict((oc) => oc.columns(['event_id', 'destination']).doNothing())
     .execute()
   return destinations.map(({ url }) => url)
+}
+
+/**
+ * Queues hosted parties' new events for every peer node that hosts another participant of
+ * their channel, in ONE statement (routing and insert together), in the order given: the
+ * order each destination's worker pushes them in. Call it in the transaction that appends
+ * the events. Returns the destinations that got work.
+ */
+export async function enqueueOwnEvents(
+  db: Db,
+  events: readonly { readonly id: string; readonly channel: string }[],
+  hosted: readonly string[],
+  now: number,
+): Promise<readonly string[]> {
+  if (events.length === 0) return []
+  const { rows } = await sql<{ destination: string }>`
+    insert into outbox (destination, event_id, enqueued_at)
+    select p.url, e.id, ${now}::bigint
+    from unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.channel)}::text[])
+      with ordinality as e(id, channel, ord)
+    join channel_members m on m.channel = e.channel
+    join peer_parties p on p.party = m.party
+    where m.party <> all(${[...hosted]}::text[])
+    group by e.ord, e.id, p.url
+    order by e.ord, p.url
+    on conflict (event_id, destination) do nothing
+    returning destination`.execute(db)
+  return [...new Set(rows.map((row) => row.destination))]
 }
 
 /**
@@ -74,8 +102,13 @@ export interface OutboxItem {
   readonly raw: string
 }
 
-/** The next events a destination waits for, oldest first. */
-export async function nextBatch(db: Db, destination: string, limit: number): Promise<OutboxItem[]> {
+/** The next events a destination waits for, oldest first (queued after `after`, if given). */
+export async function nextBatch(
+  db: Db,
+  destination: string,
+  limit: number,
+  after = 0,
+): Promise<OutboxItem[]> {
   const rows = await db
     .selectFrom('outbox')
     .innerJoin('events', 'events.id', 'outbox.event_id')
@@ -88,6 +121,7 @@ export async function nextBatch(db: Db, destination: string, limit: number): Pro
     .where('outbox.destination', '=', destination)
     .where('outbox.delivered_at', 'is', null)
     .where('outbox.rejected_code', 'is', null)
+    .where('outbox.id', '>', after)
     .orderBy('outbox.id')
     .limit(limit)
     .execute()

@@ -3,6 +3,9 @@ import type { DB } from '../../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
 
+/** Bumped whenever a route may have changed, so caches of `peer_parties` know to reload. */
+export let peerRoutesVersion = 0
+
 /** Records a peer node and routes its parties to it (a party moving nodes is re-routed). */
 export async function upsertPeerNode(
   db: Db,
@@ -22,6 +25,7 @@ export async function upsertPeerNode(
       .onConflict((oc) => oc.column('party').doUpdateSet({ url }))
       .execute()
   }
+  peerRoutesVersion++
 }
 
 export interface PeerNodeRow {

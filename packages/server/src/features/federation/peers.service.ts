@@ -8,7 +8,7 @@ import type { NodeIdentity } from '../../node-identity.ts'
 import type { DB } from '../../store/tables.ts'
 import type { NodeContext } from '../events/events.service.ts'
 import { backfillDestination } from './outbox.repository.ts'
-import { upsertPeerNode } from './peers.repository.ts'
+import { peerRoutesVersion, upsertPeerNode, urlOfParty } from './peers.repository.ts'
 
 /** A peer's base URL as this node stores it: scheme, host, port and path, no trailing slash. */
 export function peerUrl(url: string): string {
@@ -102,14 +102,23 @@ export function peerKeyResolver(ctx: Pick<NodeContext, 'db' | 'now' | 'identity'
 
 /** Resolves the `keyid` of a reply: a pinned key of a party this node routes to that URL. */
 export function replyKeyResolver(ctx: Pick<NodeContext, 'db' | 'now'>) {
+  // Every reply is checked: the routes are read once, and again only after one changed.
+  let routes = new Map<string, Promise<string | undefined>>()
+  let version = -1
   return async (keyid: string, url: URL): Promise<string | undefined> => {
     const party = keyParty(keyid)
-    const route = await ctx.db
-      .selectFrom('peer_parties')
-      .select('url')
-      .where('party', '=', party)
-      .executeTakeFirst()
-    if (route === undefined || new URL(route.url).origin !== url.origin) return undefined
+    if (version !== peerRoutesVersion || routes.size > 10_000) {
+      routes = new Map()
+      version = peerRoutesVersion
+    }
+    let route = routes.get(party)
+    if (route === undefined) {
+      route = urlOfParty(ctx.db, party)
+      route.catch(() => routes.delete(party))
+      routes.set(party, route)
+    }
+    const routed = await route
+    if (routed === undefined || new URL(routed).origin !== url.origin) return undefined
     return validKey(await partyKeys(ctx.db, party), keyid, ctx.now())
   }
 }

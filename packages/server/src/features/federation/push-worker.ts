@@ -1,16 +1,19 @@
 import type { SignedReceipt } from '@parley/protocol'
 import { isServerError } from '../../errors.ts'
 import type { FederationClient } from '../../federation/federation-client.ts'
-import { storeReceipt } from '../../ledger/index.ts'
+import { type CheckedReceipt, checkReceipt, insertReceipt } from '../../ledger/index.ts'
 import type { NodeContext } from '../events/events.service.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
 import { markDelivered, markRejected, nextBatch, type OutboxItem } from './outbox.repository.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
-/** Backoff after a failed push: 0.5 s doubling up to 30 s (DESIGN §4.7), never giving up. */
-export function backoffDelay(failures: number): number {
-  return Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1))
+/** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
+export function backoffSchedule(baseMs: number, capMs: number): (failures: number) => number {
+  return (failures) => Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1))
 }
+
+/** Backoff after a failed push: 0.5 s doubling up to 30 s (DESIGN §4.7). */
+export const backoffDelay = backoffSchedule(500, 30_000)
 
 export interface PushWorkerOptions {
   readonly ctx: NodeContext
@@ -21,6 +24,17 @@ export interface PushWorkerOptions {
   readonly onReconnect: (url: string) => void
   /** Test hook: a shorter backoff. */
   readonly backoff?: (failures: number) => number
+}
+
+/** A peer's checked answer to one push. */
+interface Answer {
+  readonly sent: readonly string[]
+  readonly receipts: readonly CheckedReceipt[]
+  readonly refused: readonly { readonly id: string; readonly code: string }[]
+  /** How many sent events it receipts or refuses for good. */
+  readonly settles: number
+  /** Whether that is every event sent. */
+  readonly complete: boolean
 }
 
 /**
@@ -67,21 +81,47 @@ export class PushWorker {
 
   async #loop(): Promise<void> {
     const { ctx } = this.#options
+    // The previous batch's receipts being written while the next batch is on its way: the
+    // peer answered it already, so the order on the wire is kept. `after` skips what it covers.
+    let settling: Promise<void> | undefined
+    let after = 0
     while (!this.#abort.signal.aborted) {
       this.#pending = false
       let progressed = false
       try {
-        const batch = await this.#nextBatch()
+        const batch = await this.#nextBatch(after)
         if (batch.length === 0) {
+          if (settling !== undefined) {
+            // Read again from the oldest undelivered event once the writes are done.
+            await settling
+            settling = undefined
+            after = 0
+            continue
+          }
           await this.#sleep(Number.POSITIVE_INFINITY)
           continue
         }
-        progressed = await this.#push(batch)
+        const answer = await this.#send(batch)
+        const previous = settling
+        settling = undefined
+        await previous
+        settling = this.#settle(answer)
+        if (answer.complete) after = batch.at(-1)!.outboxId
+        else {
+          // Something is left (the peer waits for a gap): settle, then start over from it.
+          await settling
+          settling = undefined
+          after = 0
+        }
+        progressed = answer.settles > 0
         if (this.#failures > 0) this.#options.onReconnect(this.url)
         this.#failures = 0
         if (!this.#healthy) await markPeerHealthy(ctx.db, this.url, ctx.now())
         this.#healthy = true
       } catch (error) {
+        settling?.catch(() => {})
+        settling = undefined
+        after = 0
         if (this.#abort.signal.aborted) break
         this.#failures++
         this.#healthy = false
@@ -96,10 +136,11 @@ export class PushWorker {
         await this.#sleep((this.#options.backoff ?? backoffDelay)(failures), false)
       }
     }
+    await settling?.catch(() => {})
   }
 
-  async #nextBatch(): Promise<OutboxItem[]> {
-    const items = await nextBatch(this.#options.ctx.db, this.url, MAX_BATCH_EVENTS)
+  async #nextBatch(after: number): Promise<OutboxItem[]> {
+    const items = await nextBatch(this.#options.ctx.db, this.url, MAX_BATCH_EVENTS, after)
     const batch: OutboxItem[] = []
     let bytes = 16
     for (const item of items) {
@@ -110,12 +151,16 @@ export class PushWorker {
     return batch
   }
 
-  /** Sends one batch; returns whether any of it settled (receipted or refused for good). */
-  async #push(batch: readonly OutboxItem[]): Promise<boolean> {
+  /**
+   * Sends one batch and checks the peer's signed receipts (a bad one fails the push). Says
+   * what the answer settles, and whether that is the whole batch.
+   */
+  async #send(batch: readonly OutboxItem[]): Promise<Answer> {
     const { ctx } = this.#options
     const client = this.#options.clientFor(batch[0]!.author)
-    const body = { events: batch.map((item) => JSON.parse(item.raw) as unknown) }
-    const reply = await client.postJson(`${this.url}/federation/v1/events`, body, {
+    // The stored canonical texts are the signed bytes: sent as they are, never re-serialized.
+    const body = `{"events":[${batch.map((item) => item.raw).join(',')}]}`
+    const reply = await client.postJsonText(`${this.url}/federation/v1/events`, body, {
       signal: this.#abort.signal,
     })
     if (!reply.ok) {
@@ -127,21 +172,49 @@ export class PushWorker {
       rejected?: { id: string | null; code: string }[]
     }
     const sent = batch.map((item) => item.eventId)
-    let settled = 0
-    for (const signed of result.receipts ?? []) {
-      const stored = await storeReceipt(ctx.db, signed, { now: ctx.now(), covers: sent })
-      if (!stored.ok) throw new Error(`${stored.code}: ${stored.message}`)
-      const covered = signed.receipt.events.filter((id) => sent.includes(id))
-      await markDelivered(ctx.db, this.url, covered, stored.id, ctx.now())
-      settled += covered.length
+    const isSent = new Set(sent)
+    const receipts: CheckedReceipt[] = []
+    for (const checked of await Promise.all(
+      (result.receipts ?? []).map((signed) => checkReceipt(ctx.db, signed)),
+    )) {
+      if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`)
+      receipts.push(checked)
     }
-    for (const rejection of result.rejected ?? []) {
-      if (rejection.id === null || !sent.includes(rejection.id)) continue
+    const refused = (result.rejected ?? []).filter(
+      (rejection): rejection is { id: string; code: string } =>
+        rejection.id !== null && isSent.has(rejection.id),
+    )
+    const settled = new Set([
+      ...receipts.flatMap((checked) => checked.receipt.events.filter((id) => isSent.has(id))),
+      ...refused.map((rejection) => rejection.id),
+    ])
+    return {
+      sent,
+      receipts,
+      refused,
+      settles: settled.size,
+      complete: settled.size === isSent.size,
+    }
+  }
+
+  /** Stores the receipts of an answer with the delivery marks they justify, in one transaction. */
+  async #settle({ sent, receipts, refused }: Answer): Promise<void> {
+    const { ctx } = this.#options
+    const isSent = new Set(sent)
+    const now = ctx.now()
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const checked of receipts) {
+        const stored = await insertReceipt(trx, checked, { now, covers: sent })
+        const covered = checked.receipt.events.filter((id) => isSent.has(id))
+        await markDelivered(trx, this.url, covered, stored.id, now)
+      }
+      for (const rejection of refused) {
+        await markRejected(trx, this.url, rejection.id, rejection.code)
+      }
+    })
+    for (const rejection of refused) {
       ctx.log.warn({ peer: this.url, event: rejection.id, code: rejection.code }, 'peer refused')
-      await markRejected(ctx.db, this.url, rejection.id, rejection.code)
-      settled++
     }
-    return settled > 0
   }
 
   /**

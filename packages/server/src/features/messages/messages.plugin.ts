@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
-import { EventViewSchema, toEventView } from '../events/event-view.ts'
+import { EventViewSchema } from '../events/event-view.ts'
 import type { NodeContext } from '../events/events.service.ts'
-import { say, timeline } from './messages.service.ts'
+import { ComposedResponses, sendComposed } from '../release/release.plugin.ts'
+import { compose, type ReleaseContext } from '../release/release.service.ts'
+import { timeline } from './messages.service.ts'
 
 const post = bodySchemas['message.post'].properties
 const translate = bodySchemas['message.translate'].properties
@@ -12,62 +14,74 @@ const closed = { additionalProperties: false } as const
 const PostBody = Type.Object({ as: Type.Optional(PartyIdSchema), ...post }, closed)
 const TranslateBody = Type.Object({ as: Type.Optional(PartyIdSchema), ...translate }, closed)
 const ChannelParams = Type.Object({ channel: ChannelIdSchema })
-const Created = Type.Object({ event: EventViewSchema })
+const composes = {
+  auth: 'officer',
+  requires: { role: 'drafter', channel: 'params.channel' },
+} as const
 
-/** Officer API: post messages and translations, read a channel's timeline. */
-export const messagesPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = async (
-  app,
-  { ctx },
-) => {
+/**
+ * Officer API: post messages and translations, read a channel's timeline. A message the
+ * channel policy holds for release waits in the release queue (202) like any composed item.
+ */
+export const messagesPlugin: FastifyPluginAsyncTypebox<{
+  ctx: NodeContext
+  release: ReleaseContext
+}> = async (app, { ctx, release }) => {
   const tags = ['messages']
   const security = [{ devToken: [] }]
 
   app.post(
     '/channels/:channel/messages',
     {
-      config: { auth: 'officer' },
-      schema: { tags, security, params: ChannelParams, body: PostBody, response: { 201: Created } },
+      config: composes,
+      schema: {
+        tags,
+        security,
+        params: ChannelParams,
+        body: PostBody,
+        response: ComposedResponses,
+      },
     },
     async (request, reply) => {
-      const stored = await say(
-        ctx,
-        request.officer!.id,
-        request.params.channel,
-        'message.post',
-        request.body,
-      )
-      return reply.status(201).send({ event: toEventView(stored) })
+      const { as, ...body } = request.body
+      const composed = await compose(release, request.officer!, {
+        channel: request.params.channel,
+        type: 'message.post',
+        body,
+        ...(as === undefined ? {} : { as }),
+      })
+      return sendComposed(reply, composed)
     },
   )
 
   app.post(
     '/channels/:channel/translations',
     {
-      config: { auth: 'officer' },
+      config: composes,
       schema: {
         tags,
         security,
         params: ChannelParams,
         body: TranslateBody,
-        response: { 201: Created },
+        response: ComposedResponses,
       },
     },
     async (request, reply) => {
-      const stored = await say(
-        ctx,
-        request.officer!.id,
-        request.params.channel,
-        'message.translate',
-        request.body,
-      )
-      return reply.status(201).send({ event: toEventView(stored) })
+      const { as, ...body } = request.body
+      const composed = await compose(release, request.officer!, {
+        channel: request.params.channel,
+        type: 'message.translate',
+        body,
+        ...(as === undefined ? {} : { as }),
+      })
+      return sendComposed(reply, composed)
     },
   )
 
   app.get(
     '/channels/:channel/timeline',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
       schema: {
         tags,
         security,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { partyFingerprint } from '@parley/protocol'
 import { Type } from 'typebox'
 import { openAlarms } from '../../ledger/index.ts'
+import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { NodeContext } from '../events/events.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
 import { listPeerNodes } from '../federation/peers.repository.ts'
@@ -35,17 +36,24 @@ const AlarmSchema = Type.Object({
   raisedAt: Type.Integer(),
 })
 
-/** Officer API: who this node is, its peers' health, pinning a new peer, and alarms. */
+/**
+ * Officer API: who this node is, its peers' health, pinning a new peer (admins), and alarms
+ * (of the officer's compartments, and the node-wide ones).
+ */
 export const nodePlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
   delivery: Delivery
-}> = async (app, { ctx, delivery }) => {
+  access: AccessContext
+}> = async (app, { ctx, delivery, access }) => {
   const tags = ['node']
   const security = [{ devToken: [] }]
 
   app.get(
     '/node',
-    { config: { auth: 'officer' }, schema: { tags, security, response: { 200: NodeSchema } } },
+    {
+      config: { auth: 'officer', requires: { role: 'viewer' } },
+      schema: { tags, security, response: { 200: NodeSchema } },
+    },
     async () => ({
       node: ctx.identity.node,
       federationUrl: ctx.identity.federationUrl,
@@ -63,7 +71,7 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
   app.post(
     '/peers',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'admin' } },
       schema: {
         tags,
         security,
@@ -99,13 +107,20 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
   app.get(
     '/alarms',
     {
-      config: { auth: 'officer' },
+      config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: {
         tags,
         security,
         response: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }) },
       },
     },
-    async () => ({ alarms: await openAlarms(ctx.db) }),
+    async (request) => ({
+      alarms: await visibleTo(
+        access.db,
+        request.officer!,
+        await openAlarms(ctx.db),
+        (a) => a.channel,
+      ),
+    }),
   )
 }

@@ -36,7 +36,7 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
 ) => {
   const tags = ['officers']
   const security = [{ session: [] }]
-  const config = { auth: 'officer', role: 'admin' } as const
+  const config = { auth: 'officer', requires: { role: 'admin' } } as const
   const actor = (request: FastifyRequest): Actor => ({
     officer: request.officer!.id,
     party: request.officer!.party,

@@ -1,24 +1,31 @@
 import type { FastifyServerOptions } from 'fastify'
 
-/** Field names whose values never reach a log line, at any of the first three levels. */
+/** Field names whose values never reach a log line, at any of the first four levels. */
 const SECRET_FIELDS = [
   'password',
   'currentPassword',
   'newPassword',
   'password_hash',
+  'passwordHash',
   'secret',
   'totp_secret',
+  'totpSecret',
   'token',
+  'sessionToken',
+  'devToken',
   'csrfToken',
   'csrf_token',
   'recoveryCodes',
+  'privateKey',
   'authorization',
   'cookie',
 ]
 
 /** pino `redact` paths: secrets by field name, plus credential headers in and out. */
 export const redactPaths: readonly string[] = [
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  // pino has no "any depth" wildcard; four levels cover `req.headers.cookie` and an error's
+  // `err.config.headers.authorization` alike.
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
 ]

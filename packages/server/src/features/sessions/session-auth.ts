@@ -38,8 +38,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * session cookie (or, when the config sets one, the automation bearer token) into
  * `request.officer`, checks CSRF and origin on state-changing requests, holds back officers who
  * must still change their password or enrol a second factor (unless the route sets
- * `config.accountSetup`), checks `config.role`, and rotates the session id after a privilege
- * change.
+ * `config.accountSetup`), and rotates the session id after a privilege change. What the
+ * officer may then do (`config.requires`) is the access hook's to check.
  */
 export function officerAuth(ctx: AuthContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -58,9 +58,6 @@ export function officerAuth(ctx: AuthContext) {
     const setup = pendingSetup(ctx, session)
     if (setup !== null && config.accountSetup !== true) throw new ServerError(setup)
     const roles = ROLES.filter((role) => session.roles.includes(role))
-    if (config.role !== undefined && !roles.includes(config.role)) {
-      throw new ServerError('FORBIDDEN_ROLE', { role: config.role })
-    }
     await touch(ctx, session)
     let idHash = session.id_hash
     if (session.privilege_epoch !== session.officer_epoch && !request.ws) {

@@ -99,7 +99,12 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
     const token = await pendingLogin(request)
     return issue(request, reply, await completeLogin(auth, client(request), token, proof))
   }
-  const officerRoute = { auth: 'officer', accountSetup: true } as const
+  // Any officer manages their own account; every officer holds at least the viewer role.
+  const officerRoute = {
+    auth: 'officer',
+    accountSetup: true,
+    requires: { role: 'viewer' },
+  } as const
 
   app.post(
     '/auth/login',

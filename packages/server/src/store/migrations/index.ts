@@ -4,6 +4,7 @@ import * as outbox from './0100-outbox.ts'
 import * as officers from './0200-officers.ts'
 import * as sessions from './0201-sessions.ts'
 import * as audit from './0202-audit.ts'
+import * as access from './0300-access.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0200-officers': officers,
   '0201-sessions': sessions,
   '0202-audit': audit,
+  '0300-access': access,
 }

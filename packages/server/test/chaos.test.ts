@@ -1,0 +1,549 @@
+import { randomInt } from 'node:crypto'
+import { eventId, verifyTranscript } from '@parley/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportTranscript } from '../src/ledger/index.ts'
+import { testDialect } from './support/database.ts'
+import { type NodeProcess, type NodeProcesses, startNodeProcesses } from './support/node-process.ts'
+
+// Issue 3, faults: real nodes as child processes, their federation links through fault
+// proxies. Each schedule, derived from one seed, streams posts from both members while it
+// crashes nodes (SIGKILL), reboots them, and drops, refuses, delays, trickles and cuts links;
+// then it heals everything and checks that every node holds the same channel, nothing lost,
+// doubled or reordered, every event receipted. Replay one schedule with
+// PARLEY_CHAOS_SEED=<seed>; PARLEY_CHAOS_RUNS=<n> runs n schedules (default 20);
+// PARLEY_CHAOS_VERBOSE=1 prints each schedule and what happened when.
+
+const PARTIES: Record<string, string> = {
+  usa: 'United States',
+  rus: 'Russian Federation',
+  osce: 'OSCE Secretariat',
+}
+const POSTERS = ['usa', 'rus'] as const
+
+// Short timings, so a healed federation converges in seconds, not in DESIGN's 30 s / 60 s.
+const DELIVERY = { retryBaseMs: 50, retryCapMs: 500, antiEntropyEveryMs: 1000 }
+const CONVERGE_WITHIN_MS = 60_000
+// How long a poster keeps retrying a post its node refused (the node was down).
+const RETRY_POSTS_MS = 20_000
+
+type Link = { readonly from: string; readonly to: string }
+type Fault =
+  | {
+      readonly at: number
+      readonly kind: 'crash' | 'reboot'
+      readonly node: string
+      readonly downMs: number
+    }
+  | ({ readonly at: number; readonly kind: 'drop' | 'refuse'; readonly forMs: number } & Link)
+  | ({
+      readonly at: number
+      readonly kind: 'delay'
+      readonly ms: number
+      readonly forMs: number
+    } & Link)
+  | ({
+      readonly at: number
+      readonly kind: 'cut-response'
+      readonly bytes: number
+      readonly forMs: number
+    } & Link)
+  | ({
+      readonly at: number
+      readonly kind: 'trickle'
+      readonly bytesPerSecond: number
+      readonly forMs: number
+    } & Link)
+  | {
+      readonly at: number
+      readonly kind: 'partition'
+      readonly a: string
+      readonly b: string
+      readonly forMs: number
+    }
+  | ({ readonly at: number; readonly kind: 'reset' } & Link)
+
+interface Schedule {
+  readonly seed: number
+  readonly nodes: readonly string[]
+  /** Posts per poster, and the pause before each (ms). */
+  readonly posts: Readonly<Record<string, readonly number[]>>
+  readonly faults: readonly Fault[]
+}
+
+/** mulberry32: a small PRNG, so that a seed alone replays a schedule. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+function scheduleOf(seed: number): Schedule {
+  const random = prng(seed)
+  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1))
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  const nodes = random() < 0.5 ? ['usa', 'rus'] : ['usa', 'rus', 'osce']
+  const posts: Record<string, number[]> = {}
+  for (const poster of POSTERS) {
+    posts[poster] = Array.from({ length: int(8, 16) }, () => int(20, 250))
+  }
+  const streamMs = Math.max(...Object.values(posts).map((gaps) => gaps.reduce((a, b) => a + b, 0)))
+  const link = (): Link => {
+    const from = pick(nodes)
+    return { from, to: pick(nodes.filter((node) => node !== from)) }
+  }
+  const faults: Fault[] = []
+  // Every schedule crashes a node mid-stream at least once.
+  faults.push({ at: int(0, streamMs), kind: 'crash', node: pick(nodes), downMs: int(0, 800) })
+  const more = int(2, 5)
+  for (let i = 0; i < more; i++) {
+    const at = int(0, streamMs)
+    const forMs = int(200, 2000)
+    const roll = random()
+    // A restart costs seconds of CPU, so crashes beyond the first one are rarer.
+    if (roll < 0.08) faults.push({ at, kind: 'crash', node: pick(nodes), downMs: int(0, 800) })
+    else if (roll < 0.14)
+      faults.push({ at, kind: 'reboot', node: pick(nodes), downMs: int(0, 500) })
+    else if (roll < 0.35) faults.push({ at, kind: 'drop', forMs, ...link() })
+    else if (roll < 0.47) faults.push({ at, kind: 'refuse', forMs, ...link() })
+    else if (roll < 0.59) faults.push({ at, kind: 'delay', ms: int(20, 400), forMs, ...link() })
+    else if (roll < 0.74)
+      faults.push({ at, kind: 'cut-response', bytes: int(0, 3000), forMs, ...link() })
+    else if (roll < 0.8)
+      faults.push({ at, kind: 'trickle', bytesPerSecond: int(2000, 20_000), forMs, ...link() })
+    else if (roll < 0.92) {
+      const { from, to } = link()
+      faults.push({ at, kind: 'partition', a: from, b: to, forMs })
+    } else faults.push({ at, kind: 'reset', ...link() })
+  }
+  faults.sort((x, y) => x.at - y.at)
+  return { seed, nodes, posts, faults }
+}
+
+type Outcome =
+  | { readonly text: string; readonly author: string; readonly kind: 'ok'; readonly id: string }
+  | {
+      readonly text: string
+      readonly author: string
+      readonly kind: 'not-sent' | 'unknown'
+      readonly why: string
+    }
+
+interface EventView {
+  readonly id: string
+  readonly event: {
+    readonly author: string
+    readonly seq: number
+    readonly prev: string | null
+    readonly type: string
+    readonly body: { readonly text?: string }
+  }
+  readonly delivery?: readonly {
+    readonly node: string | null
+    readonly state: string
+    readonly receiptAt?: number
+  }[]
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function timeline(node: NodeProcess, channel: string): Promise<EventView[]> {
+  const reply = await node.api<{ events: EventView[] }>('GET', `/channels/${channel}/timeline`)
+  if (reply.status !== 200) throw new Error(`${node.name} timeline: ${reply.status}`)
+  return reply.body.events
+}
+
+interface Finished {
+  readonly schedule: Schedule
+  readonly channel: string
+  /** The converged timeline's ids, the same on every participating node. */
+  readonly order: readonly string[]
+}
+
+/**
+ * Runs one schedule on the shared federation, in a channel of its own, and checks what its
+ * officers see once healed; the transcripts are checked when every schedule has run.
+ */
+async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finished> {
+  const journal: string[] = []
+  const t0 = performance.now()
+  const log = (what: string) => journal.push(`${Math.round(performance.now() - t0)}ms ${what}`)
+  const nodes = schedule.nodes.map((name) => f.node(name))
+  try {
+    await f.heal()
+    const channel = await openChannel(f, schedule)
+    log(`channel ${channel} open and joined`)
+
+    const streamStart = performance.now()
+    const outcomes: Outcome[] = []
+    const posting = POSTERS.map(async (author) => {
+      const node = f.node(author)
+      for (const [i, gap] of schedule.posts[author]!.entries()) {
+        await sleep(gap)
+        const text = `${schedule.seed}/${author}/${i}`
+        // An officer whose node is down tries again; a request that was never sent cannot
+        // have been stored, so the same text is safe to send again.
+        let outcome = await post(node, channel, author, text)
+        while (outcome.kind === 'not-sent' && performance.now() < streamStart + RETRY_POSTS_MS) {
+          await sleep(100)
+          outcome = await post(node, channel, author, text)
+        }
+        outcomes.push(outcome)
+      }
+    })
+    const faulting = applyFaults(f, schedule.faults, streamStart, log)
+    await Promise.all([...posting, faulting])
+    const acknowledged = outcomes.filter((o) => o.kind === 'ok').length
+    const others = outcomes.flatMap((o) => (o.kind === 'ok' ? [] : [`${o.author}: ${o.why}`]))
+    log(`stream done: ${acknowledged}/${outcomes.length} posts acknowledged ${others.join('; ')}`)
+
+    await f.heal()
+    log('healed')
+    const order = await converged(nodes, channel, outcomes)
+    log(`converged on ${order.length} events`)
+    await checkTimelines(nodes, channel, outcomes)
+    if (process.env.PARLEY_CHAOS_VERBOSE !== undefined) {
+      console.log(`seed ${schedule.seed} ${JSON.stringify(schedule)}\n  ${journal.join('\n  ')}`)
+    }
+    return { schedule, channel, order }
+  } catch (error) {
+    throw new Error(
+      [
+        failureHeader(schedule),
+        `journal:\n  ${journal.join('\n  ')}`,
+        `cause: ${(error as Error).stack ?? String(error)}`,
+        `node output (last lines):\n${nodes.map((node) => node.output()).join('\n')}`,
+      ].join('\n'),
+    )
+  }
+}
+
+function failureHeader(schedule: Schedule): string {
+  return [
+    `chaos schedule failed (${testDialect}): seed ${schedule.seed}`,
+    `replay: PARLEY_CHAOS_SEED=${schedule.seed} npx vitest run packages/server/test/chaos.test.ts`,
+    `schedule: ${JSON.stringify(schedule)}`,
+  ].join('\n')
+}
+
+async function openChannel(f: NodeProcesses, schedule: Schedule): Promise<string> {
+  const created = await f.node('usa').api<{ channel: { id: string } }>('POST', '/channels', {
+    title: `Chaos ${schedule.seed}`,
+    members: ['usa', 'rus'],
+    observers: schedule.nodes.includes('osce') ? ['osce'] : [],
+  })
+  if (created.status !== 201)
+    throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`)
+  const channel = created.body.channel.id
+  await until(async () => {
+    const listed = await f.node('rus').api<{ channels: { id: string }[] }>('GET', '/channels')
+    return listed.body.channels.some((row) => row.id === channel)
+  }, 'the invitation on rus')
+  const joined = await f.node('rus').api('POST', `/channels/${channel}/join`, {})
+  if (joined.status !== 201)
+    throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`)
+  await until(async () => {
+    const counts = await Promise.all(
+      schedule.nodes.map(async (name) => (await timeline(f.node(name), channel)).length),
+    )
+    return counts.every((count) => count === 2)
+  }, 'the join on every node')
+  return channel
+}
+
+async function post(
+  node: NodeProcess,
+  channel: string,
+  author: string,
+  text: string,
+): Promise<Outcome> {
+  try {
+    const reply = await node.api<{ event: { id: string } }>(
+      'POST',
+      `/channels/${channel}/messages`,
+      { text, lang: 'en', urgency: 'routine', tlp: 'green' },
+      5000,
+    )
+    if (reply.status === 201) return { text, author, kind: 'ok', id: reply.body.event.id }
+    return { text, author, kind: 'unknown', why: `status ${reply.status}` }
+  } catch (error) {
+    // A refused connection never carried the request: that post must appear nowhere.
+    const code = (error as { code?: string }).code
+    return {
+      text,
+      author,
+      kind: code === 'ECONNREFUSED' ? 'not-sent' : 'unknown',
+      why: String(code ?? error),
+    }
+  }
+}
+
+/** Applies faults at their times, each target (node or link) one fault at a time. */
+async function applyFaults(
+  f: NodeProcesses,
+  faults: readonly Fault[],
+  start: number,
+  log: (what: string) => void,
+): Promise<void> {
+  const chains = new Map<string, Promise<void>>()
+  const at = async (ms: number) => sleep(Math.max(0, start + ms - performance.now()))
+  const on = (targets: readonly string[], work: () => Promise<void>) => {
+    const before = Promise.all(targets.map((target) => chains.get(target)))
+    const done = before.then(work)
+    for (const target of targets) chains.set(target, done)
+    return done
+  }
+  const tasks = faults.map((fault) => {
+    switch (fault.kind) {
+      case 'crash':
+      case 'reboot':
+        return on([fault.node], async () => {
+          await at(fault.at)
+          const node = f.node(fault.node)
+          log(`${fault.kind} ${fault.node}`)
+          if (fault.kind === 'crash') await node.kill('SIGKILL')
+          else await node.stop()
+          log(`${fault.node} down`)
+          await sleep(fault.downMs)
+          await node.restart()
+          log(`${fault.node} back`)
+        })
+      case 'partition':
+        return on([`${fault.a}>${fault.b}`, `${fault.b}>${fault.a}`], async () => {
+          await at(fault.at)
+          const links = [f.link(fault.a, fault.b), f.link(fault.b, fault.a)]
+          for (const proxy of links) proxy.drop()
+          log(`partition ${fault.a} | ${fault.b}`)
+          await sleep(fault.forMs)
+          for (const proxy of links) proxy.pass()
+          log(`partition ${fault.a} | ${fault.b} over`)
+        })
+      default:
+        return on([`${fault.from}>${fault.to}`], async () => {
+          await at(fault.at)
+          const proxy = f.link(fault.from, fault.to)
+          const what = `${fault.kind} ${fault.from}→${fault.to}`
+          if (fault.kind === 'reset') {
+            proxy.cutAll()
+            log(what)
+            return
+          }
+          if (fault.kind === 'drop') proxy.drop()
+          else if (fault.kind === 'refuse') proxy.refuse()
+          else if (fault.kind === 'delay') proxy.delay(fault.ms)
+          else if (fault.kind === 'cut-response') proxy.cutResponseAfter(fault.bytes)
+          else if (fault.kind === 'trickle') proxy.trickle(fault.bytesPerSecond, 'both')
+          log(what)
+          await sleep(fault.forMs)
+          proxy.pass()
+          log(`${what} over`)
+        })
+    }
+  })
+  await Promise.all(tasks)
+}
+
+/**
+ * Waits until every node shows the same timeline holding every acknowledged post, and every
+ * author's node holds a receipt from every other node for each of its events.
+ */
+async function converged(
+  nodes: readonly NodeProcess[],
+  channel: string,
+  outcomes: readonly Outcome[],
+): Promise<string[]> {
+  const acknowledged = outcomes.flatMap((o) => (o.kind === 'ok' ? [o.id] : []))
+  const deadline = Date.now() + CONVERGE_WITHIN_MS
+  for (;;) {
+    const views = await Promise.all(nodes.map((node) => timeline(node, channel)))
+    const ids = views.map((list) => list.map((view) => view.id))
+    const held = ids.map((list) => new Set(list))
+    const undelivered = nodes.flatMap((node, i) =>
+      views[i]!.filter((view) => view.event.author === node.name).flatMap((view) =>
+        (view.delivery ?? [])
+          .filter((d) => d.state !== 'delivered')
+          .map((d) => `${view.event.author}#${view.event.seq}→${d.node}:${d.state}`),
+      ),
+    )
+    const missing = acknowledged.filter((id) => held.some((set) => !set.has(id)))
+    const same = ids.every((list) => list.join() === ids[0]!.join())
+    if (same && undelivered.length === 0 && missing.length === 0) return ids[0]!
+    if (Date.now() > deadline) {
+      const state = [
+        ...nodes.map((node, i) => `${node.name}: ${views[i]!.length} events`),
+        `undelivered: ${undelivered.slice(0, 10).join(' ')}`,
+        `acknowledged but missing somewhere: ${missing.length}`,
+      ]
+      for (const node of nodes) {
+        state.push(`${node.name} /node: ${JSON.stringify((await node.api('GET', '/node')).body)}`)
+      }
+      throw new Error(`not converged within ${CONVERGE_WITHIN_MS} ms: ${state.join('\n')}`)
+    }
+    await sleep(100)
+  }
+}
+
+/** What the officers of every node see: one timeline, complete, in order, without alarms. */
+async function checkTimelines(
+  nodes: readonly NodeProcess[],
+  channel: string,
+  outcomes: readonly Outcome[],
+) {
+  const views = await Promise.all(nodes.map((node) => timeline(node, channel)))
+  const order = views[0]!.map((view) => view.id)
+  for (const list of views) expect(list.map((view) => view.id)).toEqual(order)
+
+  const list = views[0]!
+  expect(new Set(order).size).toBe(order.length)
+  const texts = list.flatMap((view) =>
+    view.event.type === 'message.post' ? [view.event.body.text!] : [],
+  )
+  expect(new Set(texts).size).toBe(texts.length)
+
+  // Every acknowledged post is there; a post whose connection was refused is not.
+  const byId = new Map(list.map((view) => [view.id, view]))
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'ok') expect(byId.get(outcome.id)?.event.body.text).toBe(outcome.text)
+    if (outcome.kind === 'not-sent') expect(texts).not.toContain(outcome.text)
+  }
+
+  // Each author's chain is whole, and its acknowledged posts keep the order they were made in.
+  for (const author of POSTERS) {
+    const chain = list.filter((view) => view.event.author === author)
+    chain.sort((a, b) => a.event.seq - b.event.seq)
+    chain.forEach((view, i) => {
+      expect(view.event.seq).toBe(i + 1)
+      expect(view.event.prev).toBe(i === 0 ? null : chain[i - 1]!.id)
+    })
+    const seqs = outcomes
+      .filter((o) => o.author === author && o.kind === 'ok')
+      .map((o) => byId.get((o as { id: string }).id)!.event.seq)
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+  }
+
+  for (const node of nodes) {
+    const alarms = await node.api<{ alarms: unknown[] }>('GET', '/alarms')
+    expect(alarms.body.alarms, `alarms on ${node.name}`).toEqual([])
+  }
+}
+
+/** Each node's transcript of each channel, exported from its database once it stopped. */
+async function exportAll(
+  f: NodeProcesses,
+  finished: readonly Finished[],
+): Promise<Map<string, Map<string, string>>> {
+  const exports = new Map<string, Map<string, string>>()
+  for (const node of f.nodes) {
+    const texts = new Map<string, string>()
+    const database = await node.openDatabase()
+    try {
+      for (const { schedule, channel } of finished) {
+        if (!schedule.nodes.includes(node.name)) continue
+        let text = ''
+        for await (const line of exportTranscript(database.db, channel, node.name, Date.now())) {
+          text += line
+        }
+        texts.set(channel, text)
+      }
+    } finally {
+      await database.close()
+    }
+    exports.set(node.name, texts)
+  }
+  return exports
+}
+
+/**
+ * A channel's transcripts (DESIGN §4.8): each verifies, all hold the same signed event lines
+ * (their order is each node's commit order, which §4.8 leaves free), and each author's node
+ * holds a signed receipt from every other participant for each of its events.
+ */
+async function checkTranscripts(
+  { schedule, channel, order }: Finished,
+  exports: ReadonlyMap<string, ReadonlyMap<string, string>>,
+) {
+  let reference: string[] | undefined
+  for (const name of schedule.nodes) {
+    const text = exports.get(name)!.get(channel)!
+    const report = await verifyTranscript(text.split('\n'))
+    expect(report.failures, `transcript of ${name}`).toEqual([])
+    expect(report.ok).toBe(true)
+    expect(report.events).toBe(order.length)
+
+    const events = new Map<string, string>()
+    const receipted = new Map<string, Set<string>>()
+    for (const line of text.split('\n').slice(1, -1)) {
+      const value = JSON.parse(line)
+      if (value.kind === 'event') events.set(await eventId(value.event), line)
+      if (value.kind !== 'receipt') continue
+      for (const id of value.receipt.events as string[]) {
+        receipted.set(id, new Set([...(receipted.get(id) ?? []), value.receipt.by]))
+      }
+    }
+    expect([...events.keys()].sort()).toEqual([...order].sort())
+    const lines = order.map((id) => events.get(id)!)
+    if (reference === undefined) reference = lines
+    else expect(lines, `event lines of ${name}`).toEqual(reference)
+
+    const others = schedule.nodes.filter((party) => party !== name).sort()
+    for (const [id, line] of events) {
+      if (JSON.parse(line).event.author !== name) continue
+      expect([...(receipted.get(id) ?? [])].sort(), `receipts of ${id} on ${name}`).toEqual(others)
+    }
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await check().catch(() => false)) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+const only = process.env.PARLEY_CHAOS_SEED
+const runs = Number(process.env.PARLEY_CHAOS_RUNS ?? 20)
+const first = only === undefined ? randomInt(2 ** 31) : Number(only)
+const seeds =
+  only === undefined ? Array.from({ length: runs }, (_, i) => (first + i) >>> 0) : [first]
+
+// One federation for every schedule, each in its own channel: starting three nodes costs
+// seconds, and a schedule already restarts its nodes as often as it crashes them.
+describe(`fault schedules (${testDialect})`, () => {
+  let federation: NodeProcesses
+  const finished: Finished[] = []
+
+  beforeAll(async () => {
+    federation = await startNodeProcesses(
+      Object.entries(PARTIES).map(([node, name]) => ({ node, parties: [{ id: node, name }] })),
+      { delivery: DELIVERY },
+    )
+  }, 180_000)
+  afterAll(() => federation?.close())
+
+  it.each(seeds)(
+    'schedule %i: after crashes and broken links the nodes converge on one timeline',
+    async (seed) => {
+      finished.push(await runSchedule(federation, scheduleOf(seed)))
+    },
+    120_000,
+  )
+
+  it('every schedule’s channel exports the same verified transcript from every node', async () => {
+    expect(finished.length).toBe(seeds.length)
+    for (const node of federation.nodes) await node.stop()
+    const exports = await exportAll(federation, finished)
+    for (const done of finished) {
+      try {
+        await checkTranscripts(done, exports)
+      } catch (error) {
+        throw new Error(`${failureHeader(done.schedule)}\ncause: ${(error as Error).stack}`)
+      }
+    }
+  }, 180_000)
+})

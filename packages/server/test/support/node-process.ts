@@ -1,0 +1,403 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { addPeerToConfigFile, type DeliverySettings, loadConfig } from '../../src/config.ts'
+import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
+import { type Database, openDatabase } from '../../src/store/database.ts'
+import { migrateToLatest } from '../../src/store/migrate.ts'
+import { testDialect } from './database.ts'
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
+import { type LinkRouter, startLinkRouter } from './link-router.ts'
+import { freePort } from './nodes.ts'
+
+// Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
+// start it again on the same data, as a crash and a reboot would. Every node's federation
+// address is a link router; each (sender → receiver) link runs through its own fault proxy.
+
+const CLI = fileURLToPath(new URL('../../../cli/src/main.ts', import.meta.url))
+const adminUrl =
+  process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export interface NodeProcessSpec {
+  readonly node: string
+  readonly parties: readonly { readonly id: string; readonly name: string }[]
+}
+
+export interface ApiReply<T> {
+  readonly status: number
+  readonly body: T
+}
+
+/** One node running as a child process, and its controls. */
+export interface NodeProcess {
+  readonly name: string
+  readonly dir: string
+  /** Where the node listens: the officer API and /healthz, never through a fault. */
+  readonly url: string
+  /** The node's federation URL, as peers dial it (its link router). */
+  readonly federationUrl: string
+  readonly running: boolean
+  /**
+   * Calls the officer API with the node's development token, on a fresh connection (so a
+   * refused connection means the request was never sent). Rejects on a network error.
+   */
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs?: number,
+  ): Promise<ApiReply<T>>
+  /** Sends a signal and waits for the process to exit (SIGKILL by default: a crash). */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** SIGTERM, then waits for a clean exit (code 0) within `timeoutMs`; throws otherwise. */
+  stop(timeoutMs?: number): Promise<void>
+  /** Starts the node again on the same data (stopping it first if it runs). */
+  restart(): Promise<void>
+  /** The node's database, for a test to read once the node is stopped (PGlite is exclusive). */
+  openDatabase(): Promise<Database>
+  /** The last lines the process wrote, with its exits, for failure reports. */
+  output(): string
+}
+
+export interface NodeProcessesOptions {
+  /** Delivery timings written into every node's config. */
+  readonly delivery?: DeliverySettings
+  /** PARLEY_LOG_LEVEL of the children (default `warn`). */
+  readonly logLevel?: string
+  /** How long a start may take until /healthz answers (default 60 s). */
+  readonly startTimeoutMs?: number
+}
+
+export interface NodeProcesses {
+  readonly nodes: readonly NodeProcess[]
+  node(name: string): NodeProcess
+  /** The fault proxy carrying `from`'s requests to `to` and the replies to them. */
+  link(from: string, to: string): FaultProxy
+  readonly links: readonly {
+    readonly from: string
+    readonly to: string
+    readonly proxy: FaultProxy
+  }[]
+  /** Every link passes again and drops the connections a fault broke; every node runs. */
+  heal(): Promise<void>
+  /** Kills what still runs, closes proxies and routers, drops databases, removes files. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates a node directory per spec (keys, config with every other node pinned, a migrated
+ * database: a copy of a PGlite template, or a new PostgreSQL database with
+ * `PARLEY_TEST_DB=postgres`) and starts every node as `parley start`.
+ */
+export async function startNodeProcesses(
+  specs: readonly NodeProcessSpec[],
+  options: NodeProcessesOptions = {},
+): Promise<NodeProcesses> {
+  const root = await mkdtemp(join(tmpdir(), 'parley-procs-'))
+  const routers = new Map<string, LinkRouter>()
+  const links: { from: string; to: string; proxy: FaultProxy }[] = []
+  const databases: string[] = []
+  const nodes: NodeProcess[] = []
+  const partyNode = new Map<string, string>()
+  for (const spec of specs) for (const party of spec.parties) partyNode.set(party.id, spec.node)
+
+  const cleanup = async () => {
+    await Promise.allSettled(nodes.map((node) => (node.running ? node.kill() : undefined)))
+    await Promise.allSettled([...links.map((l) => l.proxy.close())])
+    await Promise.allSettled([...routers.values()].map((router) => router.close()))
+    for (const name of databases) await adminQuery(`drop database if exists ${name} with (force)`)
+    await rm(root, { recursive: true, force: true })
+  }
+
+  try {
+    const ports = new Map<string, number>()
+    for (const spec of specs) {
+      const port = await freePort()
+      ports.set(spec.node, port)
+      // Links into this node, one per other node; unsigned traffic goes straight in.
+      const inbound = new Map<string, FaultProxy>()
+      for (const other of specs) {
+        if (other.node === spec.node) continue
+        const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port } })
+        inbound.set(other.node, proxy)
+        links.push({ from: other.node, to: spec.node, proxy })
+      }
+      const router = await startLinkRouter({
+        route: (party) => {
+          const sender = party === undefined ? undefined : partyNode.get(party)
+          const proxy = sender === undefined ? undefined : inbound.get(sender)
+          return { host: '127.0.0.1', port: proxy?.port ?? port }
+        },
+      })
+      routers.set(spec.node, router)
+    }
+
+    const made = []
+    for (const spec of specs) {
+      const dir = join(root, spec.node)
+      const { configFile } = await initNodeDirectory({
+        dir,
+        parties: spec.parties,
+        node: spec.node,
+        port: ports.get(spec.node)!,
+        federationUrl: routers.get(spec.node)!.url,
+        // Keys valid from the epoch, so a clock step in a test never outdates them.
+        now: 0,
+      })
+      let database: { dataDir: string } | { url: string }
+      if (testDialect === 'postgres') {
+        const name = `parley_chaos_${randomBytes(6).toString('hex')}`
+        await adminQuery(`create database ${name}`)
+        databases.push(name)
+        const url = new URL(adminUrl)
+        url.pathname = `/${name}`
+        database = { url: url.toString() }
+      } else {
+        database = { dataDir: join(dir, 'db') }
+        await cp(await pgliteTemplate(), database.dataDir, { recursive: true })
+      }
+      const raw = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>
+      await writeFile(
+        configFile,
+        `${JSON.stringify({
+          ...raw,
+          ...('url' in database ? { databaseUrl: database.url } : {}),
+          ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
+        })}\n`,
+        { mode: 0o600 },
+      )
+      made.push({ spec, dir, configFile, database })
+    }
+    for (const { spec, configFile } of made) {
+      for (const other of made) {
+        if (other.spec.node === spec.node) continue
+        const entry = await peerEntryOf(loadConfig(other.configFile, {}), 0)
+        await addPeerToConfigFile(configFile, entry)
+      }
+    }
+    for (const { spec, dir, configFile, database } of made) {
+      const config = loadConfig(configFile, {})
+      nodes.push(
+        nodeProcess({
+          name: spec.node,
+          dir,
+          url: `http://127.0.0.1:${config.listen.port}`,
+          federationUrl: config.federationUrl,
+          token: config.devToken!,
+          database,
+          logLevel: options.logLevel ?? 'warn',
+          startTimeoutMs: options.startTimeoutMs ?? 60_000,
+        }),
+      )
+    }
+    await Promise.all(nodes.map((node) => node.restart()))
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+
+  const byName = (name: string) => {
+    const found = nodes.find((node) => node.name === name)
+    if (found === undefined) throw new Error(`no node ${name}`)
+    return found
+  }
+  return {
+    nodes,
+    node: byName,
+    links,
+    link(from, to) {
+      const found = links.find((l) => l.from === from && l.to === to)
+      if (found === undefined) throw new Error(`no link ${from} → ${to}`)
+      return found.proxy
+    },
+    async heal() {
+      for (const { proxy } of links) {
+        proxy.pass()
+        proxy.cutAll()
+      }
+      await Promise.all(nodes.map((node) => (node.running ? undefined : node.restart())))
+    },
+    close: cleanup,
+  }
+}
+
+interface ProcessSetup {
+  readonly name: string
+  readonly dir: string
+  readonly url: string
+  readonly federationUrl: string
+  readonly token: string
+  readonly database: { dataDir: string } | { url: string }
+  readonly logLevel: string
+  readonly startTimeoutMs: number
+}
+
+function nodeProcess(setup: ProcessSetup): NodeProcess {
+  let child: ChildProcess | undefined
+  let exited: Promise<number | null> = Promise.resolve(null)
+  const lines: string[] = []
+  const note = (text: string) => {
+    for (const line of text.split('\n')) if (line !== '') lines.push(`[${setup.name}] ${line}`)
+    if (lines.length > 300) lines.splice(0, lines.length - 300)
+  }
+
+  const start = async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PARLEY_LOG_LEVEL: setup.logLevel }
+    // The config says where the database is; nothing inherited may override it.
+    delete env.DATABASE_URL
+    delete env.PARLEY_PORT
+    delete env.PARLEY_DEV_TOKEN
+    const spawned = spawn(process.execPath, [CLI, 'start', '--data-dir', setup.dir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child = spawned
+    spawned.stdout.setEncoding('utf8').on('data', note)
+    spawned.stderr.setEncoding('utf8').on('data', note)
+    exited = new Promise((resolve) => {
+      spawned.once('exit', (code, signal) => {
+        note(`-- exited (code ${code}, signal ${signal})`)
+        if (child === spawned) child = undefined
+        resolve(code)
+      })
+    })
+    const deadline = Date.now() + setup.startTimeoutMs
+    for (;;) {
+      if (child !== spawned) throw new Error(`${setup.name} exited while starting\n${output()}`)
+      const ready = await call<{ status?: string }>(setup, 'GET', '/healthz', undefined, 1000).then(
+        (reply) => reply.status === 200,
+        () => false,
+      )
+      if (ready) return
+      if (Date.now() > deadline) {
+        spawned.kill('SIGKILL')
+        throw new Error(`${setup.name} did not answer /healthz in time\n${output()}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  const output = () => lines.join('\n')
+
+  const node: NodeProcess = {
+    name: setup.name,
+    dir: setup.dir,
+    url: setup.url,
+    federationUrl: setup.federationUrl,
+    get running() {
+      return child !== undefined
+    },
+    api: (method, path, body, timeoutMs = 10_000) =>
+      call(setup, method, `/api/v1${path}`, body, timeoutMs),
+    async kill(signal = 'SIGKILL') {
+      if (child === undefined) return
+      child.kill(signal)
+      await exited
+    },
+    async stop(timeoutMs = 15_000) {
+      if (child === undefined) return
+      const stopping = child
+      stopping.kill('SIGTERM')
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), timeoutMs)
+      })
+      const code = await Promise.race([exited, late])
+      clearTimeout(timer)
+      if (code === 'late') {
+        stopping.kill('SIGKILL')
+        await exited
+        throw new Error(`${setup.name} did not exit within ${timeoutMs} ms of SIGTERM\n${output()}`)
+      }
+      if (code !== 0) throw new Error(`${setup.name} exited with code ${code}\n${output()}`)
+    },
+    async restart() {
+      if (child !== undefined) await node.stop()
+      await start()
+    },
+    openDatabase: () => openDatabase(setup.database),
+    output,
+  }
+  return node
+}
+
+/** One HTTP exchange on its own connection, with the development token. */
+function call<T>(
+  setup: Pick<ProcessSetup, 'url' | 'token'>,
+  method: string,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<ApiReply<T>> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const req = request(
+      `${setup.url}${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          authorization: `Bearer ${setup.token}`,
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('error', reject)
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          try {
+            resolve({
+              status: res.statusCode ?? 0,
+              body: (text === '' ? undefined : JSON.parse(text)) as T,
+            })
+          } catch (error) {
+            reject(error)
+          }
+        })
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+let template: Promise<string> | undefined
+
+/** A migrated PGlite data directory, made once per test process and copied for each node. */
+function pgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const root = await mkdtemp(join(tmpdir(), 'parley-template-'))
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }))
+    const dir = join(root, 'db')
+    const database = await openDatabase({ dataDir: dir })
+    try {
+      await migrateToLatest(database.db)
+    } finally {
+      await database.close()
+    }
+    return dir
+  })()
+  return template
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
