@@ -33,6 +33,8 @@ type Fault =
       readonly kind: 'crash' | 'reboot'
       readonly node: string
       readonly downMs: number
+      /** Crash it once more this long into its restart (before it is ready, most likely). */
+      readonly crashStartingAfterMs?: number
     }
   | ({ readonly at: number; readonly kind: 'drop' | 'refuse'; readonly forMs: number } & Link)
   | ({
@@ -62,11 +64,17 @@ type Fault =
     }
   | ({ readonly at: number; readonly kind: 'reset' } & Link)
 
+interface Step {
+  readonly gap: number
+  /** Posts sent together, as officers of one party posting at the same moment. */
+  readonly burst: number
+}
+
 interface Schedule {
   readonly seed: number
   readonly nodes: readonly string[]
-  /** Posts per poster, and the pause before each (ms). */
-  readonly posts: Readonly<Record<string, readonly number[]>>
+  /** Per poster: the pause before each step (ms) and how many posts it sends at once. */
+  readonly posts: Readonly<Record<string, readonly Step[]>>
   readonly faults: readonly Fault[]
 }
 
@@ -87,27 +95,39 @@ function scheduleOf(seed: number): Schedule {
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1))
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   const nodes = random() < 0.5 ? ['usa', 'rus'] : ['usa', 'rus', 'osce']
-  const posts: Record<string, number[]> = {}
+  const posts: Record<string, Step[]> = {}
   for (const poster of POSTERS) {
-    posts[poster] = Array.from({ length: int(8, 16) }, () => int(20, 250))
+    posts[poster] = Array.from({ length: int(6, 12) }, () => ({
+      gap: int(20, 300),
+      burst: random() < 0.2 ? int(2, 4) : 1,
+    }))
   }
-  const streamMs = Math.max(...Object.values(posts).map((gaps) => gaps.reduce((a, b) => a + b, 0)))
+  const streamMs = Math.max(
+    ...Object.values(posts).map((steps) => steps.reduce((sum, step) => sum + step.gap, 0)),
+  )
   const link = (): Link => {
     const from = pick(nodes)
     return { from, to: pick(nodes.filter((node) => node !== from)) }
   }
-  const faults: Fault[] = []
+  // Mostly a blink, sometimes an outage long enough for a backlog to pile up.
+  const downMs = () => (random() < 0.8 ? int(0, 800) : int(1500, 4000))
+  const crash = (at: number): Fault => ({
+    at,
+    kind: 'crash',
+    node: pick(nodes),
+    downMs: downMs(),
+    ...(random() < 0.15 ? { crashStartingAfterMs: int(100, 1500) } : {}),
+  })
   // Every schedule crashes a node mid-stream at least once.
-  faults.push({ at: int(0, streamMs), kind: 'crash', node: pick(nodes), downMs: int(0, 800) })
+  const faults: Fault[] = [crash(int(0, streamMs))]
   const more = int(2, 5)
   for (let i = 0; i < more; i++) {
     const at = int(0, streamMs)
     const forMs = int(200, 2000)
     const roll = random()
     // A restart costs seconds of CPU, so crashes beyond the first one are rarer.
-    if (roll < 0.08) faults.push({ at, kind: 'crash', node: pick(nodes), downMs: int(0, 800) })
-    else if (roll < 0.14)
-      faults.push({ at, kind: 'reboot', node: pick(nodes), downMs: int(0, 500) })
+    if (roll < 0.08) faults.push(crash(at))
+    else if (roll < 0.14) faults.push({ at, kind: 'reboot', node: pick(nodes), downMs: downMs() })
     else if (roll < 0.35) faults.push({ at, kind: 'drop', forMs, ...link() })
     else if (roll < 0.47) faults.push({ at, kind: 'refuse', forMs, ...link() })
     else if (roll < 0.59) faults.push({ at, kind: 'delay', ms: int(20, 400), forMs, ...link() })
@@ -124,7 +144,7 @@ function scheduleOf(seed: number): Schedule {
   return { seed, nodes, posts, faults }
 }
 
-type Outcome =
+type Outcome = { readonly step: number } & (
   | { readonly text: string; readonly author: string; readonly kind: 'ok'; readonly id: string }
   | {
       readonly text: string
@@ -132,6 +152,7 @@ type Outcome =
       readonly kind: 'not-sent' | 'unknown'
       readonly why: string
     }
+)
 
 interface EventView {
   readonly id: string
@@ -175,24 +196,37 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
   const nodes = schedule.nodes.map((name) => f.node(name))
   try {
     await f.heal()
-    const channel = await openChannel(f, schedule)
-    log(`channel ${channel} open and joined`)
+    const channel = await createChannel(f, schedule)
+    log(`channel ${channel} created`)
 
+    // The faults start with the invitation on its way: rus joins and everyone posts under them.
     const streamStart = performance.now()
     const outcomes: Outcome[] = []
     const posting = POSTERS.map(async (author) => {
       const node = f.node(author)
-      for (const [i, gap] of schedule.posts[author]!.entries()) {
+      if (author === 'rus') {
+        await joinChannel(node, channel, streamStart + RETRY_POSTS_MS)
+        log('rus joined')
+      }
+      let n = 0
+      for (const [step, { gap, burst }] of schedule.posts[author]!.entries()) {
         await sleep(gap)
-        const text = `${schedule.seed}/${author}/${i}`
-        // An officer whose node is down tries again; a request that was never sent cannot
-        // have been stored, so the same text is safe to send again.
-        let outcome = await post(node, channel, author, text)
-        while (outcome.kind === 'not-sent' && performance.now() < streamStart + RETRY_POSTS_MS) {
-          await sleep(100)
-          outcome = await post(node, channel, author, text)
-        }
-        outcomes.push(outcome)
+        const texts = Array.from({ length: burst }, () => `${schedule.seed}/${author}/${n++}`)
+        await Promise.all(
+          texts.map(async (text) => {
+            // An officer whose node is down tries again; a request that was never sent cannot
+            // have been stored, so the same text is safe to send again.
+            let outcome = await post(node, channel, author, text, step)
+            while (
+              outcome.kind === 'not-sent' &&
+              performance.now() < streamStart + RETRY_POSTS_MS
+            ) {
+              await sleep(100)
+              outcome = await post(node, channel, author, text, step)
+            }
+            outcomes.push(outcome)
+          }),
+        )
       }
     })
     const faulting = applyFaults(f, schedule.faults, streamStart, log)
@@ -208,6 +242,9 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
     await checkTimelines(nodes, channel, outcomes)
     if (process.env.PARLEY_CHAOS_VERBOSE !== undefined) {
       console.log(`seed ${schedule.seed} ${JSON.stringify(schedule)}\n  ${journal.join('\n  ')}`)
+      if (process.env.PARLEY_CHAOS_VERBOSE === '2') {
+        console.log(nodes.map((node) => node.output()).join('\n'))
+      }
     }
     return { schedule, channel, order }
   } catch (error) {
@@ -230,29 +267,31 @@ function failureHeader(schedule: Schedule): string {
   ].join('\n')
 }
 
-async function openChannel(f: NodeProcesses, schedule: Schedule): Promise<string> {
+async function createChannel(f: NodeProcesses, schedule: Schedule): Promise<string> {
   const created = await f.node('usa').api<{ channel: { id: string } }>('POST', '/channels', {
     title: `Chaos ${schedule.seed}`,
     members: ['usa', 'rus'],
     observers: schedule.nodes.includes('osce') ? ['osce'] : [],
   })
-  if (created.status !== 201)
+  if (created.status !== 201) {
     throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`)
-  const channel = created.body.channel.id
-  await until(async () => {
-    const listed = await f.node('rus').api<{ channels: { id: string }[] }>('GET', '/channels')
-    return listed.body.channels.some((row) => row.id === channel)
-  }, 'the invitation on rus')
-  const joined = await f.node('rus').api('POST', `/channels/${channel}/join`, {})
-  if (joined.status !== 201)
-    throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`)
-  await until(async () => {
-    const counts = await Promise.all(
-      schedule.nodes.map(async (name) => (await timeline(f.node(name), channel)).length),
-    )
-    return counts.every((count) => count === 2)
-  }, 'the join on every node')
-  return channel
+  }
+  return created.body.channel.id
+}
+
+/** rus accepts the invitation once it arrived, as its officer would: again until it holds. */
+async function joinChannel(node: NodeProcess, channel: string, until: number): Promise<void> {
+  for (;;) {
+    const listed = await node
+      .api<{ channels: { id: string; status: string }[] }>('GET', '/channels')
+      .catch(() => undefined)
+    const status = listed?.body.channels.find((row) => row.id === channel)?.status
+    if (status === 'active') return
+    if (status === 'invited')
+      await node.api('POST', `/channels/${channel}/join`, {}).catch(() => {})
+    if (performance.now() > until) throw new Error(`rus could not join ${channel}: ${status}`)
+    await sleep(100)
+  }
 }
 
 async function post(
@@ -260,6 +299,7 @@ async function post(
   channel: string,
   author: string,
   text: string,
+  step: number,
 ): Promise<Outcome> {
   try {
     const reply = await node.api<{ event: { id: string } }>(
@@ -268,12 +308,13 @@ async function post(
       { text, lang: 'en', urgency: 'routine', tlp: 'green' },
       5000,
     )
-    if (reply.status === 201) return { text, author, kind: 'ok', id: reply.body.event.id }
-    return { text, author, kind: 'unknown', why: `status ${reply.status}` }
+    if (reply.status === 201) return { step, text, author, kind: 'ok', id: reply.body.event.id }
+    return { step, text, author, kind: 'unknown', why: `status ${reply.status}` }
   } catch (error) {
     // A refused connection never carried the request: that post must appear nowhere.
     const code = (error as { code?: string }).code
     return {
+      step,
       text,
       author,
       kind: code === 'ECONNREFUSED' ? 'not-sent' : 'unknown',
@@ -309,6 +350,15 @@ async function applyFaults(
           else await node.stop()
           log(`${fault.node} down`)
           await sleep(fault.downMs)
+          if (fault.kind === 'crash' && fault.crashStartingAfterMs !== undefined) {
+            const starting = node.restart().then(
+              () => 'ready',
+              () => 'not ready',
+            )
+            await sleep(fault.crashStartingAfterMs)
+            await node.kill('SIGKILL')
+            log(`${fault.node} crashed again while starting (${await starting})`)
+          }
           await node.restart()
           log(`${fault.node} back`)
         })
@@ -419,10 +469,17 @@ async function checkTimelines(
       expect(view.event.seq).toBe(i + 1)
       expect(view.event.prev).toBe(i === 0 ? null : chain[i - 1]!.id)
     })
-    const seqs = outcomes
-      .filter((o) => o.author === author && o.kind === 'ok')
-      .map((o) => byId.get((o as { id: string }).id)!.event.seq)
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+    // Posts of one step may commit in any order; a later step only after an earlier one.
+    let before = 0
+    const steps = new Map<number, number[]>()
+    for (const o of outcomes) {
+      if (o.author !== author || o.kind !== 'ok') continue
+      steps.set(o.step, [...(steps.get(o.step) ?? []), byId.get(o.id)!.event.seq])
+    }
+    for (const [, seqs] of [...steps].sort(([a], [b]) => a - b)) {
+      expect(Math.min(...seqs)).toBeGreaterThan(before)
+      before = Math.max(...seqs)
+    }
   }
 
   for (const node of nodes) {
@@ -494,15 +551,6 @@ async function checkTranscripts(
       if (JSON.parse(line).event.author !== name) continue
       expect([...(receipted.get(id) ?? [])].sort(), `receipts of ${id} on ${name}`).toEqual(others)
     }
-  }
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
   }
 }
 

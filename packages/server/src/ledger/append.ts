@@ -57,6 +57,11 @@ export interface AppendContext {
    * place for work that is cheaper done for many events at once (one outbox insert).
    */
   readonly onStoredBatch?: (trx: Transaction<DB>, stored: readonly StoredEvent[]) => Promise<void>
+  /**
+   * Told, once a batch's transaction committed and before the pending events it may have
+   * unblocked are drained, what it stored: the moment to announce and deliver it.
+   */
+  readonly onCommitted?: (stored: readonly StoredEvent[]) => void
 }
 
 export type AppendResult =
@@ -190,10 +195,14 @@ async function settleBatch(
   ctx: AppendContext,
 ): Promise<BatchAppendResult> {
   const channels = new Set<string>()
+  const committed: StoredEvent[] = []
   for (const outcome of outcomes) {
-    if (outcome.status === 'stored') channels.add(outcome.stored.event.channel)
-    else if (outcome.status === 'pending') channels.add(outcome.need.channel)
+    if (outcome.status === 'stored') {
+      channels.add(outcome.stored.event.channel)
+      committed.push(outcome.stored)
+    } else if (outcome.status === 'pending') channels.add(outcome.need.channel)
   }
+  if (committed.length > 0) ctx.onCommitted?.(committed)
   const drained: StoredEvent[] = []
   for (const channel of channels) drained.push(...(await drainPending(db, channel, ctx)))
   // An input put aside may have landed while it waited (a later input filled its gap).

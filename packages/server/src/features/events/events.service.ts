@@ -140,6 +140,11 @@ class LocalCommitter {
           const events = own.map(({ id, event }) => ({ id, channel: event.channel }))
           for (const url of await enqueueOwnEvents(trx, events, hosted, now)) destinations.add(url)
         },
+        // Durable now: stream it and start delivering it before anything else is done.
+        onCommitted: (stored) => {
+          publish(ctx, stored, true)
+          ctx.wake([...destinations])
+        },
       })
     } catch (error) {
       // One draft must not sink the others: an unexpected failure is retried one by one.
@@ -151,23 +156,12 @@ class LocalCommitter {
     const stored = storedOf(batch)
     for (const [i, result] of batch.results.entries()) {
       const waiter = waiting[i]!
-      if (result.status === 'stored') {
-        const event = stored.get(result.id)!
-        ctx.hub.publish({
-          id: event.id,
-          signed: { event: event.event, sig: event.sig },
-          local: true,
-        })
-        waiter.resolve(event)
-      } else if (result.status === 'rejected') {
-        waiter.reject(refusal(result))
-      } else {
-        // A fresh local event can neither be held already nor wait for anything.
-        waiter.reject(new ServerError('INTERNAL'))
-      }
+      if (result.status === 'stored') waiter.resolve(stored.get(result.id)!)
+      else if (result.status === 'rejected') waiter.reject(refusal(result))
+      // A fresh local event can neither be held already nor wait for anything.
+      else waiter.reject(new ServerError('INTERNAL'))
     }
-    publishApplied(ctx, batch)
-    ctx.wake([...destinations])
+    publish(ctx, batch.applied, false)
   }
 }
 
@@ -191,14 +185,12 @@ export async function commitReceivedBatch(
   ctx: NodeContext,
   signed: readonly unknown[],
 ): Promise<BatchAppendResult> {
-  const batch = await appendEvents(ctx.db, signed, { now: ctx.now(), hosted: hostedParties(ctx) })
-  const stored = storedOf(batch)
-  for (const result of batch.results) {
-    if (result.status !== 'stored') continue
-    const event = stored.get(result.id)!
-    ctx.hub.publish({ id: event.id, signed: { event: event.event, sig: event.sig }, local: false })
-  }
-  publishApplied(ctx, batch)
+  const batch = await appendEvents(ctx.db, signed, {
+    now: ctx.now(),
+    hosted: hostedParties(ctx),
+    onCommitted: (stored) => publish(ctx, stored, false),
+  })
+  publish(ctx, batch.applied, false)
   return batch
 }
 
@@ -213,19 +205,7 @@ function storedOf({ results }: BatchAppendResult): Map<string, StoredEvent> {
   return stored
 }
 
-function publishApplied(ctx: NodeContext, { applied }: BatchAppendResult): void {
-  for (const event of applied) {
-    ctx.hub.publish({ id: event.id, signed: { event: event.event, sig: event.sig }, local: false })
-  }
-}
-
-/** The ledger's refusal as the API error with the same stable code. */
-export function refusal(result: { readonly code: string; readonly message: string }): Error {
-  const error = Object.hasOwn(protocolErrors, result.code)
-    ? new ProtocolError(result.code as ProtocolErrorCode)
-    : Object.hasOwn(serverErrors, result.code)
-      ? new ServerError(result.code as ServerErrorCode)
-      : new ServerError('REQUEST_INVALID', { reason: result.message })
-  error.message = result.message
-  return error
+/** Announces committed events on the live stream, in order. */
+function publish(ctx: NodeContext, events: readonly StoredEvent[], local: boolean): void {
+  for (const { id, event, sig } of events) ctx.hub.publish({ id, signed: { event, sig }, local })
 }
