@@ -160,11 +160,32 @@ async function assemble(
     ),
   )
 
+  // Node stops enforcing its header and request timeouts once the server closes, so a request
+  // still arriving then (a peer cut off mid-request by a partition, a slow-loris) would hold
+  // shutdown forever. None of those reached a handler: dropping their connections loses nothing.
+  const connections = new Set<Socket>()
+  const requests = new Map<Socket, FastifyRequest['raw']>()
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket)
+    socket.once('close', () => {
+      connections.delete(socket)
+      requests.delete(socket)
+    })
+  })
+  app.addHook('onRequest', async ({ raw }) => {
+    requests.set(raw.socket, raw)
+  })
+  app.addHook('onResponse', async ({ raw }) => {
+    if (requests.get(raw.socket) === raw) requests.delete(raw.socket)
+  })
   // A keep-alive connection that finishes its request after close() began would hold the
   // server open until its idle timeout; telling the client to close it lets shutdown end.
   let closing = false
   app.addHook('preClose', async () => {
     closing = true
+    for (const socket of connections) {
+      if (requests.get(socket)?.complete !== true) socket.destroy()
+    }
   })
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')

@@ -22,7 +22,15 @@ export async function runNode(
   const app = await build(config, {
     logger: { level: env.PARLEY_LOG_LEVEL ?? 'info', name: config.node },
   })
-  const address = await app.listen({ host: config.listen.host, port: config.listen.port })
+  let address: string
+  try {
+    address = await app.listen({ host: config.listen.host, port: config.listen.port })
+  } catch (error) {
+    // A node that cannot listen (its port is taken) must not linger with its database and
+    // delivery running: close it, then report.
+    await app.close()
+    throw error
+  }
   let closing: Promise<void> | undefined
   return { app, address, close: () => (closing ??= app.close()) }
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import { connect, type Socket } from 'node:net'
 import { eventId, verifyTranscript } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportTranscript } from '../src/ledger/index.ts'
@@ -194,6 +195,7 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
   const t0 = performance.now()
   const log = (what: string) => journal.push(`${Math.round(performance.now() - t0)}ms ${what}`)
   const nodes = schedule.nodes.map((name) => f.node(name))
+  const errorsBefore = f.nodes.map((node) => node.errors().length)
   try {
     await f.heal()
     const channel = await createChannel(f, schedule)
@@ -240,6 +242,9 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
     const order = await converged(nodes, channel, outcomes)
     log(`converged on ${order.length} events`)
     await checkTimelines(nodes, channel, outcomes)
+    // Faults are weather, not bugs: no node may log an error (a 500, a crash of a worker).
+    const logged = f.nodes.flatMap((node, i) => node.errors().slice(errorsBefore[i]))
+    expect(logged, 'errors logged by the nodes').toEqual([])
     if (process.env.PARLEY_CHAOS_VERBOSE !== undefined) {
       console.log(`seed ${schedule.seed} ${JSON.stringify(schedule)}\n  ${journal.join('\n  ')}`)
       if (process.env.PARLEY_CHAOS_VERBOSE === '2') {
@@ -573,6 +578,35 @@ describe(`fault schedules (${testDialect})`, () => {
     )
   }, 180_000)
   afterAll(() => federation?.close())
+
+  it('stops gracefully at once although requests are cut off mid-way', async () => {
+    const node = federation.node('usa')
+    const { port } = new URL(node.url)
+    const partial = [
+      // Headers cut off, as a partition leaves them.
+      `POST /federation/v1/events HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-ty`,
+      // A body cut off.
+      `POST /federation/v1/events HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"events":[`,
+    ]
+    const sockets = await Promise.all(
+      partial.map(
+        (text) =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect(Number(port), '127.0.0.1', () =>
+              socket.write(text, () => resolve(socket)),
+            )
+            socket.once('error', reject)
+          }),
+      ),
+    )
+    try {
+      await sleep(200)
+      await node.stop(5000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await node.restart()
+    }
+  })
 
   it.each(seeds)(
     'schedule %i: after crashes and broken links the nodes converge on one timeline',

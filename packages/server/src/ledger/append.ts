@@ -20,7 +20,7 @@ import type { DB } from '../store/tables.ts'
 import { raiseAlarm } from './alarms.ts'
 import { recordEquivocation } from './equivocations.ts'
 import { pinnedKeysOf } from './keys.ts'
-import { type Need, pendingReady, putPending, removePending } from './pending.ts'
+import { type Need, pendingState, putPending, removePending } from './pending.ts'
 import { project } from './projections.ts'
 import {
   type Hints,
@@ -126,10 +126,12 @@ export async function appendEvent(
  */
 export async function appendEvents(
   db: Kysely<DB>,
-  signedEvents: readonly unknown[],
+  signedEvents: readonly unknown[] | AuthenticatedEvents,
   ctx: AppendContext,
 ): Promise<BatchAppendResult> {
-  const checked = await authenticateAll(db, signedEvents)
+  const { checked } = Array.isArray(signedEvents)
+    ? await authenticateEvents(db, signedEvents)
+    : (signedEvents as AuthenticatedEvents)
   const outcomes = await inTransaction(db, (trx) =>
     storeChecked(
       trx,
@@ -138,6 +140,22 @@ export async function appendEvents(
     ),
   )
   return settleBatch(db, outcomes, ctx)
+}
+
+/** Events through steps 1–3 of DESIGN §4.4, ready for {@link appendEvents}. */
+export interface AuthenticatedEvents {
+  readonly checked: readonly Checking[]
+}
+
+/**
+ * Steps 1–3 of a batch ahead of {@link appendEvents}: a node pulling a log checks the next
+ * page's signatures while the page before it commits. They depend on pinned keys only.
+ */
+export async function authenticateEvents(
+  db: Kysely<DB>,
+  signedEvents: readonly unknown[],
+): Promise<AuthenticatedEvents> {
+  return { checked: await authenticateAll(db, signedEvents) }
 }
 
 /** What a hosted party wants to say; the ledger fills in seq, prev, heads and time. */
@@ -203,8 +221,13 @@ async function settleBatch(
     } else if (outcome.status === 'pending') channels.add(outcome.need.channel)
   }
   if (committed.length > 0) ctx.onCommitted?.(committed)
+  const waiting = await channelsWithPending(db)
+  for (const outcome of outcomes)
+    if (outcome.status === 'pending') waiting.add(outcome.need.channel)
   const drained: StoredEvent[] = []
-  for (const channel of channels) drained.push(...(await drainPending(db, channel, ctx)))
+  for (const channel of channels) {
+    if (waiting.has(channel)) drained.push(...(await drainPending(db, channel, ctx)))
+  }
   // An input put aside may have landed while it waited (a later input filled its gap).
   const landed = new Map(drained.map((stored) => [stored.id, stored]))
   const inputs = new Set<string>()
@@ -233,7 +256,8 @@ export async function drainPending(
 ): Promise<StoredEvent[]> {
   const applied: StoredEvent[] = []
   for (;;) {
-    const rows = await pendingReady(db, channel)
+    const { waiting, ready: rows } = await pendingState(db, channel)
+    if (waiting === 0) (await channelsWithPending(db)).delete(channel)
     if (rows.length === 0) return applied
     const checked = await authenticateAll(
       db,
@@ -254,6 +278,30 @@ export async function drainPending(
     }
     if (!progress) return applied
   }
+}
+
+/**
+ * Channels that may have pending events, per database handle: a commit drains only those, so
+ * the common case (nothing waits) costs no query. Read once from the table; a channel joins
+ * the set after every commit that put an event of it aside (before that commit's own drain),
+ * and leaves it when a drain finds nothing waiting. Either drain then sees what the other
+ * committed, as when every commit drained.
+ */
+const pendingChannels = new WeakMap<Kysely<DB>, Promise<Set<string>>>()
+
+function channelsWithPending(db: Kysely<DB>): Promise<Set<string>> {
+  let channels = pendingChannels.get(db)
+  if (channels === undefined) {
+    channels = db
+      .selectFrom('pending_events')
+      .select('channel')
+      .distinct()
+      .execute()
+      .then((rows) => new Set(rows.map((row) => row.channel)))
+    channels.catch(() => pendingChannels.delete(db))
+    pendingChannels.set(db, channels)
+  }
+  return channels
 }
 
 type Checking = ({ ok: true } & Authenticated) | Rejection

@@ -66,6 +66,14 @@ export async function pendingReady(
   db: Executor,
   channel: string,
 ): Promise<{ id: string; raw: string }[]> {
+  return (await pendingState(db, channel)).ready
+}
+
+/** {@link pendingReady}, and how many events of the channel wait in all. */
+export async function pendingState(
+  db: Executor,
+  channel: string,
+): Promise<{ waiting: number; ready: { id: string; raw: string }[] }> {
   const rows = await db
     .selectFrom('pending_events')
     .select(['id', 'author', 'seq', 'raw', 'need_author', 'need_from_seq'])
@@ -74,10 +82,11 @@ export async function pendingReady(
     .orderBy('seq')
     .orderBy('id')
     .execute()
-  if (rows.length === 0) return []
+  if (rows.length === 0) return { waiting: 0, ready: [] }
   const heads = await loadHeads(db, channel)
   const at = (party: string) => heads.get(party)?.seq ?? 0
-  return rows
+  const ready = rows
     .filter((row) => at(row.author) >= row.seq - 1 && at(row.need_author) >= row.need_from_seq)
     .map(({ id, raw }) => ({ id, raw }))
+  return { waiting: rows.length, ready }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +15,6 @@ import { migrateToLatest } from '../../src/store/migrate.ts'
 import { testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
-import { freePort } from './nodes.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
 // start it again on the same data, as a crash and a reboot would. Every node's federation
@@ -63,6 +63,8 @@ export interface NodeProcess {
   openDatabase(): Promise<Database>
   /** The last lines the process wrote, with its exits, for failure reports. */
   output(): string
+  /** Every line the node logged at level error or fatal, since the first start. */
+  errors(): readonly string[]
 }
 
 export interface NodeProcessesOptions {
@@ -118,7 +120,7 @@ export async function startNodeProcesses(
   try {
     const ports = new Map<string, number>()
     for (const spec of specs) {
-      const port = await freePort()
+      const port = await listenablePort()
       ports.set(spec.node, port)
       // Links into this node, one per other node; unsigned traffic goes straight in.
       const inbound = new Map<string, FaultProxy>()
@@ -242,8 +244,13 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
   let child: ChildProcess | undefined
   let exited: Promise<number | null> = Promise.resolve(null)
   const lines: string[] = []
+  const errors: string[] = []
   const note = (text: string) => {
-    for (const line of text.split('\n')) if (line !== '') lines.push(`[${setup.name}] ${line}`)
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      lines.push(`[${setup.name}] ${line}`)
+      if (/"level":(50|60)\b/.test(line)) errors.push(line)
+    }
     if (lines.length > 300) lines.splice(0, lines.length - 300)
   }
 
@@ -270,8 +277,9 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     const deadline = Date.now() + setup.startTimeoutMs
     for (;;) {
       if (child !== spawned) throw new Error(`${setup.name} exited while starting\n${output()}`)
-      const ready = await call<{ status?: string }>(setup, 'GET', '/healthz', undefined, 1000).then(
-        (reply) => reply.status === 200,
+      // The node's own answer, not some other listener's that got the port first.
+      const ready = await call<{ node?: string }>(setup, 'GET', '/healthz', undefined, 1000).then(
+        (reply) => reply.status === 200 && reply.body.node === setup.name,
         () => false,
       )
       if (ready) return
@@ -323,6 +331,7 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     },
     openDatabase: () => openDatabase(setup.database),
     output,
+    errors: () => errors,
   }
   return node
 }
@@ -371,6 +380,22 @@ function call<T>(
     req.on('error', reject)
     req.end(payload)
   })
+}
+
+/**
+ * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no proxy,
+ * router or outgoing connection opened later can be handed the port a node restarts on.
+ */
+async function listenablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
 }
 
 let template: Promise<string> | undefined

@@ -63,7 +63,11 @@ export async function createChannel(
   return { channel: (await findChannel(ctx.db, channel, [author]))!, event }
 }
 
-/** Accepts an invitation: signs `channel.join` citing the channel's genesis event. */
+/**
+ * Accepts an invitation: signs `channel.join` citing the channel's genesis event. Observers
+ * join too: a participant's first event in a channel must be its join, so a rapporteur that
+ * observes could otherwise never propose text.
+ */
 export async function joinChannel(
   ctx: NodeContext,
   officer: string,
@@ -72,7 +76,7 @@ export async function joinChannel(
 ): Promise<StoredEvent> {
   const channel = await channelOrThrow(ctx, channelId)
   const invited = channel.members
-    .filter((member) => member.role === 'member' && !member.joined)
+    .filter((member) => !member.joined)
     .map((member) => member.party)
   const party = actingParty(ctx, as, invited)
   if (!invited.includes(party)) {

@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { ServerError, type ServerErrorCode, serverErrors } from '../../errors.ts'
 import {
   type AppendResult,
+  type AuthenticatedEvents,
   appendEvents,
   appendLocalEvents,
   type BatchAppendResult,
@@ -183,7 +184,7 @@ export async function commitReceived(ctx: NodeContext, signed: unknown): Promise
  */
 export async function commitReceivedBatch(
   ctx: NodeContext,
-  signed: readonly unknown[],
+  signed: readonly unknown[] | AuthenticatedEvents,
 ): Promise<BatchAppendResult> {
   const batch = await appendEvents(ctx.db, signed, {
     now: ctx.now(),
@@ -208,4 +209,15 @@ function storedOf({ results }: BatchAppendResult): Map<string, StoredEvent> {
 /** Announces committed events on the live stream, in order. */
 function publish(ctx: NodeContext, events: readonly StoredEvent[], local: boolean): void {
   for (const { id, event, sig } of events) ctx.hub.publish({ id, signed: { event, sig }, local })
+}
+
+/** The ledger's refusal as the API error with the same stable code. */
+export function refusal(result: { readonly code: string; readonly message: string }): Error {
+  const error = Object.hasOwn(protocolErrors, result.code)
+    ? new ProtocolError(result.code as ProtocolErrorCode)
+    : Object.hasOwn(serverErrors, result.code)
+      ? new ServerError(result.code as ServerErrorCode)
+      : new ServerError('REQUEST_INVALID', { reason: result.message })
+  error.message = result.message
+  return error
 }

@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely'
 import { isServerError } from '../../errors.ts'
 import type { FederationClient } from '../../federation/federation-client.ts'
-import { MAX_LOG_READ, readHeads } from '../../ledger/index.ts'
+import {
+  type AuthenticatedEvents,
+  authenticateEvents,
+  MAX_LOG_READ,
+  readHeads,
+} from '../../ledger/index.ts'
 import type { DB } from '../../store/tables.ts'
 import { commitReceivedBatch, type NodeContext } from '../events/events.service.ts'
 
@@ -43,12 +48,20 @@ export async function syncTargets(
   })
 }
 
+/** Log pages (≤ 500 events each) asked for ahead of the one being committed. */
+const PAGES_AHEAD = 3
+
+interface Page {
+  readonly events: unknown[]
+  readonly checked: AuthenticatedEvents
+}
+
 /**
  * Anti-entropy for one channel with one peer (DESIGN §4.7): compares heads and pulls, in seq
  * order, every event the peer holds beyond ours. Events are self-authenticating, so any
  * participant's node may supply any author's log. Each page (≤ 500 events) is committed as one
- * batch, and the next page is already on its way while one is being committed: pages still
- * apply strictly in order. Returns how many events were stored.
+ * batch, while the next pages are already on their way and their signatures being checked:
+ * pages still apply strictly in order. Returns how many events were stored.
  */
 export async function syncChannel(
   ctx: NodeContext,
@@ -62,40 +75,53 @@ export async function syncChannel(
   if (!reply.ok) throw replyError(reply.status, reply.body)
   const theirs = (reply.body as { heads?: Heads }).heads ?? {}
   const ours = await readHeads(ctx.db, target.channel)
-  const page = async (author: string, from: number): Promise<unknown[]> => {
-    const answer = await client.get(
-      `${base}/log/${author}?from=${from}&limit=${MAX_LOG_READ}`,
-      options,
-    )
+  const page = async (author: string, from: number): Promise<Page> => {
+    const url = `${base}/log/${author}?from=${from}&limit=${MAX_LOG_READ}`
+    const answer = await client.get(url, options)
     if (!answer.ok) throw replyError(answer.status, answer.body)
-    return (answer.body as { events?: unknown[] }).events ?? []
+    const events = (answer.body as { events?: unknown[] }).events ?? []
+    // Signatures are checked as soon as a page is here, while earlier pages commit.
+    return { events, checked: await authenticateEvents(ctx.db, events) }
   }
   let stored = 0
   for (const [author, head] of Object.entries(theirs)) {
     let from = (ours[author]?.seq ?? 0) + 1
-    if (from > head.seq) continue
-    let next: Promise<unknown[]> | undefined = page(author, from)
-    while (next !== undefined && !signal?.aborted) {
-      const events = await next
-      next = undefined
+    // Pages on their way, in order: each assumed full, as every page but the last is.
+    const ahead: Promise<Page>[] = []
+    let next = from
+    const fill = () => {
+      while (ahead.length < PAGES_AHEAD && next <= head.seq) {
+        const coming = page(author, next)
+        // Awaited in its turn; a failure then is that turn's failure, not an unhandled one.
+        coming.catch(() => {})
+        ahead.push(coming)
+        next += MAX_LOG_READ
+      }
+    }
+    fill()
+    while (ahead.length > 0 && !signal?.aborted) {
+      const { events, checked } = await ahead.shift()!
       if (events.length === 0) break
       from += events.length
-      if (from <= head.seq) {
-        next = page(author, from)
-        // Awaited on the next turn; a failure then is that turn's failure, not an unhandled one.
-        next.catch(() => {})
+      if (events.length < MAX_LOG_READ && from <= head.seq) {
+        // A short page before the head: the pages asked for after it start in the wrong place.
+        ahead.length = 0
+        next = from
       }
-      const { results, applied } = await commitReceivedBatch(ctx, events)
+      fill()
+      const { results, applied } = await commitReceivedBatch(ctx, checked)
       stored += applied.length
+      let refused = false
       for (const result of results) {
         if (result.status === 'stored') stored++
         if (result.status === 'rejected') {
           // A refused event ends this log: what follows it cannot chain anyway.
           ctx.log.warn({ peer: target.url, author, code: result.code }, 'pulled event refused')
-          next = undefined
+          refused = true
           break
         }
       }
+      if (refused) break
     }
   }
   return stored

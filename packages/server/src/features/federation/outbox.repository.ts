@@ -1,4 +1,6 @@
+import { canonicalJson } from '@parley/protocol'
 import { type Kysely, sql, type Transaction } from 'kysely'
+import type { CheckedReceipt } from '../../ledger/index.ts'
 import type { DB } from '../../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -126,6 +128,39 @@ export async function nextBatch(
     .limit(limit)
     .execute()
   return rows.map((row) => ({ ...row, outboxId: Number(row.outboxId) }))
+}
+
+/**
+ * Stores a peer's checked receipt, links it to the events it covers (of `sent`), and marks
+ * those delivered to `destination`, in ONE statement (so atomically, and in one round trip).
+ * Idempotent, as `insertReceipt` and `markDelivered` are.
+ */
+export async function recordDelivery(
+  db: Db,
+  destination: string,
+  { id, receipt, sig }: CheckedReceipt,
+  sent: readonly string[],
+  now: number,
+): Promise<readonly string[]> {
+  const isSent = new Set(sent)
+  const covered = [...new Set(receipt.events.filter((event) => isSent.has(event)))]
+  await sql`
+    with stored as (
+      insert into receipts (id, by_party, key_id, received_at, raw, stored_at)
+      values (${id}, ${receipt.by}, ${receipt.key}, ${receipt.receivedAt}::bigint,
+              ${canonicalJson({ receipt, sig })}, ${now}::bigint)
+      on conflict (id) do nothing
+    ), linked as (
+      insert into receipt_events (receipt, event, channel)
+      select ${id}, w.event, e.channel
+      from unnest(${covered}::text[]) as w(event)
+      left join events e on e.id = w.event
+      on conflict (receipt, event) do nothing
+    )
+    update outbox set delivered_at = ${now}::bigint, receipt_id = ${id}
+    where destination = ${destination} and event_id = any(${covered}::text[])
+      and delivered_at is null`.execute(db)
+  return covered
 }
 
 /** Marks events delivered to a destination under the receipt that covers them. */

@@ -1,10 +1,10 @@
 import type { SignedReceipt } from '@parley/protocol'
 import { isServerError } from '../../errors.ts'
 import type { FederationClient } from '../../federation/federation-client.ts'
-import { type CheckedReceipt, checkReceipt, insertReceipt } from '../../ledger/index.ts'
+import { type CheckedReceipt, checkReceipt } from '../../ledger/index.ts'
 import type { NodeContext } from '../events/events.service.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
-import { markDelivered, markRejected, nextBatch, type OutboxItem } from './outbox.repository.ts'
+import { markRejected, nextBatch, type OutboxItem, recordDelivery } from './outbox.repository.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
@@ -197,17 +197,17 @@ export class PushWorker {
     }
   }
 
-  /** Stores the receipts of an answer with the delivery marks they justify, in one transaction. */
+  /** Stores the receipts of an answer with the delivery marks they justify, atomically. */
   async #settle({ sent, receipts, refused }: Answer): Promise<void> {
     const { ctx } = this.#options
-    const isSent = new Set(sent)
     const now = ctx.now()
+    if (receipts.length === 1 && refused.length === 0) {
+      // The usual answer: one statement does it all, no transaction needed.
+      await recordDelivery(ctx.db, this.url, receipts[0]!, sent, now)
+      return
+    }
     await ctx.db.transaction().execute(async (trx) => {
-      for (const checked of receipts) {
-        const stored = await insertReceipt(trx, checked, { now, covers: sent })
-        const covered = checked.receipt.events.filter((id) => isSent.has(id))
-        await markDelivered(trx, this.url, covered, stored.id, now)
-      }
+      for (const checked of receipts) await recordDelivery(trx, this.url, checked, sent, now)
       for (const rejection of refused) {
         await markRejected(trx, this.url, rejection.id, rejection.code)
       }
