@@ -75,9 +75,7 @@ export async function joinChannel(
   as: string | undefined,
 ): Promise<StoredEvent> {
   const channel = await channelOrThrow(ctx, channelId)
-  const invited = channel.members
-    .filter((member) => !member.joined)
-    .map((member) => member.party)
+  const invited = channel.members.filter((member) => !member.joined).map((member) => member.party)
   const party = actingParty(ctx, as, invited)
   if (!invited.includes(party)) {
     throw new ServerError('INVITATION_NOT_FOUND', { channel: channelId, party })
