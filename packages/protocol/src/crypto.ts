@@ -4,8 +4,28 @@ import { ProtocolError } from './errors.ts'
 // WebCrypto is global in browsers and in Node ≥ 19; nothing here touches Node built-ins.
 const subtle: SubtleCrypto = globalThis.crypto.subtle
 
+/**
+ * Other implementations of the two primitives verification spends its time in, for a host that
+ * has faster ones than WebCrypto's asynchronous calls (Node's one-shot `node:crypto`, which
+ * wraps the same OpenSSL). They must compute exactly the same functions: same digests, and the
+ * same accept/reject decision on every signature (the Wycheproof vectors check both backends).
+ */
+export interface CryptoBackend {
+  sha256(bytes: Uint8Array): Uint8Array
+  /** Ed25519 verification over raw key (32 bytes) and signature (64 bytes); never throws. */
+  verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean
+}
+
+let backend: CryptoBackend | undefined
+
+/** Installs a backend for {@link sha256} and {@link verify} in this realm; `undefined` restores WebCrypto. */
+export function installCryptoBackend(next: CryptoBackend | undefined): void {
+  backend = next
+}
+
 /** SHA-256 of bytes. */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  if (backend !== undefined) return backend.sha256(bytes)
   return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
 }
 
@@ -133,6 +153,7 @@ export async function verify(
   signature: string,
   message: Uint8Array,
 ): Promise<boolean> {
+  if (backend !== undefined) return verifyWithBackend(backend, publicKey, signature, message)
   let key: CryptoKey
   let sig: Uint8Array
   try {
@@ -142,6 +163,22 @@ export async function verify(
     return false
   }
   return verifyRaw(key, sig, message)
+}
+
+function verifyWithBackend(
+  with_: CryptoBackend,
+  publicKey: string,
+  signature: string,
+  message: Uint8Array,
+): boolean {
+  try {
+    const key = fromBase64Url(publicKey)
+    const sig = fromBase64Url(signature)
+    if (key.length !== 32 || sig.length !== 64) return false
+    return with_.verifyEd25519(key, sig, message)
+  } catch {
+    return false
+  }
 }
 
 /**

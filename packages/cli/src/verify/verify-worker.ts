@@ -1,7 +1,17 @@
 // A worker thread of `parley verify`: the per-line checks (shape, key, signature, hash), which
 // are independent of each other, so lines can be checked on every core at once.
-import { checkTranscriptLine, type LineFact, parseTranscriptHeader } from '@parley/protocol'
+import {
+  checkTranscriptLine,
+  installCryptoBackend,
+  type LineFact,
+  parseTranscriptHeader,
+} from '@parley/protocol'
+import { nodeCrypto } from './node-crypto.ts'
 import { serveTasks } from './worker-pool.ts'
+
+// Each worker thread is a core's worth of signature checks: synchronous node:crypto keeps it
+// on this thread instead of hopping to libuv's shared pool for every hash and signature.
+installCryptoBackend(nodeCrypto)
 
 /** Lines to check; `null` marks a line the main thread already judged (not sent). */
 export interface CheckTask {
@@ -11,9 +21,9 @@ export interface CheckTask {
 
 export type CheckResult = (LineFact | null)[]
 
-// Checks in flight per batch: each awaits WebCrypto on libuv's thread pool, so several keep those
-// threads busy while this thread parses the next line. More would only keep more parsed lines
-// alive at once, which V8 then promotes to its old generation and collects at a higher cost.
+// Checks in flight per batch. With the synchronous backend a check runs to completion when it
+// starts, so lanes only interleave the little that still awaits; more would keep more parsed
+// lines alive at once, which V8 then promotes to its old generation and collects at a higher cost.
 const LANES = 32
 
 let header: ReturnType<typeof parseTranscriptHeader> | undefined

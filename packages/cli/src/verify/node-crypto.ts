@@ -1,0 +1,32 @@
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto'
+import { type CryptoBackend, toBase64Url } from '@parley/protocol'
+
+const keys = new Map<string, KeyObject>()
+
+function publicKeyObject(raw: Uint8Array): KeyObject {
+  const x = toBase64Url(raw)
+  let key = keys.get(x)
+  if (key === undefined) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' })
+    // A transcript has a handful of keys; a hostile one with millions must not grow this forever.
+    if (keys.size > 10_000) keys.clear()
+    keys.set(x, key)
+  }
+  return key
+}
+
+/**
+ * The protocol's primitives through Node's one-shot, synchronous `node:crypto` (the same
+ * OpenSSL that backs Node's WebCrypto, without a promise and a thread-pool hop per call):
+ * `parley verify` workers install it, so each core spends its time on the signatures.
+ */
+export const nodeCrypto: CryptoBackend = {
+  sha256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
+  verifyEd25519(publicKey, signature, message) {
+    try {
+      return verify(null, message, publicKeyObject(publicKey), signature)
+    } catch {
+      return false
+    }
+  },
+}
