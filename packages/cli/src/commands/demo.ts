@@ -1,204 +1,262 @@
 import { existsSync } from 'node:fs'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { RunningNode } from '@parley/server'
+import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
+import type { SeedRecord } from '../demo/seed.ts'
+import { DAY, HOUR, OFFICERS, type OfficerName, STORY_NODES } from '../demo/story.ts'
+import { StoryClock } from '../demo/story-clock.ts'
+import { CliError } from '../errors.ts'
 
-const HOUR = 3_600_000
+/** What the first run seeded; its presence means "seeded, do not seed again". */
+const RECORD = 'demo.json'
 
-/** The demo federation of SCENARIO.md: two negotiating parties and a neutral observer. */
-const NODES = [
-  { node: 'usa', parties: [{ id: 'usa', name: 'United States' }] },
-  { node: 'rus', parties: [{ id: 'rus', name: 'Russian Federation' }] },
-  { node: 'osce', parties: [{ id: 'osce', name: 'OSCE Secretariat' }] },
-] as const
-
-interface Demo {
-  readonly name: string
-  readonly node: RunningNode
+interface RunningDemoNode {
+  readonly name: (typeof STORY_NODES)[number]['node']
+  readonly app: ParleyApp
+  readonly url: string
   readonly token: string
 }
 
-/** `parley demo` (`npm start`): three pre-peered nodes on loopback, seeded on first run. */
+/**
+ * `parley demo` (`npm start`): the federation of SCENARIO.md on loopback, four nodes in one
+ * process (usa, rus, osce, and est with jpn on one node), seeded on the first run with a day in
+ * the life of the working group; later runs start on the same data.
+ */
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run three federated nodes (usa, rus, osce) on loopback with a seeded scenario')
-    .option('--data-dir <dir>', 'where the three nodes keep their data', 'parley-demo')
-    .option('--base-port <port>', 'first of three consecutive ports', '7101')
-    .action(async (options: { dataDir: string; basePort: string }) => {
-      const root = resolve(options.dataDir)
-      const files = await prepare(root, Number(options.basePort))
-      const server = await import('@parley/server')
-      const demos: Demo[] = []
-      for (const [i, file] of files.entries()) {
-        // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
-        const node = await server.runNode(file, { PARLEY_LOG_LEVEL: 'error' })
-        // initNodeDirectory gives every node a development token; the demo drives the API with it.
-        const token = server.loadConfig(file, {}).devToken ?? ''
-        demos.push({ name: NODES[i]!.node, node, token })
-      }
-      const seeded = await seed(demos)
-      process.stdout.write(instructions(demos, root, seeded))
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.stdout.write('\nStopping the demo nodes…\n')
-          Promise.all(demos.map((demo) => demo.node.close())).then(() => done(), done)
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
-    })
+    .description(
+      'run four federated nodes (usa, rus, osce, and the allies est and jpn) on loopback, seeded with SCENARIO.md’s day in the life',
+    )
+    .option('--data-dir <dir>', 'where the nodes keep their data (kept across runs)', 'parley-demo')
+    .option('--base-port <port>', 'first of four consecutive ports (first run only)', '7101')
+    .action(runDemo)
 }
 
-/** Creates the three node directories once and pins every node's keys in the others. */
-async function prepare(root: string, basePort: number): Promise<string[]> {
+async function runDemo(options: { dataDir: string; basePort: string }): Promise<void> {
+  const basePort = Number(options.basePort)
+  if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - STORY_NODES.length) {
+    throw new CliError('USAGE', { reason: `--base-port ${options.basePort} is not a port number` })
+  }
+  const root = resolve(options.dataDir)
+  const record = await readRecord(root)
+  const files = await prepare(root, basePort, record === undefined)
   const server = await import('@parley/server')
-  const files = NODES.map((spec) => join(root, spec.node, 'parley.json'))
-  for (const [i, spec] of NODES.entries()) {
-    if (existsSync(files[i]!)) continue
-    await server.initNodeDirectory({
+  // On the first run the nodes live through the story's day (yesterday, UTC) while the seed
+  // plays it; then, and on every later run, they keep real time. Never backwards: the story
+  // day ends hours before now.
+  const storyDay = Math.floor(Date.now() / DAY) * DAY - DAY
+  const clock = new StoryClock(storyDay + HOUR)
+  const time = { now: record === undefined ? clock.now : Date.now }
+  const nodes: RunningDemoNode[] = []
+  const stop = () => Promise.allSettled(nodes.map((node) => node.app.close()))
+  try {
+    for (const [i, file] of files.entries()) {
+      // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
+      const config = server.loadConfig(file, {})
+      const app = await server.build(config, {
+        now: () => time.now(),
+        logger: { level: 'error', name: config.node },
+      })
+      const url = await app
+        .listen({ host: config.listen.host, port: config.listen.port })
+        .catch(async (error: unknown) => {
+          await app.close()
+          throw error
+        })
+      nodes.push({ name: STORY_NODES[i]!.node, app, url, token: config.devToken ?? '' })
+    }
+    const seeded = record ?? (await seed(root, nodes, clock, storyDay))
+    time.now = Date.now
+    process.stdout.write(instructions(nodes, root, seeded, record === undefined))
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  await new Promise<void>((done) => {
+    let stopping = false
+    const onSignal = () => {
+      // A second Ctrl-C while the nodes finish their requests: leave at once.
+      if (stopping) process.exit(130)
+      stopping = true
+      process.stdout.write('\nStopping the demo nodes…\n')
+      stop().then(() => done())
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+async function seed(
+  root: string,
+  nodes: readonly RunningDemoNode[],
+  clock: StoryClock,
+  storyDay: number,
+): Promise<SeedRecord> {
+  process.stdout.write('First run: seeding the story of a day in the life…\n')
+  const { seedStory } = await import('../demo/seed.ts')
+  const byName = {} as Record<RunningDemoNode['name'], RunningDemoNode>
+  for (const node of nodes) byName[node.name] = node
+  const seeded = await seedStory(byName, clock, storyDay)
+  // Written last and atomically: a run interrupted before this point is recognisable.
+  const file = join(root, RECORD)
+  await writeFile(`${file}.tmp`, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 })
+  await rename(`${file}.tmp`, file)
+  return seeded
+}
+
+async function readRecord(root: string): Promise<SeedRecord | undefined> {
+  const file = join(root, RECORD)
+  if (!existsSync(file)) return undefined
+  return JSON.parse(await readFile(file, 'utf8')) as SeedRecord
+}
+
+/**
+ * Creates the node directories on the first run (keys valid from the epoch, since the seeded
+ * story predates the run; no second factor required, it is a demo) and pins every node's keys
+ * in every other, as `parley peer add` would after checking fingerprints.
+ */
+async function prepare(root: string, basePort: number, fresh: boolean): Promise<string[]> {
+  const server = await import('@parley/server')
+  const files = STORY_NODES.map((spec) => join(root, spec.node, 'parley.json'))
+  if (fresh && files.some((file) => existsSync(file))) {
+    throw new CliError('USAGE', {
+      reason: `${root} holds nodes but no ${RECORD}: an older demo or an interrupted first run; remove the directory or give another --data-dir`,
+    })
+  }
+  if (!fresh && !files.every((file) => existsSync(file))) {
+    throw new CliError('USAGE', { reason: `${root} is incomplete: a node directory is missing` })
+  }
+  if (!fresh) return files
+  for (const [i, spec] of STORY_NODES.entries()) {
+    const { configFile } = await server.initNodeDirectory({
       dir: join(root, spec.node),
       node: spec.node,
       parties: spec.parties,
       port: basePort + i,
-      // The seeded history predates this run, so the demo keys are valid from the epoch.
       now: 0,
     })
+    const config = JSON.parse(await readFile(configFile, 'utf8'))
+    // A demo on loopback: passwords alone, and sessions that last a working shift.
+    const relaxed = { ...config, auth: { requireSecondFactor: false, idleTimeoutMinutes: 8 * 60 } }
+    await writeFile(configFile, `${JSON.stringify(relaxed, null, 2)}\n`, { mode: 0o600 })
   }
   const configs = files.map((file) => server.loadConfig(file, {}))
+  await createDatabases(server, configs)
   for (const [i, file] of files.entries()) {
     for (const [j, other] of configs.entries()) {
-      if (i === j || configs[i]!.peers.some((peer) => peer.node === other.node)) continue
-      await server.addPeerToConfigFile(file, await server.peerEntryOf(other, Date.now()))
+      if (i !== j) await server.addPeerToConfigFile(file, await server.peerEntryOf(other, 0))
     }
   }
   return files
 }
 
-async function call<T>(demo: Demo, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${demo.node.address}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${demo.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const json = (await response.json()) as T & { error?: { code: string; message: string } }
-  if (!response.ok) throw new Error(`${method} ${path}: ${json.error?.code} ${json.error?.message}`)
-  return json
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await check()
-    if (value !== undefined) return value
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error('the demo nodes did not federate within 10 s')
-}
-
-/** Seeds the working group of SCENARIO.md on the first run; later runs keep what is there. */
-async function seed([usa, rus]: Demo[]): Promise<string> {
-  type Channels = { channels: { id: string; title: string; status: string }[] }
-  const existing = await call<Channels>(usa!, 'GET', '/channels')
-  if (existing.channels.length > 0) return existing.channels[0]!.id
-  const { channel } = await call<{ channel: { id: string } }>(usa!, 'POST', '/channels', {
-    title: 'US–Russia ICT Security Working Group',
-    members: ['usa', 'rus'],
-    observers: ['osce'],
-    policy: {
-      languages: ['en', 'ru'],
-      ackWithin: { routine: 24 * HOUR, priority: 4 * HOUR, flash: HOUR / 4 },
-      respondWithin: 72 * HOUR,
-      rapporteur: 'osce',
-      release: {
-        twoPersonRule: ['notice.open', 'notice.reply', 'draft.propose'],
-        flashExempt: false,
-      },
-    },
-  })
-  await waitFor(async () => {
-    const listed = await call<Channels>(rus!, 'GET', '/channels')
-    return listed.channels.find((row) => row.id === channel.id)
-  })
-  await call(rus!, 'POST', `/channels/${channel.id}/join`, {})
-  const message = (text: string, lang: string, urgency: string, tlp = 'green') => ({
-    text,
-    lang,
-    urgency,
-    tlp,
-  })
-  await call(
-    usa!,
-    'POST',
-    `/channels/${channel.id}/messages`,
-    message(
-      'The United States delegation proposes to hold the next session of the working group on 14 March in Geneva.',
-      'en',
-      'routine',
-    ),
-  )
-  type Posted = { event: { id: string } }
-  const flash = await call<Posted>(
-    rus!,
-    'POST',
-    `/channels/${channel.id}/messages`,
-    message(
-      'Срочно: наблюдаем сканирование инфраструктуры энергосистемы с адресов, объявленных автономной системой в США. Просим разъяснить.',
-      'ru',
-      'flash',
-      'amber',
-    ),
-  )
-  await waitFor(async () => {
-    const { events } = await call<{ events: { id: string }[] }>(
-      usa!,
-      'GET',
-      `/channels/${channel.id}/timeline`,
+/**
+ * Creates the nodes' embedded databases: the first from scratch, the others as copies of it.
+ * An empty PostgreSQL cluster takes seconds to initialise; a copy of a migrated one loads in
+ * a fraction of that, which keeps the first start of the demo quick.
+ */
+async function createDatabases(
+  server: typeof import('@parley/server'),
+  configs: readonly { readonly dataDir: string }[],
+): Promise<void> {
+  let template: Blob | undefined
+  for (const { dataDir } of configs) {
+    const database = await server.openDatabase(
+      template === undefined ? { dataDir } : { dataDir, loadDataDir: template },
     )
-    return events.find((view) => view.id === flash.event.id)
-  })
-  await call(usa!, 'POST', `/channels/${channel.id}/translations`, {
-    of: flash.event.id,
-    lang: 'en',
-    text: 'Urgent: we observe scanning of power-grid infrastructure from addresses announced by an autonomous system in the United States. Please clarify.',
-  })
-  await call(
-    usa!,
-    'POST',
-    `/channels/${channel.id}/messages`,
-    message(
-      'Received. Our CERT duty desk is examining the addresses; an interim answer follows within the hour.',
-      'en',
-      'priority',
-      'amber',
-    ),
-  )
-  return channel.id
+    try {
+      if (template === undefined) {
+        await server.migrateToLatest(database.db)
+        template = await database.dump!()
+      }
+    } finally {
+      await database.close()
+    }
+  }
 }
 
-function instructions(demos: readonly Demo[], root: string, channel: string): string {
-  const lines = ['', 'Parley demo: three federated nodes on loopback', '']
-  for (const demo of demos) {
-    lines.push(`  ${demo.name.padEnd(5)} ${demo.node.address}   token ${demo.token}`)
+function instructions(
+  nodes: readonly RunningDemoNode[],
+  root: string,
+  seeded: SeedRecord,
+  firstRun: boolean,
+): string {
+  const at = (name: string) => nodes.find((node) => node.name === name)!
+  const usa = at('usa')
+  const { workingGroup, allies } = seeded.channels
+  const day = new Date(seeded.storyDay).toISOString().slice(0, 10)
+  const password = (name: OfficerName) => seeded.passwords[name]
+  const login = (name: OfficerName) => {
+    const officer = OFFICERS[name]
+    const url = at(officer.node).url
+    return [
+      `    CSRF=$(curl -s -c ${name}.jar -H 'content-type: application/json' \\`,
+      `      -d '{"username":"${officer.username}","password":"${password(name)}"}' \\`,
+      `      ${url}/api/v1/auth/login | sed -E 's/.*"csrfToken":"([^"]*)".*/\\1/')`,
+    ]
   }
-  const usa = demos[0]!
-  lines.push(
+  const parley = existsSync(join(process.cwd(), 'node_modules', '.bin', 'parley'))
+    ? 'npx parley'
+    : 'parley'
+  const lines = [
     '',
-    `Data (kept across restarts): ${root}`,
-    `Working group channel: ${channel}`,
+    'Parley demo: the US–Russia ICT Security Working Group of SCENARIO.md, on four federated',
+    'nodes on loopback.',
     '',
-    'Try:',
-    `  API docs            ${usa.node.address}/api/docs`,
-    `  usa's timeline      curl -H 'authorization: Bearer ${usa.token}' ${usa.node.address}/api/v1/channels/${channel}/timeline`,
-    `  post as usa         curl -H 'authorization: Bearer ${usa.token}' -H 'content-type: application/json' \\`,
-    `                        -d '{"text":"Hello","lang":"en","urgency":"routine","tlp":"green"}' \\`,
-    `                        ${usa.node.address}/api/v1/channels/${channel}/messages`,
-    `  peers' health       curl -H 'authorization: Bearer ${usa.token}' ${usa.node.address}/api/v1/node`,
+    'Nodes',
+    ...nodes.map((node) => {
+      const spec = STORY_NODES.find((s) => s.node === node.name)!
+      const parties = spec.parties.map((party) => `${party.id} (${party.name})`).join(', ')
+      return `  ${node.name.padEnd(7)} ${node.url.padEnd(24)} ${parties}`
+    }),
     '',
+    `Officers and their initial passwords (kept in ${join(root, RECORD)}; the demo asks for no second factor)`,
+    ...(Object.keys(OFFICERS) as OfficerName[]).map((name) => {
+      const officer = OFFICERS[name]
+      return `  ${officer.node.padEnd(7)} ${officer.username.padEnd(7)} ${password(name)}  ${officer.displayName}, ${officer.duty}`
+    }),
+    '',
+    'Channels',
+    `  ${workingGroup}  US–Russia ICT Security Working Group (usa, rus; osce observes)`,
+    `  ${allies}  US–Allies consultation (usa, est, jpn)`,
+    '',
+    `${firstRun ? 'Seeded' : 'Seeded on the first run'}: the story of ${day} (UTC). At 02:14 Alice’s clarification`,
+    `notice, released by Ben; rus acknowledged it ${seeded.ackMinutes} min after its node's signed receipt;`,
+    'an interim reply in Russian with Alice’s English translation, then the final reply; rus’s',
+    'red line and draft text, usa’s alternative and osce’s compromise, accepted and adopted by',
+    'both; and usa’s forward of the agreement and the acknowledgment to est and jpn.',
+    '',
+    'Try it',
+    `  API documentation   ${usa.url}/api/docs`,
+    '  Log in as Alice (the cookie goes to alice.jar, the CSRF token to $CSRF):',
+    ...login('alice'),
+    '  Read the working group’s timeline (each event with its delivery and receipt times):',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/channels/${workingGroup}/timeline`,
+    '  Post a message; it reaches rus and osce in milliseconds:',
+    `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
+    `      -d '{"text":"Hello from Alice","lang":"en","urgency":"routine","tlp":"green"}' \\`,
+    `      ${usa.url}/api/v1/channels/${workingGroup}/messages`,
+    '  Paste a classification banner into a reply: the release guard answers 422 with where it is:',
+    `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
+    `      -d '{"type":"notice.reply","body":{"notice":"${seeded.notice}","lang":"en","tlp":"green","text":"Per SECRET//NOFORN reporting, ..."}}' \\`,
+    `      ${usa.url}/api/v1/channels/${workingGroup}/compose`,
+    `  Ben’s release queue: log in as ben (password above), then GET ${usa.url}/api/v1/releases`,
+    `  Dan is outside the working group’s compartment: the same timeline answers him 403.`,
+    `  What est received: log in as kadri at ${at('allies').url}, then GET .../channels/${allies}/timeline`,
+    '  Peers’ health as usa sees it:',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/node`,
+    `  Automation (node-wide, no session): curl -H 'authorization: Bearer ${usa.token}' ${usa.url}/api/v1/channels`,
+    '',
+    'Afterwards: stop the demo (each embedded database admits one process), then export the',
+    'working group’s transcript from usa’s ledger and verify it offline, as an auditor would:',
+    `  ${parley} export ${workingGroup} --data-dir ${join(root, 'usa')} --out working-group.parley`,
+    `  ${parley} verify working-group.parley`,
+    '',
+    `Data is kept in ${root}; the next run starts on it without seeding again.`,
     'Press Ctrl-C to stop.',
     '',
-  )
+  ]
   return lines.join('\n')
 }

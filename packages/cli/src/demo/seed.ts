@@ -1,0 +1,261 @@
+import { draftContentHash } from '@parley/protocol'
+import { createOfficer, type ParleyApp } from '@parley/server'
+import { OfficerSession } from './officer-session.ts'
+import * as story from './story.ts'
+import type { StoryClock } from './story-clock.ts'
+
+/** A demo node as the seed needs it: its officer API and its app (for creating officers). */
+export interface SeedNode {
+  readonly url: string
+  readonly app: ParleyApp
+}
+
+/** What the first run seeded, kept in the demo directory so later runs can print it again. */
+export interface SeedRecord {
+  readonly seededAt: number
+  /** Midnight (UTC) of the day the story took place. */
+  readonly storyDay: number
+  readonly channels: { readonly workingGroup: string; readonly allies: string }
+  /** Initial passwords, printed on every start; officers may change them. */
+  readonly passwords: Readonly<Record<story.OfficerName, string>>
+  readonly notice: string
+  readonly ackMinutes: number
+}
+
+/**
+ * Plays SCENARIO.md's day in the life, steps 1–3, 5 and 6, through the officer API of running
+ * nodes, each officer logged in with a session, at the story's times: the clock jumps to each
+ * scene. Step 4 (a blocked paste) leaves nothing to seed, and step 7 (a node going away) is for
+ * the visitor to try.
+ */
+export async function seedStory(
+  nodes: Readonly<Record<story.StoryNodeName, SeedNode>>,
+  clock: StoryClock,
+  storyDay: number,
+): Promise<SeedRecord> {
+  const times = story.sceneTimes(storyDay)
+  const passwords = {} as Record<story.OfficerName, string>
+  const sessions = {} as Record<story.OfficerName, OfficerSession>
+  await Promise.all(
+    Object.entries(story.OFFICERS).map(async ([name, spec]) => {
+      const node = nodes[spec.node]
+      const password = initialPassword(spec.username)
+      const created = await createOfficer(
+        { db: node.app.db, now: clock.now, parties: [...node.app.identity.parties.keys()] },
+        { officer: null, party: null, via: 'cli' },
+        { ...spec, roles: [...spec.roles], password },
+      )
+      // Each officer logs in with their first request.
+      const session = new OfficerSession(node.url, spec.username, password, created.officer.id)
+      passwords[name as story.OfficerName] = password
+      sessions[name as story.OfficerName] = session
+    }),
+  )
+  const { alice, ben, carla, irina, pavel, oleg, sofia, lukas, kadri, haruto } = sessions
+  // Each scene starts once the last one's events are delivered everywhere, so that every
+  // receipt carries the time of its scene, not of the next.
+  const jumpTo = async (time: number) => {
+    await waitFor('every node’s deliveries', async () => {
+      for (const node of Object.values(nodes)) {
+        const waiting = await node.app.db
+          .selectFrom('outbox')
+          .select('event_id')
+          .where('delivered_at', 'is', null)
+          .where('rejected_code', 'is', null)
+          .limit(1)
+          .executeTakeFirst()
+        if (waiting !== undefined) return undefined
+      }
+      return true
+    })
+    clock.jumpTo(time)
+  }
+
+  const timeline = async (who: OfficerSession, channel: string) =>
+    (await who.expect(200, 'GET', `/channels/${channel}/timeline`)).body.events as View[]
+  const holds = (who: OfficerSession, channel: string, id: string) =>
+    waitFor(`${who.username}'s node to hold ${id}`, async () =>
+      (await timeline(who, channel)).find((view) => view.id === id),
+    )
+  const compose = async (who: OfficerSession, channel: string, type: string, body: unknown) =>
+    (await who.expect(201, 'POST', `/channels/${channel}/compose`, { type, body })).body
+      .event as View
+  const released = async (
+    drafter: OfficerSession,
+    releaser: OfficerSession,
+    channel: string,
+    type: string,
+    body: unknown,
+  ): Promise<View> => {
+    const queued = await drafter.expect(202, 'POST', `/channels/${channel}/compose`, { type, body })
+    const id = queued.body.release.id
+    return (await releaser.expect(200, 'POST', `/releases/${id}/approve`)).body.event as View
+  }
+  const grant = async (admin: OfficerSession, channel: string, ...who: OfficerSession[]) => {
+    for (const officer of who) {
+      await admin.expect(200, 'PUT', `/channels/${channel}/access/${officer.id}`)
+    }
+  }
+  const accept = async (admin: OfficerSession, channel: string, ...who: OfficerSession[]) => {
+    await waitFor(`the invitation to reach ${admin.username}'s node`, async () => {
+      const { body } = await admin.expect(200, 'GET', '/access')
+      return body.channels.some((row: { channel: string }) => row.channel === channel) || undefined
+    })
+    await grant(admin, channel, ...who)
+    await who[0]!.expect(201, 'POST', `/channels/${channel}/join`, {})
+  }
+
+  // Weeks of work before the day, compressed into its first hour.
+  const workingGroup = (await alice.expect(201, 'POST', '/channels', story.workingGroup())).body
+    .channel.id as string
+  await grant(carla, workingGroup, ben)
+  await accept(oleg, workingGroup, irina, pavel)
+  await accept(lukas, workingGroup, sofia, lukas)
+  const allies = (await alice.expect(201, 'POST', '/channels', story.alliesChannel())).body.channel
+    .id as string
+  await grant(carla, allies, ben)
+  await accept(kadri, allies, kadri)
+  await accept(haruto, allies, haruto)
+
+  // 1. The notice, released by Ben; rus's receipt starts the acknowledgment clock.
+  await jumpTo(times.notice)
+  const notice = await released(
+    alice,
+    ben,
+    workingGroup,
+    'notice.open',
+    story.incidentNotice(times),
+  )
+  const receiptAt = await waitFor('rus’s receipt of the notice', async () => {
+    const view = (await timeline(alice, workingGroup)).find((v) => v.id === notice.id)
+    return view?.delivery?.find((d) => d.node === 'rus')?.receiptAt
+  })
+  await holds(irina, workingGroup, notice.id)
+
+  // 2. Irina acknowledges 17 minutes after delivery.
+  await jumpTo(receiptAt + times.ackAfter)
+  const ack = await compose(irina, workingGroup, 'notice.ack', { notice: notice.id })
+
+  // 3. The interim answer in Russian, Alice's translation, and the final answer.
+  await jumpTo(times.interimReply)
+  const interim = await released(
+    irina,
+    pavel,
+    workingGroup,
+    'notice.reply',
+    story.interimReply(notice.id),
+  )
+  await holds(alice, workingGroup, interim.id)
+  await jumpTo(times.translation)
+  await alice.expect(
+    201,
+    'POST',
+    `/channels/${workingGroup}/translations`,
+    story.interimTranslation(interim.id),
+  )
+  await jumpTo(times.finalReply)
+  const final = await released(
+    irina,
+    pavel,
+    workingGroup,
+    'notice.reply',
+    story.finalReply(notice.id),
+  )
+  await holds(alice, workingGroup, final.id)
+  await jumpTo(times.finalReply + 6 * story.MINUTE)
+  await alice.expect(
+    201,
+    'POST',
+    `/channels/${workingGroup}/translations`,
+    story.finalTranslation(final.id),
+  )
+
+  // 5. Red lines and draft text: brackets, the rapporteur's compromise, one adopted hash.
+  await jumpTo(times.redLines)
+  await released(irina, pavel, workingGroup, 'redline.declare', story.redLine())
+  const draft = await released(irina, pavel, workingGroup, 'draft.create', story.draftText())
+  await holds(alice, workingGroup, draft.id)
+  await jumpTo(times.usaAlternative)
+  const usaAlternative = await released(
+    alice,
+    ben,
+    workingGroup,
+    'draft.propose',
+    story.usaAlternative(draft.id),
+  )
+  await holds(sofia, workingGroup, usaAlternative.id)
+  await jumpTo(times.compromise)
+  const compromise = await released(
+    sofia,
+    lukas,
+    workingGroup,
+    'draft.propose',
+    story.compromise(draft.id),
+  )
+  await holds(alice, workingGroup, compromise.id)
+  await holds(irina, workingGroup, compromise.id)
+  await jumpTo(times.accept)
+  const acceptUsa = await compose(alice, workingGroup, 'draft.accept', story.acceptance(draft.id))
+  const acceptRus = await compose(irina, workingGroup, 'draft.accept', story.acceptance(draft.id))
+  await jumpTo(times.adopt)
+  const adoption = { draft: draft.id, contentHash: await draftContentHash(story.adoptedText()) }
+  const adoptUsa = await released(alice, ben, workingGroup, 'draft.adopt', adoption)
+  const adoptRus = await released(irina, pavel, workingGroup, 'draft.adopt', adoption)
+  await holds(alice, workingGroup, adoptRus.id)
+  await holds(alice, workingGroup, ack.id)
+  await holds(alice, workingGroup, acceptRus.id)
+
+  // 6. usa forwards the agreement and rus's acknowledgment, not the notice's indicators.
+  await jumpTo(times.forward)
+  const views = new Map((await timeline(alice, workingGroup)).map((view) => [view.id, view]))
+  const items = [ack, draft, usaAlternative, compromise, acceptUsa, acceptRus, adoptUsa, adoptRus]
+    .map((event) => views.get(event.id)!)
+    .map(({ event, sig }) => ({ event, sig }))
+  const ackMinutes = Math.round((views.get(ack.id)!.event.time - receiptAt) / story.MINUTE)
+  const forward = await released(alice, ben, allies, 'forward', {
+    from: workingGroup,
+    items,
+    note: story.forwardNote(notice.id, ackMinutes),
+  })
+  await holds(kadri, allies, forward.id)
+  await holds(haruto, allies, forward.id)
+
+  return {
+    seededAt: Date.now(),
+    storyDay,
+    channels: { workingGroup, allies },
+    passwords,
+    notice: notice.id,
+    ackMinutes,
+  }
+}
+
+interface View {
+  readonly id: string
+  readonly event: { readonly time: number }
+  readonly sig: string
+  readonly delivery?: readonly { readonly node: string | null; readonly receiptAt?: number }[]
+}
+
+/** Polls until `check` gives a value; federation on loopback takes milliseconds, not seconds. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = performance.now() + 15_000
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (performance.now() > deadline) throw new Error(`the demo gave up waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
+
+/** A readable random password, `xxxx-xxxx-xxxx-xxxx` (about 79 bits), without the username. */
+function initialPassword(username: string): string {
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16))
+    const chars = [...bytes].map((byte) => ALPHABET[byte % ALPHABET.length])
+    const password = [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-')
+    if (!password.includes(username)) return password
+  }
+}
