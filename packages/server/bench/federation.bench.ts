@@ -3,12 +3,15 @@
 // Measures, in one run (issue 3, "Benchmarks"):
 //   ceiling     WebCrypto Ed25519 sign and verify rates on this machine;
 //   latency     `message.post` on A (usa) → the event on B's (rus) live stream, paced;
-//   throughput  events posted through A's officer API (concurrent single posts) until B stored
+//   throughput  events posted through A's officer API (batch endpoint, 100 messages a request;
+//               `--batch 0` for concurrent single posts) until B stored
 //               them all and A stored B's signed receipts for all of them;
 //   catch-up    B stopped while A appends M events; time from B's restart until it holds them;
 //   idle RSS    a fresh node on embedded PGlite, idle.
 // Prints a Markdown summary on stderr and the JSON result on stdout (and to --out).
 // Options: --latency-seconds 30 --rate 100 --throughput-events 20000 --concurrency 64
+//          --batch 100 --batch-concurrency 4 (messages per batch request, requests in flight;
+//          --batch 0: single posts, --concurrency of them in flight)
 //          --catchup-events 50000 --phases ceiling,latency,throughput,catchup,rss --out <file>
 //          --keep (keep node directories and databases) --cpu-prof <dir> (V8 profiles of A and
 //          B, written when they stop); PARLEY_BENCH_DATABASE_URL (admin URL of PostgreSQL).
@@ -34,6 +37,8 @@ const { values: options } = parseArgs({
     rate: { type: 'string', default: '100' },
     'throughput-events': { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '100' },
+    'batch-concurrency': { type: 'string', default: '4' },
     'catchup-events': { type: 'string', default: '50000' },
     phases: { type: 'string', default: 'ceiling,latency,throughput,catchup,rss' },
     out: { type: 'string' },
@@ -46,6 +51,9 @@ const latencySeconds = Number(options['latency-seconds'])
 const rate = Number(options.rate)
 const throughputEvents = Number(options['throughput-events'])
 const concurrency = Number(options.concurrency)
+// Throughput and catch-up's append post through the batch endpoint (`--batch 0`: single posts).
+const batch = Number(options.batch)
+const inFlight = batch > 0 ? Number(options['batch-concurrency']) : concurrency
 const catchupEvents = Number(options['catchup-events'])
 const adminUrl =
   process.env.PARLEY_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -178,23 +186,39 @@ async function openStream(
 }
 
 /** Posts `count` messages through A's API with `window` requests in flight. */
-async function postMany(fed: Federation, prefix: string, count: number, window: number) {
+async function postMany(
+  fed: Federation,
+  prefix: string,
+  count: number,
+  window: number,
+  batch: number,
+) {
   const createdAt: number[] = new Array(count)
+  const step = Math.max(1, batch)
   let next = 0
   let failures = 0
+  const body = (i: number) => ({
+    text: `${prefix} ${i} ${FILLER}`,
+    lang: 'en',
+    urgency: 'routine',
+    tlp: 'green',
+  })
   const lane = async () => {
-    for (let i = next++; i < count; i = next++) {
-      const reply = await fed.a.api('POST', `/channels/${fed.channel}/messages`, {
-        text: `${prefix} ${i} ${FILLER}`,
-        lang: 'en',
-        urgency: 'routine',
-        tlp: 'green',
-      })
-      if (reply.status !== 201) {
-        failures++
+    for (let i = next; i < count; i = next) {
+      next += step
+      const end = Math.min(count, i + step)
+      const reply =
+        batch > 0
+          ? await fed.a.api('POST', `/channels/${fed.channel}/messages/batch`, {
+              messages: Array.from({ length: end - i }, (_, k) => body(i + k)),
+            })
+          : await fed.a.api('POST', `/channels/${fed.channel}/messages`, body(i))
+      const rejected = (reply.body as { rejected?: unknown[] }).rejected?.length ?? 0
+      if (reply.status !== 201 || rejected > 0) {
+        failures += reply.status !== 201 ? end - i : rejected
         if (failures < 5) log(`post ${i} answered ${reply.status}: ${JSON.stringify(reply.body)}`)
       }
-      createdAt[i] = now()
+      for (let k = i; k < end; k++) createdAt[k] = now()
     }
   }
   await Promise.all(Array.from({ length: window }, lane))
@@ -336,7 +360,7 @@ async function throughputPhase(fed: Federation) {
   const loadBefore = load()
   const cpu = cpuOf(fed)
   const start = now()
-  const posted = await postMany(fed, 'T', throughputEvents, concurrency)
+  const posted = await postMany(fed, 'T', throughputEvents, inFlight, batch)
   const apiDone = now()
   await waitUntil(
     'B to store and A to hold receipts for every event',
@@ -351,9 +375,12 @@ async function throughputPhase(fed: Federation) {
   const steady = (0.8 * arrivals.length) / ((at(0.9) - at(0.1)) / 1000)
   return {
     events: throughputEvents,
-    concurrentPosts: concurrency,
+    concurrentPosts: inFlight,
+    messagesPerRequest: Math.max(1, batch),
     measured:
-      'single message.post calls to A’s officer API, `concurrentPosts` in flight; done when B streamed every event and A stored B’s receipts for all of them (no undelivered outbox rows)',
+      batch > 0
+        ? 'POST …/messages/batch calls to A’s officer API (`messagesPerRequest` messages each, one transaction per request), `concurrentPosts` requests in flight; done when B streamed every event and A stored B’s receipts for all of them (no undelivered outbox rows)'
+        : 'single message.post calls to A’s officer API, `concurrentPosts` in flight; done when B streamed every event and A stored B’s receipts for all of them (no undelivered outbox rows)',
     seconds: round(seconds, 2),
     endToEndPerSecond: Math.round(throughputEvents / seconds),
     apiAcceptedPerSecond: Math.round(throughputEvents / ((apiDone - start) / 1000)),
@@ -370,7 +397,7 @@ async function catchupPhase(fed: Federation) {
   await fed.b.stop()
   const loadBefore = load()
   const appendStart = now()
-  const posted = await postMany(fed, 'C', catchupEvents, concurrency)
+  const posted = await postMany(fed, 'C', catchupEvents, inFlight, batch)
   const appendSeconds = (now() - appendStart) / 1000
   const { rows } = await fed.dbA.query<{ n: string }>(
     `select max(seq) as n from events where channel = $1 and author = 'usa'`,
@@ -469,7 +496,7 @@ function markdown(result: Record<string, unknown>): string {
       ? ` = ${round(t.endToEndPerSecond / r.ceiling.signPlusVerifyPerSecond, 3)} × ceiling`
       : ''
     lines.push(
-      `| sustained throughput A→B, ${t.events} events (${t.concurrentPosts} posts in flight) | ${t.endToEndPerSecond} events/s${ratio}; API ${t.apiAcceptedPerSecond}/s, stored on B ${t.storedOnBPerSecond}/s, steady ${t.steadyMiddle80PerSecond}/s | ≥ 4,000 events/s |`,
+      `| sustained throughput A→B, ${t.events} events (${t.messagesPerRequest > 1 ? `batch endpoint, ${t.messagesPerRequest} per request, ${t.concurrentPosts} requests` : `single posts, ${t.concurrentPosts}`} in flight) | ${t.endToEndPerSecond} events/s${ratio}; API ${t.apiAcceptedPerSecond}/s, stored on B ${t.storedOnBPerSecond}/s, steady ${t.steadyMiddle80PerSecond}/s | ≥ 4,000 events/s |`,
     )
   }
   if (r.catchup) {

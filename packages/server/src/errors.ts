@@ -116,6 +116,11 @@ export const serverErrors = {
     message: 'The request body exceeds the {limit} bytes this route accepts',
   },
   RELEASE_NOT_FOUND: { status: 404, message: 'No release item {release}' },
+  BATCH_NEEDS_RELEASE: {
+    status: 409,
+    message:
+      'Message {index} of the batch needs release under the policy of channel {channel}; post it on its own',
+  },
   RELEASE_NOT_PENDING: { status: 409, message: 'Release item {release} is {status} already' },
   RELEASE_OWN_DRAFT: {
     status: 403,

@@ -111,6 +111,13 @@ const MATRIX: Record<string, Row> = {
     call: (f) => ({ url: `/channels/${f.channel}/messages`, body: message('matrix') }),
     cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
   },
+  'POST /api/v1/channels/:channel/messages/batch': {
+    call: (f) => ({
+      url: `/channels/${f.channel}/messages/batch`,
+      body: { messages: [message('matrix batch')] },
+    }),
+    cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
+  },
   'POST /api/v1/channels/:channel/translations': {
     call: (f) => ({
       url: `/channels/${f.channel}/translations`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   type Authenticated,
   authenticateEvent,
@@ -424,7 +425,7 @@ async function storeLocal(
     } as EventFields
     let prepared: PreparedEvent
     try {
-      prepared = await prepareEvent(fields, signer.keyId)
+      prepared = await prepareEvent(fields, signer.keyId, sha256HexNow)
       // Step 2 of §4.4, as every receiver will check it. The signature itself is not verified
       // again: the key that makes it is the one pinned for the party at start-up.
       const { author, key, time } = prepared.event
@@ -456,6 +457,11 @@ async function storeLocal(
       ? { status: 'stored', stored: stored[outcome]!, behind: accepted[outcome]!.behind }
       : outcome,
   )
+}
+
+/** SHA-256 without a trip to the thread pool: each draft's id is the next one's `prev`. */
+function sha256HexNow(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
 }
 
 /** Steps 4–7 for one authenticated event, against the batch's view of its channel. */

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import {
   Kysely,
@@ -6,7 +7,7 @@ import {
   type PostgresPool,
   type PostgresPoolClient,
 } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import type { DB } from './tables.ts'
 
 /** An open database: the Kysely handle, which engine is behind it, and how to close it. */
@@ -50,23 +51,38 @@ export function parseInt8(text: string): number | bigint {
  * The schema is not touched: call `migrateToLatest` before use.
  */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  if (options.url !== undefined) return openPostgres(options.url, options.onConnectionError)
+  if (options.url !== undefined) {
+    // Loaded only for PostgreSQL: an embedded node never needs the driver in its memory.
+    const { default: driver } = await import('pg')
+    return openPostgres(driver, options.url, options.onConnectionError)
+  }
   return openPglite(options.dataDir, options.loadDataDir)
 }
 
-function openPostgres(url: string, onConnectionError?: (error: Error) => void): Database {
-  const pool = new pg.Pool({
+function openPostgres(
+  driver: typeof pg,
+  url: string,
+  onConnectionError?: (error: Error) => void,
+): Database {
+  const pool = new driver.Pool({
     connectionString: url,
     // A per-pool parser, so the process-wide pg.types registry stays untouched.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
           ? parseInt8
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          : driver.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
   pool.on('error', (error) => onConnectionError?.(error))
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }) })
+  // pg leaves a checked-out client without an 'error' listener, so a connection the server
+  // ends between two statements of a transaction (a restart, an admin kill, a network cut)
+  // would crash the process. The statement in flight, or the next, fails instead; the pool
+  // then drops the client. (An idle client's error still reaches the pool listener above.)
+  pool.on('connect', (client) => client.on('error', () => {}))
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: preparing(pool, driver.Client) }),
+  })
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }
 
@@ -81,11 +97,11 @@ const MAX_PREPARED_PARAMETERS = 100
  * the values, which roughly halves the cost of a query on both sides. Statements without
  * parameters (BEGIN, COMMIT, DDL) and large ones run as before.
  */
-function preparing(pool: pg.Pool): PostgresPool {
+function preparing(pool: pg.Pool, Client: typeof pg.Client): PostgresPool {
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>()
   return {
     options: pool.options,
-    Client: pg.Client,
+    Client,
     end: () => pool.end(),
     async connect() {
       const client = await pool.connect()
@@ -125,10 +141,23 @@ function preparing(pool: pg.Pool): PostgresPool {
  */
 const PGLITE_SETTINGS = ['shared_buffers=16MB', 'temp_buffers=2MB', 'work_mem=2MB']
 
+/**
+ * V8 first compiles WebAssembly with its baseline compiler and recompiles each function with
+ * TurboFan once it has run enough; PGlite's start-up (recovery, catalog loading, migrations)
+ * runs so much of PostgreSQL once that ~55 MiB of optimized code stays resident in an idle node
+ * for functions that will not run again. A budget 100× V8's default keeps that one-off work on
+ * baseline code while the hot paths of a busy node still get optimized. Process-wide, and set
+ * before the module is compiled.
+ */
+function keepWasmLean(): void {
+  setFlagsFromString('--wasm-tiering-budget=180000000')
+}
+
 async function openPglite(
   dataDir: string | undefined,
   loadDataDir: Blob | undefined,
 ): Promise<Database> {
+  keepWasmLean()
   const pglite = new PGlite({
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(loadDataDir === undefined ? {} : { loadDataDir }),

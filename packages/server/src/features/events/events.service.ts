@@ -57,12 +57,33 @@ export function commitLocal(
   if (!ctx.identity.parties.has(draft.author)) {
     return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
   }
+  return committerOf(ctx).submit(draft, options.onStored)
+}
+
+/**
+ * {@link commitLocal} for many drafts that must commit together: they go in ONE transaction of
+ * their own (never split across group commits), and an unexpected failure fails them all.
+ * Each entry settles on its own, as the ledger stored or refused that draft.
+ */
+export function commitLocalAll(
+  ctx: NodeContext,
+  drafts: readonly LocalDraft[],
+): Promise<PromiseSettledResult<StoredEvent>[]> {
+  for (const draft of drafts) {
+    if (!ctx.identity.parties.has(draft.author)) {
+      return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
+    }
+  }
+  return Promise.allSettled(committerOf(ctx).submitAll(drafts))
+}
+
+function committerOf(ctx: NodeContext): LocalCommitter {
   let committer = committers.get(ctx)
   if (committer === undefined) {
     committer = new LocalCommitter(ctx)
     committers.set(ctx, committer)
   }
-  return committer.submit(draft, options.onStored)
+  return committer
 }
 
 /** Most drafts one group commit takes: many share a commit, and none waits long for a turn. */
@@ -75,6 +96,8 @@ interface Waiting {
   readonly onStored: CommitLocalOptions['onStored']
   readonly resolve: (stored: StoredEvent) => void
   readonly reject: (error: unknown) => void
+  /** Set on the drafts of one {@link commitLocalAll}: they commit alone and together. */
+  readonly atomic?: object
 }
 
 /** The node's queue of local drafts: one transaction at a time, taking all that waited. */
@@ -94,6 +117,18 @@ class LocalCommitter {
     })
   }
 
+  submitAll(drafts: readonly LocalDraft[]): Promise<StoredEvent>[] {
+    const atomic = {}
+    const promises = drafts.map(
+      (draft) =>
+        new Promise<StoredEvent>((resolve, reject) => {
+          this.#queue.push({ draft, onStored: undefined, resolve, reject, atomic })
+        }),
+    )
+    if (!this.#running && drafts.length > 0) void this.#run()
+    return promises
+  }
+
   async #run(): Promise<void> {
     this.#running = true
     try {
@@ -103,11 +138,20 @@ class LocalCommitter {
     }
   }
 
-  /** The waiters of the next transaction: a hooked draft alone, or a run of plain ones. */
+  /**
+   * The waiters of the next transaction: a hooked draft alone, or a run of units (a plain
+   * draft, or all the drafts of one {@link commitLocalAll}) of at most MAX_GROUP drafts, unless
+   * its first unit alone is larger.
+   */
   #nextGroup(): Waiting[] {
     if (this.#queue[0]!.onStored !== undefined) return this.#queue.splice(0, 1)
-    const end = this.#queue.findIndex((waiter, i) => i >= MAX_GROUP || waiter.onStored)
-    return this.#queue.splice(0, end === -1 ? this.#queue.length : end)
+    let end = 0
+    while (end < this.#queue.length && this.#queue[end]!.onStored === undefined) {
+      const unit = unitEnd(this.#queue, end)
+      if (end > 0 && unit > MAX_GROUP) break
+      end = unit
+    }
+    return this.#queue.splice(0, end)
   }
 
   /** Commits one group; every waiter is settled, whatever happens. */
@@ -148,10 +192,15 @@ class LocalCommitter {
         },
       })
     } catch (error) {
-      // One draft must not sink the others: an unexpected failure is retried one by one.
-      if (waiting.length > 1) {
-        for (const waiter of waiting) await this.#commit([waiter])
-      } else waiting[0]!.reject(error)
+      // One unit must not sink the others: an unexpected failure is retried unit by unit, and
+      // fails a unit (a lone draft, or a batch that commits together or not at all) alone.
+      if (unitEnd(waiting, 0) < waiting.length) {
+        for (let i = 0; i < waiting.length; ) {
+          const end = unitEnd(waiting, i)
+          await this.#commit(waiting.slice(i, end))
+          i = end
+        }
+      } else for (const waiter of waiting) waiter.reject(error)
       return
     }
     const stored = storedOf(batch)
@@ -164,6 +213,15 @@ class LocalCommitter {
     }
     publish(ctx, batch.applied, false)
   }
+}
+
+/** Where the unit starting at `start` ends: after its draft, or after its batch's last. */
+function unitEnd(waiters: readonly Waiting[], start: number): number {
+  const atomic = waiters[start]!.atomic
+  let end = start + 1
+  if (atomic === undefined) return end
+  while (end < waiters.length && waiters[end]!.atomic === atomic) end++
+  return end
 }
 
 /**

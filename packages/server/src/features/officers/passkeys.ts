@@ -1,13 +1,11 @@
 import { fromBase64Url, toBase64Url } from '@parley/protocol'
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server'
 import { ServerError } from '../../errors.ts'
 
@@ -30,12 +28,17 @@ export interface StoredPasskey {
 // authenticators offer; RSA is left out on purpose.
 const ALGORITHMS = [-8, -7]
 
+// Loaded on the first ceremony: the WebAuthn library and its ASN.1/CBOR code are some 20 MiB
+// of an idle node's memory, for what an officer does when logging in.
+const webauthn = () => import('@simplewebauthn/server')
+
 /** Options for `navigator.credentials.create()`: a passkey as second factor of an officer. */
-export function passkeyRegistrationOptions(
+export async function passkeyRegistrationOptions(
   rp: RelyingParty,
   officer: { readonly id: string; readonly username: string; readonly displayName: string },
   existing: readonly StoredPasskey[],
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await webauthn()
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -58,7 +61,8 @@ export async function verifyPasskeyRegistration(
   response: RegistrationResponseJSON,
   challenge: string,
 ): Promise<StoredPasskey> {
-  let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>
+  const { verifyRegistrationResponse } = await webauthn()
+  let result: VerifiedRegistrationResponse
   try {
     result = await verifyRegistrationResponse({
       response,
@@ -83,10 +87,11 @@ export async function verifyPasskeyRegistration(
 }
 
 /** Options for `navigator.credentials.get()`, limited to the officer's passkeys. */
-export function passkeyAuthenticationOptions(
+export async function passkeyAuthenticationOptions(
   rp: RelyingParty,
   passkeys: readonly StoredPasskey[],
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn()
   return generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: passkeys.map((passkey) => ({
@@ -108,7 +113,8 @@ export async function verifyPasskeyAssertion(
   challenge: string,
   passkey: StoredPasskey,
 ): Promise<number> {
-  let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
+  const { verifyAuthenticationResponse } = await webauthn()
+  let result: VerifiedAuthenticationResponse
   try {
     result = await verifyAuthenticationResponse({
       response,

@@ -1,4 +1,4 @@
-import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import type { Algorithm } from '@node-rs/argon2'
 import { ServerError } from '../../errors.ts'
 
 /**
@@ -37,18 +37,23 @@ export function assertPasswordPolicy(password: string, username?: string): void 
 }
 
 /** An argon2id hash of the password in PHC string format (`$argon2id$v=19$m=…`). */
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await argon2()
   return hash(password, passwordHashing)
 }
 
 /** Whether the password matches the stored hash; a malformed hash never matches. */
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  const { verify } = await argon2()
   try {
     return await verify(stored, password)
   } catch {
     return false
   }
 }
+
+// Loaded on the first login or password change, not at start: an idle node needs none of it.
+const argon2 = () => import('@node-rs/argon2')
 
 let decoy: Promise<string> | undefined
 

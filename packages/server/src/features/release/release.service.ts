@@ -29,7 +29,12 @@ import {
   createChannel,
   newChannelId,
 } from '../channels/channels.service.ts'
-import { commitLocal, hostedParties, type NodeContext } from '../events/events.service.ts'
+import {
+  commitLocal,
+  commitLocalAll,
+  hostedParties,
+  type NodeContext,
+} from '../events/events.service.ts'
 import { say } from '../messages/messages.service.ts'
 import { randomCrockford } from '../officers/secrets.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
@@ -174,6 +179,43 @@ export async function compose(
     })
   })
   return { status: 'queued', release: toView(row) }
+}
+
+/**
+ * Composes many `message.post` items for one channel and commits them in one transaction, in
+ * order. Each passes the checks of {@link compose}; a batch is never split between the release
+ * queue and the ledger, so when the channel policy would hold any of its messages for a
+ * releaser the whole batch is refused (`BATCH_NEEDS_RELEASE`) and nothing is stored.
+ */
+export async function composeBatch(
+  ctx: ReleaseContext,
+  officer: RequestOfficer,
+  input: { readonly channel: string; readonly bodies: readonly unknown[]; readonly as?: string },
+): Promise<PromiseSettledResult<StoredEvent>[]> {
+  const { node } = ctx
+  for (const body of input.bodies) assertComposable('message.post', body)
+  const channel = await channelOrThrow(node, input.channel)
+  const author = actingParty(
+    node,
+    actingAs(officer, input.as),
+    channel.members.map((member) => member.party),
+  )
+  for (const [index, body] of input.bodies.entries()) {
+    await checkItem(ctx, officer, 'message.post', body)
+    if (needsRelease(channel.policy, 'message.post', body)) {
+      throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
+    }
+  }
+  return commitLocalAll(
+    node,
+    input.bodies.map((body) => ({
+      channel: channel.id,
+      author,
+      type: 'message.post',
+      body: body as never,
+      officer: officer.id,
+    })),
+  )
 }
 
 function assertComposable(type: string, body: unknown): void {
