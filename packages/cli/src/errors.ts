@@ -1,4 +1,4 @@
-import { type ErrorDetails, formatMessage } from '@parley/protocol'
+import { CodedError, type ErrorDetails } from '@parley/protocol'
 
 /** The CLI's registry of stable error codes; each is documented in docs/errors.md. */
 export const cliErrors = {
@@ -32,16 +32,9 @@ export const cliErrors = {
 export type CliErrorCode = keyof typeof cliErrors
 
 /** An error with a stable code; `status` is the process exit code. */
-export class CliError extends Error {
-  readonly code: CliErrorCode
-  readonly status: number
-  readonly details: ErrorDetails
-
+export class CliError extends CodedError<CliErrorCode> {
   constructor(code: CliErrorCode, details: ErrorDetails = {}) {
-    super(formatMessage(cliErrors[code].message, details))
+    super(cliErrors, code, details)
     this.name = 'CliError'
-    this.code = code
-    this.status = cliErrors[code].status
-    this.details = details
   }
 }

@@ -98,18 +98,34 @@ export type ProtocolErrorCode = keyof typeof protocolErrors
 /** Values substituted into a message template, and returned as `details`. */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null | undefined>>
 
-/** An error with a stable code from {@link protocolErrors}. */
-export class ProtocolError extends Error {
-  readonly code: ProtocolErrorCode
+/** A package's registry of stable codes: each code's status (HTTP, or exit code) and message template. */
+export type ErrorRegistry = Readonly<
+  Record<string, { readonly status: number; readonly message: string }>
+>
+
+/**
+ * An error with a stable code from a registry. Each package subclasses it once, for its own
+ * registry, so every error anywhere in Parley carries `code`, `status` and `details` alike.
+ */
+export class CodedError<Code extends string = string> extends Error {
+  readonly code: Code
   readonly status: number
   readonly details: ErrorDetails
 
-  constructor(code: ProtocolErrorCode, details: ErrorDetails = {}) {
-    super(formatMessage(protocolErrors[code].message, details))
-    this.name = 'ProtocolError'
+  constructor(registry: ErrorRegistry, code: Code, details: ErrorDetails = {}) {
+    const entry = registry[code]!
+    super(formatMessage(entry.message, details))
     this.code = code
-    this.status = protocolErrors[code].status
+    this.status = entry.status
     this.details = details
+  }
+}
+
+/** An error with a stable code from {@link protocolErrors}. */
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
+  constructor(code: ProtocolErrorCode, details: ErrorDetails = {}) {
+    super(protocolErrors, code, details)
+    this.name = 'ProtocolError'
   }
 }
 

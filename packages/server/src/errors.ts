@@ -1,4 +1,4 @@
-import { type ErrorDetails, formatMessage } from '@parley/protocol'
+import { CodedError, type ErrorDetails } from '@parley/protocol'
 
 /**
  * The server's registry of stable error codes (the protocol's own codes live in
@@ -140,19 +140,13 @@ export type ServerErrorLists = Readonly<
 >
 
 /** An error with a stable code from {@link serverErrors}. */
-export class ServerError extends Error {
-  readonly code: ServerErrorCode
-  readonly status: number
-  readonly details: ErrorDetails
+export class ServerError extends CodedError<ServerErrorCode> {
   /** Sent in the API error's `details` beside the scalar ones. */
   readonly lists: ServerErrorLists
 
   constructor(code: ServerErrorCode, details: ErrorDetails = {}, lists: ServerErrorLists = {}) {
-    super(formatMessage(serverErrors[code].message, details))
+    super(serverErrors, code, details)
     this.name = 'ServerError'
-    this.code = code
-    this.status = serverErrors[code].status
-    this.details = details
     this.lists = lists
   }
 }
