@@ -160,9 +160,14 @@ async function assemble(
     ),
   )
 
-  // Node stops enforcing its header and request timeouts once the server closes, so a request
-  // still arriving then (a peer cut off mid-request by a partition, a slow-loris) would hold
-  // shutdown forever. None of those reached a handler: dropping their connections loses nothing.
+  // close() lets the requests in flight finish; nothing else may hold it. Node stops enforcing
+  // its header and request timeouts once the server closes, so a request still arriving then
+  // (a peer cut off mid-request by a partition, a slow-loris) would hold it forever: such a
+  // request never reached a handler, and dropping its connection loses nothing. A keep-alive
+  // connection whose request was in flight is not idle when close() begins, and would then stay
+  // open for as long as its client keeps it (forever, behind a partition): it ends once its
+  // answer is out.
+  let closing = false
   const connections = new Set<Socket>()
   const requests = new Map<Socket, FastifyRequest['raw']>()
   app.server.on('connection', (socket: Socket) => {
@@ -177,16 +182,15 @@ async function assemble(
   })
   app.addHook('onResponse', async ({ raw }) => {
     if (requests.get(raw.socket) === raw) requests.delete(raw.socket)
+    if (closing) raw.socket.end(() => raw.socket.destroy())
   })
-  // A keep-alive connection that finishes its request after close() began would hold the
-  // server open until its idle timeout; telling the client to close it lets shutdown end.
-  let closing = false
   app.addHook('preClose', async () => {
     closing = true
     for (const socket of connections) {
       if (requests.get(socket)?.complete !== true) socket.destroy()
     }
   })
+  // Answers sent meanwhile tell their clients not to send more on the connection.
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
   })

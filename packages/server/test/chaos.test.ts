@@ -8,9 +8,10 @@ import { type NodeProcess, type NodeProcesses, startNodeProcesses } from './supp
 
 // Issue 3, faults: real nodes as child processes, their federation links through fault
 // proxies. Each schedule, derived from one seed, streams posts from both members while it
-// crashes nodes (SIGKILL), reboots them, and drops, refuses, delays, trickles and cuts links;
-// then it heals everything and checks that every node holds the same channel, nothing lost,
-// doubled or reordered, every event receipted. Replay one schedule with
+// crashes nodes (SIGKILL, also while they start), reboots them, drops, refuses, delays,
+// trickles and cuts links, and on PostgreSQL ends their database connections; then it heals
+// everything and checks that every node holds the same channel, nothing lost, doubled or
+// reordered, every event receipted, no node dead or logging errors. Replay one schedule with
 // PARLEY_CHAOS_SEED=<seed>; PARLEY_CHAOS_RUNS=<n> runs n schedules (default 20);
 // PARLEY_CHAOS_VERBOSE=1 prints each schedule and what happened when.
 
@@ -24,6 +25,9 @@ const POSTERS = ['usa', 'rus'] as const
 // Short timings, so a healed federation converges in seconds, not in DESIGN's 30 s / 60 s.
 const DELIVERY = { retryBaseMs: 50, retryCapMs: 500, antiEntropyEveryMs: 1000 }
 const CONVERGE_WITHIN_MS = 60_000
+// What PostgreSQL and pg say when a db-cut ends a connection under a statement.
+const CONNECTION_ENDED =
+  /terminating connection due to administrator command|Connection terminated|not queryable/
 // How long a poster keeps retrying a post its node refused (the node was down).
 const RETRY_POSTS_MS = 20_000
 
@@ -64,6 +68,8 @@ type Fault =
       readonly forMs: number
     }
   | ({ readonly at: number; readonly kind: 'reset' } & Link)
+  /** PostgreSQL: the node's database connections are terminated (nothing on PGlite). */
+  | { readonly at: number; readonly kind: 'db-cut'; readonly node: string }
 
 interface Step {
   readonly gap: number
@@ -139,7 +145,8 @@ function scheduleOf(seed: number): Schedule {
     else if (roll < 0.92) {
       const { from, to } = link()
       faults.push({ at, kind: 'partition', a: from, b: to, forMs })
-    } else faults.push({ at, kind: 'reset', ...link() })
+    } else if (roll < 0.96) faults.push({ at, kind: 'reset', ...link() })
+    else faults.push({ at, kind: 'db-cut', node: pick(nodes) })
   }
   faults.sort((x, y) => x.at - y.at)
   return { seed, nodes, posts, faults }
@@ -196,6 +203,7 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
   const log = (what: string) => journal.push(`${Math.round(performance.now() - t0)}ms ${what}`)
   const nodes = schedule.nodes.map((name) => f.node(name))
   const errorsBefore = f.nodes.map((node) => node.errors().length)
+  const crashesBefore = f.nodes.map((node) => node.crashes().length)
   try {
     await f.heal()
     const channel = await createChannel(f, schedule)
@@ -242,8 +250,19 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
     const order = await converged(nodes, channel, outcomes)
     log(`converged on ${order.length} events`)
     await checkTimelines(nodes, channel, outcomes)
-    // Faults are weather, not bugs: no node may log an error (a 500, a crash of a worker).
-    const logged = f.nodes.flatMap((node, i) => node.errors().slice(errorsBefore[i]))
+    // Faults are weather, not bugs: no node may die by itself or log an error (a 500, a failed
+    // worker), except a statement whose database connection a db-cut ended under it.
+    const crashed = f.nodes.flatMap((node, i) =>
+      node
+        .crashes()
+        .slice(crashesBefore[i])
+        .map((what) => `${node.name} ${what}`),
+    )
+    expect(crashed, 'nodes that died by themselves').toEqual([])
+    const cut = schedule.faults.some((fault) => fault.kind === 'db-cut')
+    const logged = f.nodes
+      .flatMap((node, i) => node.errors().slice(errorsBefore[i]))
+      .filter((line) => !(cut && CONNECTION_ENDED.test(line)))
     expect(logged, 'errors logged by the nodes').toEqual([])
     if (process.env.PARLEY_CHAOS_VERBOSE !== undefined) {
       console.log(`seed ${schedule.seed} ${JSON.stringify(schedule)}\n  ${journal.join('\n  ')}`)
@@ -258,6 +277,9 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
         failureHeader(schedule),
         `journal:\n  ${journal.join('\n  ')}`,
         `cause: ${(error as Error).stack ?? String(error)}`,
+        `nodes that died by themselves: ${JSON.stringify(
+          f.nodes.map((node, i) => [node.name, node.crashes().slice(crashesBefore[i])]),
+        )}`,
         `node output (last lines):\n${nodes.map((node) => node.output()).join('\n')}`,
       ].join('\n'),
     )
@@ -267,7 +289,7 @@ async function runSchedule(f: NodeProcesses, schedule: Schedule): Promise<Finish
 function failureHeader(schedule: Schedule): string {
   return [
     `chaos schedule failed (${testDialect}): seed ${schedule.seed}`,
-    `replay: PARLEY_CHAOS_SEED=${schedule.seed} npx vitest run packages/server/test/chaos.test.ts`,
+    `replay: ${testDialect === 'postgres' ? 'PARLEY_TEST_DB=postgres ' : ''}PARLEY_CHAOS_SEED=${schedule.seed} npx vitest run packages/server/test/chaos.test.ts`,
     `schedule: ${JSON.stringify(schedule)}`,
   ].join('\n')
 }
@@ -367,6 +389,11 @@ async function applyFaults(
           await node.restart()
           log(`${fault.node} back`)
         })
+      case 'db-cut':
+        return on([fault.node], async () => {
+          await at(fault.at)
+          log(`db-cut ${fault.node}: ${await f.node(fault.node).cutDatabase()} connections ended`)
+        })
       case 'partition':
         return on([`${fault.a}>${fault.b}`, `${fault.b}>${fault.a}`], async () => {
           await at(fault.at)
@@ -414,7 +441,8 @@ async function converged(
   const acknowledged = outcomes.flatMap((o) => (o.kind === 'ok' ? [o.id] : []))
   const deadline = Date.now() + CONVERGE_WITHIN_MS
   for (;;) {
-    const views = await Promise.all(nodes.map((node) => timeline(node, channel)))
+    // A node that missed the channel.create while down answers 404 until it catches up.
+    const views = await Promise.all(nodes.map((node) => timeline(node, channel).catch(() => [])))
     const ids = views.map((list) => list.map((view) => view.id))
     const held = ids.map((list) => new Set(list))
     const undelivered = nodes.flatMap((node, i) =>
@@ -528,13 +556,16 @@ async function checkTranscripts(
   { schedule, channel, order }: Finished,
   exports: ReadonlyMap<string, ReadonlyMap<string, string>>,
 ) {
-  let reference: string[] | undefined
+  let reference: { parties: unknown; lines: string[] } | undefined
   for (const name of schedule.nodes) {
     const text = exports.get(name)!.get(channel)!
     const report = await verifyTranscript(text.split('\n'))
     expect(report.failures, `transcript of ${name}`).toEqual([])
     expect(report.ok).toBe(true)
     expect(report.events).toBe(order.length)
+    // The header differs only in who exported it and when: the same parties with the same keys.
+    const header = JSON.parse(text.slice(0, text.indexOf('\n')))
+    expect(header.channel).toBe(channel)
 
     const events = new Map<string, string>()
     const receipted = new Map<string, Set<string>>()
@@ -548,8 +579,11 @@ async function checkTranscripts(
     }
     expect([...events.keys()].sort()).toEqual([...order].sort())
     const lines = order.map((id) => events.get(id)!)
-    if (reference === undefined) reference = lines
-    else expect(lines, `event lines of ${name}`).toEqual(reference)
+    if (reference === undefined) reference = { parties: header.parties, lines }
+    else {
+      expect(header.parties, `header keys of ${name}`).toEqual(reference.parties)
+      expect(lines, `event lines of ${name}`).toEqual(reference.lines)
+    }
 
     const others = schedule.nodes.filter((party) => party !== name).sort()
     for (const [id, line] of events) {

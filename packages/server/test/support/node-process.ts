@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
@@ -61,10 +60,17 @@ export interface NodeProcess {
   restart(): Promise<void>
   /** The node's database, for a test to read once the node is stopped (PGlite is exclusive). */
   openDatabase(): Promise<Database>
+  /**
+   * PostgreSQL only: terminates every server connection to the node's database, as a database
+   * restart or a network cut would. Returns how many it ended (0 on PGlite, which has none).
+   */
+  cutDatabase(): Promise<number>
   /** The last lines the process wrote, with its exits, for failure reports. */
   output(): string
   /** Every line the node logged at level error or fatal, since the first start. */
   errors(): readonly string[]
+  /** Exits nobody asked for (a crash of the node itself), since the first start. */
+  crashes(): readonly string[]
 }
 
 export interface NodeProcessesOptions {
@@ -111,7 +117,7 @@ export async function startNodeProcesses(
 
   const cleanup = async () => {
     await Promise.allSettled(nodes.map((node) => (node.running ? node.kill() : undefined)))
-    await Promise.allSettled([...links.map((l) => l.proxy.close())])
+    await Promise.allSettled(links.map((l) => l.proxy.close()))
     await Promise.allSettled([...routers.values()].map((router) => router.close()))
     for (const name of databases) await adminQuery(`drop database if exists ${name} with (force)`)
     await rm(root, { recursive: true, force: true })
@@ -140,6 +146,8 @@ export async function startNodeProcesses(
       routers.set(spec.node, router)
     }
 
+    // PGlite: one migrated cluster, copied for each node (initdb and migrations cost seconds).
+    const template = testDialect === 'pglite' ? await pgliteTemplate(join(root, 'template')) : ''
     const made = []
     for (const spec of specs) {
       const dir = join(root, spec.node)
@@ -162,7 +170,7 @@ export async function startNodeProcesses(
         database = { url: url.toString() }
       } else {
         database = { dataDir: join(dir, 'db') }
-        await cp(await pgliteTemplate(), database.dataDir, { recursive: true })
+        await cp(template, database.dataDir, { recursive: true })
       }
       const raw = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>
       await writeFile(
@@ -245,6 +253,9 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
   let exited: Promise<number | null> = Promise.resolve(null)
   const lines: string[] = []
   const errors: string[] = []
+  const crashes: string[] = []
+  // Children the test signalled: any other exit is the node dying on its own.
+  const signalled = new WeakSet<ChildProcess>()
   const note = (text: string) => {
     for (const line of text.split('\n')) {
       if (line === '') continue
@@ -270,6 +281,8 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     exited = new Promise((resolve) => {
       spawned.once('exit', (code, signal) => {
         note(`-- exited (code ${code}, signal ${signal})`)
+        if (!signalled.has(spawned))
+          crashes.push(`exited by itself (code ${code}, signal ${signal})`)
         if (child === spawned) child = undefined
         resolve(code)
       })
@@ -284,6 +297,7 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       )
       if (ready) return
       if (Date.now() > deadline) {
+        signalled.add(spawned)
         spawned.kill('SIGKILL')
         throw new Error(`${setup.name} did not answer /healthz in time\n${output()}`)
       }
@@ -305,12 +319,14 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       call(setup, method, `/api/v1${path}`, body, timeoutMs),
     async kill(signal = 'SIGKILL') {
       if (child === undefined) return
+      signalled.add(child)
       child.kill(signal)
       await exited
     },
     async stop(timeoutMs = 15_000) {
       if (child === undefined) return
       const stopping = child
+      signalled.add(stopping)
       stopping.kill('SIGTERM')
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<'late'>((resolve) => {
@@ -330,8 +346,18 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       await start()
     },
     openDatabase: () => openDatabase(setup.database),
+    async cutDatabase() {
+      if (!('url' in setup.database)) return 0
+      const name = new URL(setup.database.url).pathname.slice(1)
+      const rows = await adminRows(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      )
+      return rows.length
+    },
     output,
     errors: () => errors,
+    crashes: () => crashes,
   }
   return node
 }
@@ -398,30 +424,26 @@ async function listenablePort(): Promise<number> {
   }
 }
 
-let template: Promise<string> | undefined
-
-/** A migrated PGlite data directory, made once per test process and copied for each node. */
-function pgliteTemplate(): Promise<string> {
-  template ??= (async () => {
-    const root = await mkdtemp(join(tmpdir(), 'parley-template-'))
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }))
-    const dir = join(root, 'db')
-    const database = await openDatabase({ dataDir: dir })
-    try {
-      await migrateToLatest(database.db)
-    } finally {
-      await database.close()
-    }
-    return dir
-  })()
-  return template
+/** Creates a migrated PGlite data directory at `dir`. */
+async function pgliteTemplate(dir: string): Promise<string> {
+  const database = await openDatabase({ dataDir: dir })
+  try {
+    await migrateToLatest(database.db)
+  } finally {
+    await database.close()
+  }
+  return dir
 }
 
 async function adminQuery(statement: string): Promise<void> {
+  await adminRows(statement)
+}
+
+async function adminRows(statement: string, values: unknown[] = []): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {
-    await client.query(statement)
+    return (await client.query(statement, values)).rows
   } finally {
     await client.end()
   }
