@@ -20,16 +20,8 @@ export async function readLog(
   fromSeq: number,
   limit: number = MAX_LOG_READ,
 ): Promise<SignedEvent[]> {
-  const rows = await db
-    .selectFrom('events')
-    .select('raw')
-    .where('channel', '=', channel)
-    .where('author', '=', author)
-    .where('seq', '>=', fromSeq)
-    .orderBy('seq')
-    .limit(Math.max(1, Math.min(MAX_LOG_READ, Math.floor(limit))))
-    .execute()
-  return rows.map((row) => JSON.parse(row.raw) as SignedEvent)
+  const texts = await readLogRaw(db, channel, author, fromSeq, limit)
+  return texts.map((text) => JSON.parse(text) as SignedEvent)
 }
 
 /**
