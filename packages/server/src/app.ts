@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
-import { isProtocolError } from '@parley/protocol'
+import { installCryptoBackend, isProtocolError } from '@parley/protocol'
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -41,6 +41,7 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { hardenHttp } from './http-hardening.ts'
+import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
@@ -96,6 +97,9 @@ export type ParleyApp = FastifyInstance
  * closing the app stops delivery and then closes the database it opened.
  */
 export async function build(config: NodeConfig, options: BuildOptions = {}): Promise<ParleyApp> {
+  // A node verifies every event it receives: synchronous OpenSSL calls, not a promise and a
+  // thread-pool hop each (the same functions; the Wycheproof vectors check both).
+  installCryptoBackend(nodeCrypto)
   const now = options.now ?? Date.now
   const database =
     options.database ??

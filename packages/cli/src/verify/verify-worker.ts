@@ -6,7 +6,7 @@ import {
   type LineFact,
   parseTranscriptHeader,
 } from '@parley/protocol'
-import { nodeCrypto } from './node-crypto.ts'
+import { nodeCrypto } from '@parley/server'
 import { serveTasks } from './worker-pool.ts'
 
 // Each worker thread is a core's worth of signature checks: synchronous node:crypto keeps it

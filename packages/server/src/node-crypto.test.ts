@@ -12,7 +12,7 @@ interface WycheproofTest {
 }
 const vectors = JSON.parse(
   readFileSync(
-    new URL('../../../../test-vectors/ed25519/wycheproof_ed25519_test.json', import.meta.url),
+    new URL('../../../test-vectors/ed25519/wycheproof_ed25519_test.json', import.meta.url),
     'utf8',
   ),
 ) as { testGroups: { publicKey: { pk: string }; tests: WycheproofTest[] }[] }
