@@ -14,11 +14,16 @@ export interface CryptoBackend {
   sha256(bytes: Uint8Array): Uint8Array
   /** Ed25519 verification over raw key (32 bytes) and signature (64 bytes); never throws. */
   verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean
+  /** Ed25519 signature (64 bytes) with a private key made by this module. */
+  signEd25519?(privateKey: CryptoKey, message: Uint8Array): Uint8Array
 }
 
 let backend: CryptoBackend | undefined
 
-/** Installs a backend for {@link sha256} and {@link verify} in this realm; `undefined` restores WebCrypto. */
+/**
+ * Installs a backend for {@link sha256}, {@link verify}, {@link verifyBytes} and, when it has
+ * one, {@link sign} in this realm; `undefined` restores WebCrypto.
+ */
 export function installCryptoBackend(next: CryptoBackend | undefined): void {
   backend = next
 }
@@ -114,15 +119,12 @@ async function importRawPublicKey(publicKey: string): Promise<CryptoKey> {
 
 /** Ed25519 signature over bytes, base64url. */
 export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<string> {
-  return toBase64Url(
-    new Uint8Array(
-      await subtle.sign({ name: 'Ed25519' }, privateKey, message as Uint8Array<ArrayBuffer>),
-    ),
-  )
+  return toBase64Url(await signRaw(privateKey, message))
 }
 
 /** Raw Ed25519 signature bytes over bytes. */
 export async function signRaw(privateKey: CryptoKey, message: Uint8Array): Promise<Uint8Array> {
+  if (backend?.signEd25519 !== undefined) return backend.signEd25519(privateKey, message)
   return new Uint8Array(
     await subtle.sign({ name: 'Ed25519' }, privateKey, message as Uint8Array<ArrayBuffer>),
   )
@@ -153,29 +155,41 @@ export async function verify(
   signature: string,
   message: Uint8Array,
 ): Promise<boolean> {
-  if (backend !== undefined) return verifyWithBackend(backend, publicKey, signature, message)
-  let key: CryptoKey
   let sig: Uint8Array
   try {
-    key = await importPublicKey(publicKey)
     sig = fromBase64Url(signature)
   } catch {
     return false
   }
-  return verifyRaw(key, sig, message)
+  return verifyBytes(publicKey, sig, message)
+}
+
+/** {@link verify} with the signature as raw bytes. */
+export async function verifyBytes(
+  publicKey: string,
+  signature: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  if (backend !== undefined) return verifyWithBackend(backend, publicKey, signature, message)
+  let key: CryptoKey
+  try {
+    key = await importPublicKey(publicKey)
+  } catch {
+    return false
+  }
+  return verifyRaw(key, signature, message)
 }
 
 function verifyWithBackend(
   with_: CryptoBackend,
   publicKey: string,
-  signature: string,
+  signature: Uint8Array,
   message: Uint8Array,
 ): boolean {
   try {
     const key = fromBase64Url(publicKey)
-    const sig = fromBase64Url(signature)
-    if (key.length !== 32 || sig.length !== 64) return false
-    return with_.verifyEd25519(key, sig, message)
+    if (key.length !== 32 || signature.length !== 64) return false
+    return with_.verifyEd25519(key, signature, message)
   } catch {
     return false
   }

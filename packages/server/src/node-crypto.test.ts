@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs'
-import { fromHex, installCryptoBackend, sha256, toBase64Url, verify } from '@parley/protocol'
+import {
+  fromBase64Url,
+  fromHex,
+  generateKeyPair,
+  installCryptoBackend,
+  sha256,
+  sign,
+  toBase64Url,
+  verify,
+  verifyBytes,
+} from '@parley/protocol'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nodeCrypto } from './node-crypto.ts'
@@ -28,7 +38,7 @@ async function decisions(): Promise<boolean[]> {
   return out
 }
 
-describe('the node:crypto backend of parley verify', () => {
+describe('the node:crypto backend of nodes and parley verify', () => {
   afterEach(() => installCryptoBackend(undefined))
 
   it('decides every Wycheproof Ed25519 vector exactly as WebCrypto does, and as expected', async () => {
@@ -50,6 +60,23 @@ describe('the node:crypto backend of parley verify', () => {
         installCryptoBackend(nodeCrypto)
         expect(await sha256(bytes)).toEqual(web)
       }),
+    )
+  })
+
+  it('signs exactly as WebCrypto does (Ed25519 is deterministic), and verifies what it signed', async () => {
+    const { publicKey, privateKey } = await generateKeyPair(false)
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (message) => {
+        installCryptoBackend(undefined)
+        const web = await sign(privateKey, message)
+        installCryptoBackend(nodeCrypto)
+        expect(await sign(privateKey, message)).toBe(web)
+        expect(await verify(publicKey, web, message)).toBe(true)
+        expect(await verifyBytes(publicKey, fromBase64Url(web), message)).toBe(true)
+        const tampered = Uint8Array.from([...message, 0])
+        expect(await verify(publicKey, web, tampered)).toBe(false)
+      }),
+      { numRuns: 50 },
     )
   })
 

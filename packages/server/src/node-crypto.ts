@@ -1,7 +1,8 @@
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto'
+import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto'
 import { type CryptoBackend, toBase64Url } from '@parley/protocol'
 
 const keys = new Map<string, KeyObject>()
+const privateKeys = new WeakMap<CryptoKey, KeyObject>()
 
 function publicKeyObject(raw: Uint8Array): KeyObject {
   const x = toBase64Url(raw)
@@ -18,7 +19,8 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
 /**
  * The protocol's primitives through Node's one-shot, synchronous `node:crypto` (the same
  * OpenSSL that backs Node's WebCrypto, without a promise and a thread-pool hop per call):
- * `parley verify` workers install it, so each core spends its time on the signatures.
+ * a node installs it at start (it signs and verifies on every event, request and receipt), and
+ * so do `parley verify` workers, so each core spends its time on the signatures.
  */
 export const nodeCrypto: CryptoBackend = {
   sha256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
@@ -28,5 +30,13 @@ export const nodeCrypto: CryptoBackend = {
     } catch {
       return false
     }
+  },
+  signEd25519(privateKey, message) {
+    let key = privateKeys.get(privateKey)
+    if (key === undefined) {
+      key = KeyObject.from(privateKey)
+      privateKeys.set(privateKey, key)
+    }
+    return new Uint8Array(sign(null, message, key))
   },
 }

@@ -1,12 +1,4 @@
-import {
-  fromBase64Url,
-  importPublicKey,
-  keyParty,
-  signRaw,
-  toBase64Url,
-  utf8,
-  verifyRaw,
-} from '@parley/protocol'
+import { fromBase64Url, keyParty, signRaw, toBase64Url, utf8, verifyBytes } from '@parley/protocol'
 import { httpbis, type SignatureParameters, type SignConfig } from 'http-message-signatures'
 import {
   type InnerList,
@@ -352,7 +344,7 @@ async function verifyHttpMessage(
   } catch (error) {
     throw invalid((error as Error).message)
   }
-  if (!(await verifyRaw(await importPublicKey(publicKey), signature, utf8(base)))) {
+  if (!(await verifyBytes(publicKey, signature, utf8(base)))) {
     throw invalid(`signature does not verify with ${params.keyid}`)
   }
   return { ...params, party: keyParty(params.keyid) }
