@@ -1,3 +1,4 @@
+import type { SignedEvent } from '@parley/protocol'
 import type { Kysely } from 'kysely'
 import { isServerError } from '../../errors.ts'
 import type { FederationClient } from '../../federation/federation-client.ts'
@@ -9,6 +10,7 @@ import {
 } from '../../ledger/index.ts'
 import type { DB } from '../../store/tables.ts'
 import { commitReceivedBatch, type NodeContext } from '../events/events.service.ts'
+import { proveForks } from './fork-proof.ts'
 
 type Heads = Record<string, { seq: number; id: string }>
 
@@ -112,11 +114,18 @@ export async function syncChannel(
       const { results, applied } = await commitReceivedBatch(ctx, checked)
       stored += applied.length
       let refused = false
-      for (const result of results) {
+      for (const [index, result] of results.entries()) {
         if (result.status === 'stored') stored++
         if (result.status === 'rejected') {
           // A refused event ends this log: what follows it cannot chain anyway.
           ctx.log.warn({ peer: target.url, author, code: result.code }, 'pulled event refused')
+          if (result.code === 'HEADS_CONFLICT') {
+            // A proof that cannot be fetched now must not fail the sync; the alarm stays.
+            await proveForks(ctx, client, target.url, events[index] as SignedEvent, signal).catch(
+              (error: unknown) =>
+                ctx.log.warn({ peer: target.url, reason: describeFailure(error) }, 'no fork proof'),
+            )
+          }
           refused = true
           break
         }

@@ -1,3 +1,4 @@
+import type { SignedEvent } from '@parley/protocol'
 import {
   createFederationClient,
   type FederationClient,
@@ -6,6 +7,8 @@ import { drainPending } from '../../ledger/index.ts'
 import { signingKey } from '../../node-identity.ts'
 import { hostedParties, type NodeContext } from '../events/events.service.ts'
 import { describeFailure, type SyncTarget, syncChannel, syncTargets } from './anti-entropy.ts'
+import { receivingParty } from './federation.service.ts'
+import { proveForks } from './fork-proof.ts'
 import { waitingDestinations } from './outbox.repository.ts'
 import { listPeerNodes, markPeerFailing, markPeerHealthy, urlOfParty } from './peers.repository.ts'
 import { replyKeyResolver } from './peers.service.ts'
@@ -23,6 +26,11 @@ export interface Delivery {
   syncWith(party: string, channel: string): void
   /** One anti-entropy round over every channel and peer; resolves when it is done. */
   syncAll(): Promise<void>
+  /**
+   * `party` sent an event citing another version of an event held here: fetches that version
+   * from its node and, when it is genuine, keeps the fork's proof (see `proveForks`).
+   */
+  proveFork(party: string, signed: SignedEvent): void
 }
 
 export interface DeliveryOptions {
@@ -84,6 +92,12 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       if (started) found.start()
     }
     return found
+  }
+
+  /** Runs `work` in the background with the URL of the node hosting `party`, once started. */
+  function atNodeOf(party: string, work: (url: string) => Promise<void>): void {
+    if (!started) return
+    void track(urlOfParty(ctx.db, party).then((url) => (url === undefined ? undefined : work(url))))
   }
 
   async function syncOne(target: SyncTarget): Promise<void> {
@@ -174,17 +188,24 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       for (const url of destinations) worker(url).wake()
     },
     syncWith(party, channel) {
-      if (!started) return
-      void track(
-        (async () => {
-          const url = await urlOfParty(ctx.db, party)
-          if (url === undefined) return
-          const targets = await syncTargets(ctx.db, hostedParties(ctx))
-          const target = targets.find((t) => t.url === url && t.channel === channel)
-          if (target !== undefined) await syncOne(target)
-        })(),
-      )
+      atNodeOf(party, async (url) => {
+        const targets = await syncTargets(ctx.db, hostedParties(ctx))
+        const target = targets.find((t) => t.url === url && t.channel === channel)
+        if (target !== undefined) await syncOne(target)
+      })
     },
     syncAll,
+    proveFork(party, signed) {
+      const { channel } = signed.event
+      atNodeOf(party, async (url) => {
+        try {
+          const hosted = await receivingParty(ctx, channel)
+          await proveForks(ctx, clientFor(hosted.id), url, signed, abort.signal)
+        } catch (error) {
+          if (abort.signal.aborted) return
+          ctx.log.warn({ party, channel, reason: describeFailure(error) }, 'fork proof failed')
+        }
+      })
+    },
   }
 }

@@ -145,6 +145,7 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
         }
         const result = await receiveBatch(ctx, events)
         for (const channel of result.sync) delivery.syncWith(request.peer!, channel)
+        for (const signed of result.forks) delivery.proveFork(request.peer!, signed)
         return { receipts: result.receipts, rejected: result.rejected, need: result.need }
       },
     )

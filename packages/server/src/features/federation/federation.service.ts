@@ -16,6 +16,8 @@ export interface BatchResult {
   readonly need: Need[]
   /** Channels to sync with the sender: gaps to fill, or heads citing events not held here. */
   readonly sync: string[]
+  /** Events refused for citing another version of an event held here: forks to prove. */
+  readonly forks: SignedEvent[]
 }
 
 /**
@@ -31,6 +33,7 @@ export async function receiveBatch(
   const rejected: BatchResult['rejected'] = []
   const need = new Map<string, Need>()
   const sync = new Set<string>()
+  const forks: SignedEvent[] = []
   const { results } = await commitReceivedBatch(ctx, events)
   for (const [index, result] of results.entries()) {
     const signed = events[index]
@@ -50,10 +53,12 @@ export async function receiveBatch(
         break
       case 'rejected':
         rejected.push({ id: result.id ?? null, index, code: result.code, message: result.message })
+        // Refused at step 7, so authenticated: a well-formed signed event.
+        if (result.code === 'HEADS_CONFLICT') forks.push(signed as SignedEvent)
     }
   }
   const receipts = await signReceipts(ctx, receivable)
-  return { receipts, rejected, need: [...need.values()], sync: [...sync] }
+  return { receipts, rejected, need: [...need.values()], sync: [...sync], forks }
 }
 
 /** One receipt per receiving party: the hosted party that takes part in each channel. */

@@ -1,0 +1,150 @@
+import { createEvent, type EventFields, type SignedEvent, verifyTranscript } from '@parley/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signRequest } from '../src/federation/http-signatures.ts'
+import { exportTranscript } from '../src/ledger/index.ts'
+import { loadNodeIdentity } from '../src/node-identity.ts'
+import { eventually, startNodes, type TestNode } from './support/nodes.ts'
+
+// A party that equivocates tells each node a different story: rus signs two events with the
+// same seq and sends one to usa and the other to osce. Neither node ever receives both; each
+// sees the fork only when the other cites its version in `heads`. Each must then fetch the
+// cited version from the node that cited it, and keep the two signed events as proof.
+
+interface TimelineEntry {
+  id: string
+  event: { author: string; seq: number }
+}
+
+describe('a fork split across two nodes', () => {
+  let usa: TestNode
+  let osce: TestNode
+  let close: () => Promise<void>
+  let channel: string
+  let rusKey: { keyId: string; privateKey: CryptoKey }
+  const told: Record<string, SignedEvent & { id: string }> = {}
+
+  const timeline = async (node: TestNode) =>
+    (await node.api<{ events: TimelineEntry[] }>('GET', `/channels/${channel}/timeline`)).body
+      .events
+  const head = (events: TimelineEntry[], author: string) => {
+    const own = events.filter((view) => view.event.author === author)
+    const last = own.at(-1)!
+    return { seq: last.event.seq, id: last.id }
+  }
+
+  /** Pushes events to a node as rus' node would: a signed request from rus. */
+  async function pushAsRus(target: TestNode, events: readonly SignedEvent[]) {
+    const url = `${target.url}/federation/v1/events`
+    const body = new TextEncoder().encode(JSON.stringify({ events }))
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    Object.assign(
+      headers,
+      await signRequest({ method: 'POST', url, headers, body }, rusKey, { now: Date.now() }),
+    )
+    const response = await fetch(url, { method: 'POST', headers, body })
+    return { status: response.status, body: (await response.json()) as { receipts: unknown[] } }
+  }
+
+  beforeAll(async () => {
+    const started = await startNodes(
+      [
+        { node: 'usa', parties: [{ id: 'usa', name: 'United States' }] },
+        { node: 'rus', parties: [{ id: 'rus', name: 'Russian Federation' }] },
+        { node: 'osce', parties: [{ id: 'osce', name: 'OSCE' }] },
+      ],
+      { backoff: () => 200 },
+    )
+    const [usaNode, rus, osceNode] = started.nodes as [TestNode, TestNode, TestNode]
+    ;[usa, osce] = [usaNode, osceNode]
+    close = started.close
+    const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {
+      title: 'Working group',
+      members: ['usa', 'rus', 'osce'],
+      observers: [],
+    })
+    channel = created.body.channel.id
+    for (const node of [rus, osce]) {
+      await eventually(
+        async () => (await node.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      )
+    }
+    await eventually(async () =>
+      (await Promise.all([usa, osce].map(timeline))).every((events) => events.length === 3),
+    )
+    const party = (await loadNodeIdentity(rus.config)).parties.get('rus')!
+    rusKey = { keyId: 'rus#1', privateKey: party.keys[0]!.privateKey }
+    // From here on the test speaks for rus, a party that lies; its own node is not needed.
+    await rus.stop()
+
+    const events = await timeline(usa)
+    const rusHead = head(events, 'rus')
+    for (const [node, text] of [
+      ['usa', 'We accept the proposal.'],
+      ['osce', 'We reject the proposal.'],
+    ] as const) {
+      const fields = {
+        channel,
+        author: 'rus',
+        seq: rusHead.seq + 1,
+        prev: rusHead.id,
+        heads: { usa: head(events, 'usa'), osce: head(events, 'osce') },
+        time: Date.now(),
+        type: 'message.post',
+        body: { text, lang: 'en', urgency: 'routine', tlp: 'clear' },
+      } as EventFields
+      told[node] = await createEvent(fields, rusKey)
+    }
+    expect(told.usa!.id).not.toBe(told.osce!.id)
+    for (const [node, target] of [
+      ['usa', usa],
+      ['osce', osce],
+    ] as const) {
+      const { event, sig } = told[node]!
+      const pushed = await pushAsRus(target, [{ event, sig }])
+      expect([pushed.status, pushed.body.receipts]).toEqual([200, [expect.anything()]])
+    }
+  })
+  afterAll(() => close())
+
+  it('is proven on both nodes once each cites its version to the other', async () => {
+    // Each honest node posts; its event cites the version of rus' seq it was told.
+    expect((await usa.api('POST', `/channels/${channel}/messages`, post('usa'))).status).toBe(201)
+    expect((await osce.api('POST', `/channels/${channel}/messages`, post('osce'))).status).toBe(201)
+    for (const node of [usa, osce]) {
+      const alarms = await eventually(async () => {
+        const { body } = await node.api<{ alarms: { kind: string; party: string }[] }>(
+          'GET',
+          '/alarms',
+        )
+        return body.alarms.some((alarm) => alarm.kind === 'equivocation') && body.alarms
+      })
+      expect(alarms).toContainEqual(expect.objectContaining({ kind: 'equivocation', party: 'rus' }))
+      // The proof holds both signed versions, and anyone can check it from the export alone.
+      let text = ''
+      for await (const line of exportTranscript(node.database.db, channel, node.name, Date.now())) {
+        text += line
+      }
+      const proof = text
+        .split('\n')
+        .map((line) =>
+          line === '' ? {} : (JSON.parse(line) as { kind?: string; a?: unknown; b?: unknown }),
+        )
+        .find((line) => line.kind === 'equivocation')
+      expect(proof).toBeDefined()
+      const sigs = [proof!.a, proof!.b].map((signed) => (signed as SignedEvent).sig).sort()
+      expect(sigs).toEqual([told.usa!.sig, told.osce!.sig].sort())
+      const report = await verifyTranscript(text.split('\n'))
+      expect(report.equivocations).toBe(1)
+      expect(report.failures).toContainEqual(expect.objectContaining({ code: 'EQUIVOCATION' }))
+    }
+  })
+})
+
+function post(party: string) {
+  return {
+    text: `${party} asks rus to confirm its position.`,
+    lang: 'en',
+    urgency: 'routine',
+    tlp: 'clear',
+  }
+}
