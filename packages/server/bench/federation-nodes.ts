@@ -1,7 +1,7 @@
 // Real nodes for the federation benchmark: each one a separate `parley start` process on its
 // own PostgreSQL database (or embedded PGlite), set up with `parley init` as an operator would.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,21 @@ import pg from 'pg'
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 /** The CLI of the tree this bench file belongs to (so a copy of an older tree benches itself). */
 export const cliMain = join(repoRoot, 'packages/cli/src/main.ts')
+const launcher = join(repoRoot, 'packages/cli/bin/parley.mjs')
+
+/**
+ * The Node flags on the `parley` launcher's `#!/usr/bin/env -S node …` line, so a node started
+ * here runs as `parley start` runs it (a tree without such flags gives none).
+ * `PARLEY_BENCH_NODE_FLAGS` replaces them (empty: none), to measure what they cost.
+ */
+function launcherFlags(): string[] {
+  const override = process.env.PARLEY_BENCH_NODE_FLAGS
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean)
+  if (!existsSync(launcher)) return []
+  const first = readFileSync(launcher, 'utf8').split('\n', 1)[0]!
+  const match = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)
+  return match === null ? [] : match[1]!.trim().split(/\s+/).filter(Boolean)
+}
 
 /** Runs the CLI to completion; rejects with its output when it fails. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
@@ -172,6 +187,7 @@ export class BenchNode {
         spec.dir,
         '--port',
         String(spec.port),
+        '--dev-token',
       ],
       this.#env(),
     )
@@ -192,7 +208,7 @@ export class BenchNode {
       this.spec.cpuProfileDir === undefined
         ? []
         : ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`]
-    const args = [...profile, cliMain, 'start', '--data-dir', this.spec.dir]
+    const args = [...launcherFlags(), ...profile, cliMain, 'start', '--data-dir', this.spec.dir]
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...this.#env(), PARLEY_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

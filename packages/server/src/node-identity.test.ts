@@ -41,6 +41,18 @@ describe('a node directory', () => {
     }
   })
 
+  it('writes a bearer token for the officer API only when asked to', async () => {
+    const plain = await initNodeDirectory({ dir, parties: [{ id: 'usa', name: 'United States' }] })
+    expect(loadConfig(plain.configFile, {}).devToken).toBeUndefined()
+    const other = join(dir, 'automation')
+    const asked = await initNodeDirectory({
+      dir: other,
+      parties: [{ id: 'rus', name: 'Russian Federation' }],
+      devToken: true,
+    })
+    expect(loadConfig(asked.configFile, {}).devToken).toMatch(/^[A-Za-z0-9_-]{32}$/)
+  })
+
   it('never overwrites an existing node', async () => {
     await initNodeDirectory({ dir, parties: [{ id: 'usa', name: 'United States' }] })
     const again = initNodeDirectory({ dir, parties: [{ id: 'usa', name: 'United States' }] })

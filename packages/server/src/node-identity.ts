@@ -127,6 +127,12 @@ export interface InitNodeOptions {
   readonly port?: number
   readonly federationUrl?: string
   readonly now?: number
+  /**
+   * Also write `devToken`, a bearer credential for the officer API (automation, the demo,
+   * benchmarks). Off by default: officers log in with sessions, and a node without the token
+   * accepts no bearer access at all.
+   */
+  readonly devToken?: boolean
 }
 
 /**
@@ -157,7 +163,9 @@ export async function initNodeDirectory(
     listen: { host, port },
     federationUrl: options.federationUrl ?? `http://${host}:${port}`,
     dataDir: 'db',
-    devToken: toBase64Url(crypto.getRandomValues(new Uint8Array(24))),
+    ...(options.devToken === true
+      ? { devToken: toBase64Url(crypto.getRandomValues(new Uint8Array(24))) }
+      : {}),
     parties,
     peers: [],
   }

@@ -136,6 +136,7 @@ async function prepare(root: string, basePort: number, fresh: boolean): Promise<
       parties: spec.parties,
       port: basePort + i,
       now: 0,
+      devToken: true,
     })
     const config = JSON.parse(await readFile(configFile, 'utf8'))
     // A demo on loopback: passwords alone, and sessions that last a working shift.

@@ -116,6 +116,7 @@ beforeAll(async () => {
     parties: [{ id: 'rus', name: 'Russian Federation' }],
     port,
     now: 0,
+    devToken: true,
   })
   await seedLedger(loadConfig(configFile).dataDir)
 }, 120_000)

@@ -159,6 +159,7 @@ export async function startNodeProcesses(
         federationUrl: routers.get(spec.node)!.url,
         // Keys valid from the epoch, so a clock step in a test never outdates them.
         now: 0,
+        devToken: true,
       })
       let database: { dataDir: string } | { url: string }
       if (testDialect === 'postgres') {

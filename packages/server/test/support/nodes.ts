@@ -52,7 +52,14 @@ export async function startNodes(
   for (const spec of specs) {
     const port = await freePort()
     const dir = join(root, spec.node)
-    await initNodeDirectory({ dir, parties: spec.parties, node: spec.node, port, now: 0 })
+    await initNodeDirectory({
+      dir,
+      parties: spec.parties,
+      node: spec.node,
+      port,
+      now: 0,
+      devToken: true,
+    })
     const config = loadConfig(join(dir, 'parley.json'), {})
     made.push({ spec, config, pins: await peerEntryOf(config, 0) })
   }
