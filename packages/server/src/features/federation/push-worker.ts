@@ -106,6 +106,10 @@ export class PushWorker {
         settling = undefined
         await previous
         settling = this.#settle(answer)
+        // Awaited on the next turn, after the next send: a failure meanwhile (the database
+        // went away) is that turn's failure, and must not be an unhandled rejection that
+        // ends the process first.
+        settling.catch(() => {})
         if (answer.complete) after = batch.at(-1)!.outboxId
         else {
           // Something is left (the peer waits for a gap): settle, then start over from it.
