@@ -52,7 +52,8 @@ describe('a fork split across two nodes', () => {
         { node: 'rus', parties: [{ id: 'rus', name: 'Russian Federation' }] },
         { node: 'osce', parties: [{ id: 'osce', name: 'OSCE' }] },
       ],
-      { backoff: () => 200 },
+      // A long, fixed backoff: a push worker that waits on a stuck chain shows up as a stall.
+      { backoff: () => 10_000 },
     )
     const [usaNode, rus, osceNode] = started.nodes as [TestNode, TestNode, TestNode]
     ;[usa, osce] = [usaNode, osceNode]
@@ -137,6 +138,40 @@ describe('a fork split across two nodes', () => {
       expect(report.equivocations).toBe(1)
       expect(report.failures).toContainEqual(expect.objectContaining({ code: 'EQUIVOCATION' }))
     }
+  })
+
+  it('keeps every other channel between the two nodes flowing', async () => {
+    const created = await osce.api<{ channel: { id: string } }>('POST', '/channels', {
+      title: 'Bilateral',
+      members: ['osce', 'usa'],
+      observers: [],
+    })
+    const other = created.body.channel.id
+    await eventually(
+      async () => (await usa.api('POST', `/channels/${other}/join`, {})).status === 201,
+    )
+    await eventually(async () => {
+      const { body } = await osce.api<{ events: unknown[] }>('GET', `/channels/${other}/timeline`)
+      return body.events.length === 2
+    })
+    // osce's next event in the forked channel chains on the one usa refused: usa can never
+    // store it, and keeps it waiting for that gap.
+    const stuck = await osce.api('POST', `/channels/${channel}/messages`, post('osce'))
+    expect(stuck.status).toBe(201)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const sent = Date.now()
+    const text = 'A routine message in another channel.'
+    const message = { ...post('osce'), text }
+    expect((await osce.api('POST', `/channels/${other}/messages`, message)).status).toBe(201)
+    await eventually(async () => {
+      const { body } = await usa.api<{ events: { event: { body: { text?: string } } }[] }>(
+        'GET',
+        `/channels/${other}/timeline`,
+      )
+      return body.events.some((view) => view.event.body.text === text)
+    })
+    // Well within the 10 s a worker waiting on the stuck chain would sleep.
+    expect(Date.now() - sent).toBeLessThan(5000)
   })
 })
 

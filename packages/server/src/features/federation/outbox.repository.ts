@@ -100,23 +100,35 @@ export async function backfillDestination(
 export interface OutboxItem {
   readonly outboxId: number
   readonly eventId: string
+  readonly channel: string
   readonly author: string
   readonly raw: string
 }
 
-/** The next events a destination waits for, oldest first (queued after `after`, if given). */
+/** One author's chain in one channel. */
+export interface Chain {
+  readonly channel: string
+  readonly author: string
+}
+
+/**
+ * The next events a destination waits for, oldest first (queued after `after`, if given),
+ * leaving out the events of the chains in `skip`.
+ */
 export async function nextBatch(
   db: Db,
   destination: string,
   limit: number,
   after = 0,
+  skip: readonly Chain[] = [],
 ): Promise<OutboxItem[]> {
-  const rows = await db
+  let query = db
     .selectFrom('outbox')
     .innerJoin('events', 'events.id', 'outbox.event_id')
     .select([
       'outbox.id as outboxId',
       'outbox.event_id as eventId',
+      'events.channel as channel',
       'events.author as author',
       'events.raw as raw',
     ])
@@ -124,9 +136,13 @@ export async function nextBatch(
     .where('outbox.delivered_at', 'is', null)
     .where('outbox.rejected_code', 'is', null)
     .where('outbox.id', '>', after)
-    .orderBy('outbox.id')
-    .limit(limit)
-    .execute()
+  if (skip.length > 0) {
+    query = query.where(
+      sql<boolean>`(events.channel, events.author) not in (
+        select * from unnest(${skip.map((c) => c.channel)}::text[], ${skip.map((c) => c.author)}::text[]))`,
+    )
+  }
+  const rows = await query.orderBy('outbox.id').limit(limit).execute()
   return rows.map((row) => ({ ...row, outboxId: Number(row.outboxId) }))
 }
 

@@ -4,7 +4,13 @@ import type { FederationClient } from '../../federation/federation-client.ts'
 import { type CheckedReceipt, checkReceipt } from '../../ledger/index.ts'
 import type { NodeContext } from '../events/events.service.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
-import { markRejected, nextBatch, type OutboxItem, recordDelivery } from './outbox.repository.ts'
+import {
+  type Chain,
+  markRejected,
+  nextBatch,
+  type OutboxItem,
+  recordDelivery,
+} from './outbox.repository.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
@@ -29,6 +35,8 @@ export interface PushWorkerOptions {
 /** A peer's checked answer to one push. */
 interface Answer {
   readonly sent: readonly string[]
+  /** The chains of the events it neither receipts nor refuses: it holds them waiting. */
+  readonly waiting: readonly Chain[]
   readonly receipts: readonly CheckedReceipt[]
   readonly refused: readonly { readonly id: string; readonly code: string }[]
   /** How many sent events it receipts or refuses for good. */
@@ -41,12 +49,19 @@ interface Answer {
  * Pushes one destination's outbox in order, in batches of at most 500 events and 4 MiB. A
  * batch is done when the peer's signed receipt for it is stored; until then it is sent again,
  * after a backoff capped at 30 s. It never gives up; `stop()` ends it after the current call.
+ *
+ * Order matters within a chain (one author in one channel), not across chains. A chain whose
+ * events the peer holds waiting (a gap on its side, or an event it refused and that the rest
+ * chain on) is set aside for its own backoff, while every other chain keeps flowing: a fork
+ * in one channel must not hold up the others.
  */
 export class PushWorker {
   readonly url: string
   readonly #options: PushWorkerOptions
   readonly #abort = new AbortController()
   #failures = 0
+  /** Chains set aside: `channel\nauthor` → until when (ms), and how often in a row. */
+  readonly #parked = new Map<string, { chain: Chain; until: number; times: number }>()
   #healthy = false
   #interrupt: ((why: 'wake' | 'nudge') => void) | undefined
   #pending = false
@@ -98,7 +113,8 @@ export class PushWorker {
             after = 0
             continue
           }
-          await this.#sleep(Number.POSITIVE_INFINITY)
+          // Idle, or only set-aside chains left: wait for work, or for the first to be due.
+          await this.#sleep(this.#untilUnparked())
           continue
         }
         const answer = await this.#send(batch)
@@ -110,14 +126,17 @@ export class PushWorker {
         // went away) is that turn's failure, and must not be an unhandled rejection that
         // ends the process first.
         settling.catch(() => {})
+        this.#park(batch, answer.waiting)
         if (answer.complete) after = batch.at(-1)!.outboxId
         else {
-          // Something is left (the peer waits for a gap): settle, then start over from it.
+          // Something is left (the peer waits for a gap): settle, then start over from the
+          // oldest event of the chains that are not set aside.
           await settling
           settling = undefined
           after = 0
         }
-        progressed = answer.settles > 0
+        // Waiting chains are set aside with their own backoff, so the rest goes on at once.
+        progressed = answer.settles > 0 || answer.waiting.length > 0
         if (this.#failures > 0) this.#options.onReconnect(this.url)
         this.#failures = 0
         if (!this.#healthy) await markPeerHealthy(ctx.db, this.url, ctx.now())
@@ -143,8 +162,35 @@ export class PushWorker {
     await settling?.catch(() => {})
   }
 
+  /** Sets aside the chains the peer holds waiting; chains it took in full are due again. */
+  #park(batch: readonly OutboxItem[], waiting: readonly Chain[]): void {
+    for (const { channel, author } of batch) this.#parked.delete(`${channel}\n${author}`)
+    const now = this.#options.ctx.now()
+    for (const chain of waiting) {
+      const key = `${chain.channel}\n${chain.author}`
+      const times = (this.#parked.get(key)?.times ?? 0) + 1
+      const until = now + (this.#options.backoff ?? backoffDelay)(times)
+      this.#parked.set(key, { chain, until, times })
+    }
+  }
+
+  /** The chains still set aside now. */
+  #skipped(): Chain[] {
+    const now = this.#options.ctx.now()
+    return [...this.#parked.values()].filter((p) => p.until > now).map((p) => p.chain)
+  }
+
+  /** How long until the first set-aside chain is due (forever when none is). */
+  #untilUnparked(): number {
+    const now = this.#options.ctx.now()
+    let first = Number.POSITIVE_INFINITY
+    for (const { until } of this.#parked.values()) if (until > now) first = Math.min(first, until)
+    return first - now
+  }
+
   async #nextBatch(after: number): Promise<OutboxItem[]> {
-    const items = await nextBatch(this.#options.ctx.db, this.url, MAX_BATCH_EVENTS, after)
+    const { db } = this.#options.ctx
+    const items = await nextBatch(db, this.url, MAX_BATCH_EVENTS, after, this.#skipped())
     const batch: OutboxItem[] = []
     let bytes = 16
     for (const item of items) {
@@ -192,8 +238,13 @@ export class PushWorker {
       ...receipts.flatMap((checked) => checked.receipt.events.filter((id) => isSent.has(id))),
       ...refused.map((rejection) => rejection.id),
     ])
+    const waiting = new Map<string, Chain>()
+    for (const { eventId, channel, author } of batch) {
+      if (!settled.has(eventId)) waiting.set(`${channel}\n${author}`, { channel, author })
+    }
     return {
       sent,
+      waiting: [...waiting.values()],
       receipts,
       refused,
       settles: settled.size,
