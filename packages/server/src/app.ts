@@ -258,7 +258,7 @@ async function assemble(
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
       await api.register(channelsPlugin, { ctx, release })
       await api.register(messagesPlugin, { ctx, release })
-      await api.register(streamPlugin, { ctx, access })
+      await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
       await api.register(auditPlugin, { db: database.db })

@@ -230,6 +230,22 @@ describe('compartments', () => {
     expect(reply.status).toBe(409)
     expect(reply.body.error.code).toBe('ACCESS_GRANT_INVALID')
   })
+
+  it('ends an open stream once its session ends, so nothing reaches it after logout', async () => {
+    const fay = await loggedIn(t, 'fay', ['viewer'])
+    await grant(carla, open, fay)
+    const socket = await t.app.injectWS('/api/v1/stream', wsHeaders(fay))
+    const received = collect(socket)
+    const closed = new Promise<[number, string]>((resolve) =>
+      socket.on('close', (code, reason) => resolve([code, String(reason)])),
+    )
+    await alice.browser.request('POST', `/channels/${open}/messages`, message('before logout'))
+    await until(() => received.length >= 1)
+    expect((await fay.browser.request('POST', '/auth/logout')).status).toBe(204)
+    expect(await closed).toEqual([4401, 'AUTH_REQUIRED'])
+    await alice.browser.request('POST', `/channels/${open}/messages`, message('after logout'))
+    expect(received.map((frame) => frame.event.body.text)).toEqual(['before logout'])
+  })
 })
 
 function wsHeaders(officer: LoggedIn) {

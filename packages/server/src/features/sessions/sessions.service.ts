@@ -309,7 +309,16 @@ export async function resolveSession(
   stage: SessionStage,
 ): Promise<SessionWithOfficer> {
   if (token === undefined || token === '') throw new ServerError('AUTH_REQUIRED')
-  const session = await sessionWithOfficer(ctx.db, await sessionTokenHash(token))
+  return resolveSessionHash(ctx, await sessionTokenHash(token), stage)
+}
+
+/** {@link resolveSession} by the session's id hash (what a request keeps of its session). */
+export async function resolveSessionHash(
+  ctx: AuthContext,
+  idHash: string,
+  stage: SessionStage,
+): Promise<SessionWithOfficer> {
+  const session = await sessionWithOfficer(ctx.db, idHash)
   if (session === undefined || session.stage !== stage) throw new ServerError('AUTH_REQUIRED')
   const now = ctx.now()
   if (session.disabled) {

@@ -1,20 +1,30 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChannelIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
+import { isServerError } from '../../errors.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
 import type { NodeContext } from '../events/events.service.ts'
+import { type AuthContext, resolveSessionHash } from '../sessions/sessions.service.ts'
+
+/** How often an open stream checks that its session still holds. */
+const SESSION_CHECK_MS = 5_000
+/** The close code of a stream whose session ended (logout, revocation, timeout, new id). */
+export const SESSION_ENDED_CLOSE = 4401
 
 /**
  * `GET /api/v1/stream` (WebSocket): every event this node commits from now on, local or
  * received, as `{ "type": "event", "id", "event", "sig" }`, optionally for one channel.
  * Browsers cannot set headers on a WebSocket, so the token may come as `?token=`. An officer
  * receives only events of channels in their compartments, checked event by event, so a
- * revoked grant takes effect on an open stream too.
+ * revoked grant takes effect on an open stream too. A stream opened with a session ends (close
+ * code 4401) within 5 s of that session ending: logout, revocation, a disabled officer, a
+ * timeout, or a new session id after a privilege change (the console then opens another).
  */
 export const streamPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
   access: AccessContext
-}> = async (app, { ctx, access }) => {
+  auth: AuthContext
+}> = async (app, { ctx, access, auth }) => {
   app.get(
     '/stream',
     {
@@ -44,7 +54,20 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
           })
           .catch((error: unknown) => request.log.warn({ err: error }, 'live stream check failed'))
       })
+      const session = request.officer!.session
+      const check =
+        session === null
+          ? undefined
+          : setInterval(() => {
+              resolveSessionHash(auth, session, 'active').catch((error: unknown) => {
+                // The session is gone or expired; a database that fails to answer is not that.
+                if (isServerError(error)) socket.close(SESSION_ENDED_CLOSE, error.code)
+                else request.log.warn({ err: error }, 'live stream session check failed')
+              })
+            }, SESSION_CHECK_MS)
+      check?.unref()
       const end = () => {
+        clearInterval(check)
         unsubscribe()
         visibility.close()
       }
