@@ -10,6 +10,9 @@ import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 // sees the fork only when the other cites its version in `heads`. Each must then fetch the
 // cited version from the node that cited it, and keep the two signed events as proof.
 
+/** Waits of the set-up: long enough to outlast one 10 s backoff after a transient failure. */
+const SETUP_MS = 30_000
+
 interface TimelineEntry {
   id: string
   event: { author: string; seq: number }
@@ -56,6 +59,9 @@ describe('a fork split across two nodes', () => {
       { backoff: () => 10_000 },
     )
     const [usaNode, rus, osceNode] = started.nodes as [TestNode, TestNode, TestNode]
+    // A node refuses requests signed in the second it started (no replay across a restart);
+    // with this test's long backoff, one such refusal would cost 10 s.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
     ;[usa, osce] = [usaNode, osceNode]
     close = started.close
     const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {
@@ -67,10 +73,13 @@ describe('a fork split across two nodes', () => {
     for (const node of [rus, osce]) {
       await eventually(
         async () => (await node.api('POST', `/channels/${channel}/join`, {})).status === 201,
+        SETUP_MS,
       )
     }
-    await eventually(async () =>
-      (await Promise.all([usa, osce].map(timeline))).every((events) => events.length === 3),
+    await eventually(
+      async () =>
+        (await Promise.all([usa, osce].map(timeline))).every((events) => events.length === 3),
+      SETUP_MS,
     )
     const party = (await loadNodeIdentity(rus.config)).parties.get('rus')!
     rusKey = { keyId: 'rus#1', privateKey: party.keys[0]!.privateKey }
@@ -118,7 +127,7 @@ describe('a fork split across two nodes', () => {
           '/alarms',
         )
         return body.alarms.some((alarm) => alarm.kind === 'equivocation') && body.alarms
-      })
+      }, SETUP_MS)
       expect(alarms).toContainEqual(expect.objectContaining({ kind: 'equivocation', party: 'rus' }))
       // The proof holds both signed versions, and anyone can check it from the export alone.
       let text = ''
@@ -149,11 +158,12 @@ describe('a fork split across two nodes', () => {
     const other = created.body.channel.id
     await eventually(
       async () => (await usa.api('POST', `/channels/${other}/join`, {})).status === 201,
+      SETUP_MS,
     )
     await eventually(async () => {
       const { body } = await osce.api<{ events: unknown[] }>('GET', `/channels/${other}/timeline`)
       return body.events.length === 2
-    })
+    }, SETUP_MS)
     // osce's next event in the forked channel chains on the one usa refused: usa can never
     // store it, and keeps it waiting for that gap.
     const stuck = await osce.api('POST', `/channels/${channel}/messages`, post('osce'))

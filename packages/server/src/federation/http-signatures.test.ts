@@ -300,7 +300,9 @@ describe('signRequest and verifyRequest', () => {
             signature.slice(0, at) + char + signature.slice(at + 1),
           )
         })
-        .filter((mutated) => mutated.headers.signature !== request.headers.signature),
+        // A change in the padding bits of the last character decodes to the same signature:
+        // that is the same signature, not a mutation of it.
+        .filter((mutated) => signatureBytes(mutated) !== signatureBytes(request)),
     )
     await fc.assert(
       fc.asyncProperty(mutation, async (mutated) => {
@@ -356,3 +358,10 @@ describe('signResponse and verifyResponse', () => {
     )
   })
 })
+
+/** The signature a request carries, as the bytes its header decodes to (hex), or the raw text. */
+function signatureBytes(request: { headers: Record<string, unknown> }): string {
+  const value = String(request.headers.signature)
+  const match = /^sig1=:([A-Za-z0-9+/=]*):$/.exec(value)
+  return match === null ? value : Buffer.from(match[1]!, 'base64').toString('hex')
+}
