@@ -7,57 +7,31 @@ export interface ApiReply {
 
 const ENDED = new Set(['SESSION_EXPIRED', 'AUTH_REQUIRED'])
 
+/** Whether a reply says the session ended (timed out or gone): time to log in again. */
+export function sessionEnded(reply: ApiReply): boolean {
+  return reply.status === 401 && ENDED.has(reply.body?.error?.code)
+}
+
 /**
- * An officer using a demo node over HTTP, as the console would: a login on the first request
- * and again when the session timed out, the session cookie, and the CSRF token on every
- * change. Demo nodes do not require a second factor.
+ * The officer API as a browser page of the node calls it: the page's Origin, the session
+ * cookie the node sets, and the CSRF token it hands out (at login, or with the session) sent
+ * back on every change.
  */
-export class OfficerSession {
+export class BrowserSession {
   readonly url: string
-  readonly username: string
-  readonly id: string
-  readonly #password: string
   #cookie: string | undefined
   #csrf: string | undefined
 
-  constructor(url: string, username: string, password: string, id: string) {
+  constructor(url: string) {
     this.url = url
-    this.username = username
-    this.#password = password
-    this.id = id
   }
 
-  async login(): Promise<void> {
-    const reply = await this.#send('POST', '/auth/login', {
-      username: this.username,
-      password: this.#password,
-    })
-    if (reply.status !== 200 || reply.body.stage !== 'active') {
-      throw new Error(`${this.username} could not log in: ${describe(reply)}`)
-    }
-  }
-
-  /** Calls `/api/v1` + path; logs in first, or again once the session ended. */
-  async request(method: string, path: string, body?: unknown): Promise<ApiReply> {
-    const reply = await this.#send(method, path, body)
-    if (reply.status !== 401 || !ENDED.has(reply.body?.error?.code)) return reply
-    await this.login()
-    return this.#send(method, path, body)
-  }
-
-  /** Like {@link request}, but throws unless the node answers with `status`. */
-  async expect(status: number, method: string, path: string, body?: unknown): Promise<ApiReply> {
-    const reply = await this.request(method, path, body)
-    if (reply.status !== status) {
-      throw new Error(`${this.username}: ${method} ${path} answered ${describe(reply)}`)
-    }
-    return reply
-  }
-
-  async #send(method: string, path: string, body?: unknown): Promise<ApiReply> {
+  /** Calls `/api/v1` + path once. */
+  async send(method: string, path: string, body?: unknown): Promise<ApiReply> {
     const response = await fetch(`${this.url}/api/v1${path}`, {
       method,
       headers: {
+        origin: this.url,
         ...(this.#cookie === undefined ? {} : { cookie: `parley_session=${this.#cookie}` }),
         ...(this.#csrf === undefined || method === 'GET' ? {} : { 'x-csrf-token': this.#csrf }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -70,10 +44,57 @@ export class OfficerSession {
     }
     const text = await response.text()
     const parsed = text === '' ? undefined : JSON.parse(text)
-    if (path.startsWith('/auth/') && typeof parsed?.csrfToken === 'string') {
-      this.#csrf = parsed.csrfToken
-    }
+    const csrf = parsed?.csrfToken ?? parsed?.session?.csrfToken
+    if (typeof csrf === 'string') this.#csrf = csrf
     return { status: response.status, body: parsed }
+  }
+}
+
+/**
+ * An officer using a demo node over HTTP, as the console would: a login on the first request
+ * and again when the session timed out, the session cookie, and the CSRF token on every
+ * change. Demo nodes do not require a second factor.
+ */
+export class OfficerSession {
+  readonly url: string
+  readonly username: string
+  readonly id: string
+  readonly #password: string
+  readonly #browser: BrowserSession
+
+  constructor(url: string, username: string, password: string, id: string) {
+    this.url = url
+    this.username = username
+    this.#password = password
+    this.id = id
+    this.#browser = new BrowserSession(url)
+  }
+
+  async login(): Promise<void> {
+    const reply = await this.#browser.send('POST', '/auth/login', {
+      username: this.username,
+      password: this.#password,
+    })
+    if (reply.status !== 200 || reply.body.stage !== 'active') {
+      throw new Error(`${this.username} could not log in: ${describe(reply)}`)
+    }
+  }
+
+  /** Calls `/api/v1` + path; logs in first, or again once the session ended. */
+  async request(method: string, path: string, body?: unknown): Promise<ApiReply> {
+    const reply = await this.#browser.send(method, path, body)
+    if (!sessionEnded(reply)) return reply
+    await this.login()
+    return this.#browser.send(method, path, body)
+  }
+
+  /** Like {@link request}, but throws unless the node answers with `status`. */
+  async expect(status: number, method: string, path: string, body?: unknown): Promise<ApiReply> {
+    const reply = await this.request(method, path, body)
+    if (reply.status !== status) {
+      throw new Error(`${this.username}: ${method} ${path} answered ${describe(reply)}`)
+    }
+    return reply
   }
 }
 

@@ -1,3 +1,4 @@
+import { BrowserSession, sessionEnded } from '../../../cli/src/demo/officer-session.ts'
 import { totpCode } from './officers.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read replies field by field; their assertions are the check
@@ -5,8 +6,6 @@ export interface ApiReply<T = any> {
   readonly status: number
   readonly body: T
 }
-
-const EXPIRED = new Set(['SESSION_EXPIRED', 'AUTH_REQUIRED'])
 
 /**
  * An officer at their browser, over real HTTP to a listening node: logs in with their password
@@ -21,19 +20,19 @@ export class OfficerClient {
   readonly #password: string
   readonly #now: () => number
   #secret: string | undefined
-  #cookie: string | undefined
-  #csrf: string | undefined
+  readonly #browser: BrowserSession
 
   constructor(url: string, username: string, password: string, now: () => number) {
     this.url = url
     this.username = username
     this.#password = password
     this.#now = now
+    this.#browser = new BrowserSession(url)
   }
 
   /** Logs in: password, then the authenticator code when a factor is enrolled. */
   async login(): Promise<void> {
-    const first = await this.#send('POST', '/auth/login', {
+    const first = await this.#browser.send('POST', '/auth/login', {
       username: this.username,
       password: this.#password,
     })
@@ -42,7 +41,7 @@ export class OfficerClient {
     if (session.stage === 'second-factor') {
       if (this.#secret === undefined) throw new Error(`${this.username} has no authenticator`)
       const code = await totpCode(this.#secret, this.#now())
-      const second = await this.#send('POST', '/auth/login/totp', { code })
+      const second = await this.#browser.send('POST', '/auth/login/totp', { code })
       if (second.status !== 200) throw new Error(`${this.username}: ${JSON.stringify(second.body)}`)
       session = second.body
     }
@@ -51,10 +50,10 @@ export class OfficerClient {
 
   /** Enrols an authenticator app, as the node requires before anything else. */
   async enrolAuthenticator(): Promise<void> {
-    const begun = await this.#send('POST', '/auth/totp')
+    const begun = await this.#browser.send('POST', '/auth/totp')
     if (begun.status !== 200) throw new Error(`${this.username}: ${JSON.stringify(begun.body)}`)
     const code = await totpCode(begun.body.secret, this.#now())
-    const confirmed = await this.#send('POST', '/auth/totp/confirm', { code })
+    const confirmed = await this.#browser.send('POST', '/auth/totp/confirm', { code })
     if (confirmed.status !== 200) {
       throw new Error(`${this.username}: ${JSON.stringify(confirmed.body)}`)
     }
@@ -64,32 +63,9 @@ export class OfficerClient {
   /** Calls the officer API (`/api/v1` + path), logging in again once if the session ended. */
   // biome-ignore lint/suspicious/noExplicitAny: as for ApiReply
   async request<T = any>(method: string, path: string, body?: unknown): Promise<ApiReply<T>> {
-    const reply = await this.#send(method, path, body)
-    if (reply.status !== 401 || !EXPIRED.has(reply.body?.error?.code)) return reply
+    const reply = await this.#browser.send(method, path, body)
+    if (!sessionEnded(reply)) return reply
     await this.login()
-    return this.#send(method, path, body)
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: as for ApiReply
-  async #send(method: string, path: string, body?: unknown): Promise<ApiReply<any>> {
-    const response = await fetch(`${this.url}/api/v1${path}`, {
-      method,
-      headers: {
-        origin: this.url,
-        ...(this.#cookie === undefined ? {} : { cookie: `parley_session=${this.#cookie}` }),
-        ...(this.#csrf === undefined || method === 'GET' ? {} : { 'x-csrf-token': this.#csrf }),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    for (const cookie of response.headers.getSetCookie()) {
-      const token = /^parley_session=([^;]*)/.exec(cookie)?.[1]
-      if (token !== undefined) this.#cookie = token === '' ? undefined : token
-    }
-    const text = await response.text()
-    const parsed = text === '' ? undefined : JSON.parse(text)
-    const csrf = parsed?.csrfToken ?? parsed?.session?.csrfToken
-    if (typeof csrf === 'string') this.#csrf = csrf
-    return { status: response.status, body: parsed }
+    return this.#browser.send(method, path, body)
   }
 }
