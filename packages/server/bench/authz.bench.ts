@@ -12,10 +12,9 @@ import autocannon from 'autocannon'
 import { Type } from 'typebox'
 import { build } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { EventHub } from '../src/features/events/event-hub.ts'
-import type { NodeContext } from '../src/features/events/events.service.ts'
 import { timeline } from '../src/features/messages/messages.service.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
+import { createNodeContext, type NodeContext } from '../src/node/context.ts'
 import { initNodeDirectory } from '../src/node-identity.ts'
 import { openDatabase } from '../src/store/database.ts'
 
@@ -44,14 +43,13 @@ const database = await openDatabase()
 const app = await build(config, { database, federate: false, logger: false })
 
 // The same read as GET /api/v1/channels/:channel/timeline, with authorization off.
-const ctx: NodeContext = {
+const ctx: NodeContext = createNodeContext({
   db: app.db,
   identity: app.identity,
   now: app.now,
-  hub: new EventHub(),
   log: app.log,
   wake: () => {},
-}
+})
 const read = async (request: { params: unknown }) => ({
   events: await timeline(ctx, (request.params as { channel: string }).channel),
 })

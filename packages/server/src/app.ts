@@ -21,8 +21,6 @@ import { accessPlugin, enforceAccess } from './features/access/access.plugin.ts'
 import { accessContext } from './features/access/access.service.ts'
 import { auditPlugin } from './features/audit/audit.plugin.ts'
 import { channelsPlugin } from './features/channels/channels.plugin.ts'
-import { EventHub } from './features/events/event-hub.ts'
-import type { NodeContext } from './features/events/events.service.ts'
 import { createDelivery, type Delivery } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
@@ -41,6 +39,7 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { hardenHttp } from './http-hardening.ts'
+import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
@@ -200,14 +199,13 @@ async function assemble(
   })
 
   let delivery: Delivery | undefined
-  const ctx: NodeContext = {
+  const ctx = createNodeContext({
     db: database.db,
     identity,
     now,
-    hub: new EventHub(),
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
-  }
+  })
   const timings = config.delivery ?? {}
   const backoff =
     options.backoff ??

@@ -1,7 +1,7 @@
 import { createEvent, type Event, type EventFields, generateKeyPair } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type HttpSigningKey, signRequest } from '../src/federation/http-signatures.ts'
 import { loadNodeIdentity } from '../src/node-identity.ts'
+import { type HttpSigningKey, signRequest } from '../src/signed-http/http-signatures.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 interface Reply {

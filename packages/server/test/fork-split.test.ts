@@ -1,8 +1,8 @@
 import { createEvent, type EventFields, type SignedEvent, verifyTranscript } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signRequest } from '../src/federation/http-signatures.ts'
 import { exportTranscript } from '../src/ledger/index.ts'
 import { loadNodeIdentity } from '../src/node-identity.ts'
+import { signRequest } from '../src/signed-http/http-signatures.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 // A party that equivocates tells each node a different story: rus signs two events with the

@@ -7,8 +7,6 @@ import {
   type Signer,
 } from '@parley/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { EventHub } from '../src/features/events/event-hub.ts'
-import { commitLocal, type NodeContext } from '../src/features/events/events.service.ts'
 import {
   type AppendContext,
   appendEvents,
@@ -18,6 +16,8 @@ import {
   pinPartyKeys,
   readLog,
 } from '../src/index.ts'
+import { commitLocal } from '../src/node/commit.ts'
+import { createNodeContext, type NodeContext } from '../src/node/context.ts'
 import type { NodeIdentity } from '../src/node-identity.ts'
 import type { Database } from '../src/store/database.ts'
 import { testDatabase, testDialect } from './support/database.ts'
@@ -240,14 +240,13 @@ describe(`batch appends on ${testDialect}`, () => {
           ],
         ]),
       }
-      return {
+      return createNodeContext({
         db: database.db,
         identity,
         now: () => T0 + 600_000,
-        hub: new EventHub(),
         log: { warn() {}, info() {}, error() {} } as never,
         wake: () => {},
-      }
+      })
     }
 
     it('answers each concurrent post with its own committed event, in one unforked chain', async () => {

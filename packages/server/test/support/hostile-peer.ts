@@ -9,8 +9,8 @@ import {
   type Signer,
   signObject,
 } from '@parley/protocol'
-import { type HttpSigningKey, signRequest } from '../../src/federation/http-signatures.ts'
 import { loadNodeIdentity } from '../../src/node-identity.ts'
+import { type HttpSigningKey, signRequest } from '../../src/signed-http/http-signatures.ts'
 import type { TestNode } from './nodes.ts'
 
 /** A request as a hostile peer sends it: every part may be wrong on purpose. */

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
+import type { NodeContext } from '../../node/context.ts'
+import { EventViewSchema, toEventView } from '../../node/event-view.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
-import { EventViewSchema, toEventView } from '../events/event-view.ts'
-import type { NodeContext } from '../events/events.service.ts'
 import { openChannel, type ReleaseContext } from '../release/release.service.ts'
 import { channelOrThrow, channelsOfNode, joinChannel } from './channels.service.ts'
 

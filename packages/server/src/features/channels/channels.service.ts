@@ -1,7 +1,8 @@
 import type { BodyOf } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
-import { commitLocal, hostedParties, type NodeContext } from '../events/events.service.ts'
+import { commitLocal } from '../../node/commit.ts'
+import { hostedParties, type NodeContext } from '../../node/context.ts'
 import { type ChannelRow, findChannel, listChannels } from './channels.repository.ts'
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'

@@ -1,15 +1,16 @@
 import type { SignedEvent } from '@parley/protocol'
 import type { Kysely } from 'kysely'
 import { isServerError } from '../../errors.ts'
-import type { FederationClient } from '../../federation/federation-client.ts'
 import {
   type AuthenticatedEvents,
   authenticateEvents,
   MAX_LOG_READ,
   readHeads,
 } from '../../ledger/index.ts'
+import { commitReceivedBatch } from '../../node/commit.ts'
+import type { NodeContext } from '../../node/context.ts'
+import type { FederationClient } from '../../signed-http/federation-client.ts'
 import type { DB } from '../../store/tables.ts'
-import { commitReceivedBatch, type NodeContext } from '../events/events.service.ts'
 import { proveForks } from './fork-proof.ts'
 
 type Heads = Record<string, { seq: number; id: string }>

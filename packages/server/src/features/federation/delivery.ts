@@ -1,15 +1,15 @@
 import type { SignedEvent } from '@parley/protocol'
+import { drainPending } from '../../ledger/index.ts'
+import { hostedParties, type NodeContext } from '../../node/context.ts'
+import { waitingDestinations } from '../../node/outbox.repository.ts'
+import { signingKey } from '../../node-identity.ts'
 import {
   createFederationClient,
   type FederationClient,
-} from '../../federation/federation-client.ts'
-import { drainPending } from '../../ledger/index.ts'
-import { signingKey } from '../../node-identity.ts'
-import { hostedParties, type NodeContext } from '../events/events.service.ts'
+} from '../../signed-http/federation-client.ts'
 import { describeFailure, type SyncTarget, syncChannel, syncTargets } from './anti-entropy.ts'
 import { receivingParty } from './federation.service.ts'
 import { proveForks } from './fork-proof.ts'
-import { waitingDestinations } from './outbox.repository.ts'
 import { listPeerNodes, markPeerFailing, markPeerHealthy, urlOfParty } from './peers.repository.ts'
 import { replyKeyResolver } from './peers.service.ts'
 import { backoffDelay, PushWorker } from './push-worker.ts'

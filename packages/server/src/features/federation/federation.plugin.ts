@@ -8,10 +8,10 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
-import { signResponse, verifyRequest } from '../../federation/http-signatures.ts'
-import { NonceCache } from '../../federation/nonce-cache.ts'
+import type { NodeContext } from '../../node/context.ts'
 import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
-import type { NodeContext } from '../events/events.service.ts'
+import { signResponse, verifyRequest } from '../../signed-http/http-signatures.ts'
+import { NonceCache } from '../../signed-http/nonce-cache.ts'
 import type { Delivery } from './delivery.ts'
 import { buildDescriptor } from './descriptor.ts'
 import {

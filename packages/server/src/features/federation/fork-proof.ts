@@ -1,7 +1,7 @@
 import type { SignedEvent } from '@parley/protocol'
-import type { FederationClient } from '../../federation/federation-client.ts'
 import { authenticateEvents, recordEquivocation } from '../../ledger/index.ts'
-import type { NodeContext } from '../events/events.service.ts'
+import type { NodeContext } from '../../node/context.ts'
+import type { FederationClient } from '../../signed-http/federation-client.ts'
 
 /**
  * A heads conflict (DESIGN §4.4 step 7) means the sender holds, for some author and seq, another

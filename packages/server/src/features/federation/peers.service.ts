@@ -1,13 +1,13 @@
 import { isKeyValidAt, keyParty, type PartyKey } from '@parley/protocol'
 import type { Kysely } from 'kysely'
 import type { PeerConfig } from '../../config.ts'
-import { federationUrl, fetchDescriptor } from '../../federation/federation-client.ts'
-import { type PeerPin, peerKeysToPin } from '../../federation/peer-trust.ts'
 import { partyKeys, pinPartyKeys } from '../../ledger/index.ts'
+import type { NodeContext } from '../../node/context.ts'
+import { backfillDestination } from '../../node/outbox.repository.ts'
 import type { NodeIdentity } from '../../node-identity.ts'
+import { federationUrl, fetchDescriptor } from '../../signed-http/federation-client.ts'
+import { type PeerPin, peerKeysToPin } from '../../signed-http/peer-trust.ts'
 import type { DB } from '../../store/tables.ts'
-import type { NodeContext } from '../events/events.service.ts'
-import { backfillDestination } from './outbox.repository.ts'
 import { peerRoutesVersion, upsertPeerNode, urlOfParty } from './peers.repository.ts'
 
 /** A peer's base URL as this node stores it: scheme, host, port and path, no trailing slash. */

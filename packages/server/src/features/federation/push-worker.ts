@@ -1,16 +1,16 @@
 import type { SignedReceipt } from '@parley/protocol'
 import { isServerError } from '../../errors.ts'
-import type { FederationClient } from '../../federation/federation-client.ts'
 import { type CheckedReceipt, checkReceipt } from '../../ledger/index.ts'
-import type { NodeContext } from '../events/events.service.ts'
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
+import type { NodeContext } from '../../node/context.ts'
 import {
   type Chain,
   markRejected,
   nextBatch,
   type OutboxItem,
   recordDelivery,
-} from './outbox.repository.ts'
+} from '../../node/outbox.repository.ts'
+import type { FederationClient } from '../../signed-http/federation-client.ts'
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */

@@ -1,9 +1,10 @@
 import type { BodyOf } from '@parley/protocol'
 import { channelTimeline, type LocalDraft, type StoredEvent } from '../../ledger/index.ts'
+import { commitLocal } from '../../node/commit.ts'
+import type { NodeContext } from '../../node/context.ts'
+import { type DeliveryState, type EventView, toEventView } from '../../node/event-view.ts'
+import { type DeliveryRow, deliveryOf } from '../../node/outbox.repository.ts'
 import { actingParty, channelOrThrow } from '../channels/channels.service.ts'
-import { type DeliveryState, type EventView, toEventView } from '../events/event-view.ts'
-import { commitLocal, type NodeContext } from '../events/events.service.ts'
-import { type DeliveryRow, deliveryOf } from '../federation/outbox.repository.ts'
 import { listPeerNodes } from '../federation/peers.repository.ts'
 
 type Said = 'message.post' | 'message.translate'

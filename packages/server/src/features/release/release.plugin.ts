@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { EventViewSchema, toEventView } from '../events/event-view.ts'
+import { EventViewSchema, toEventView } from '../../node/event-view.ts'
 import {
   approveRelease,
   COMPOSABLE_TYPES,

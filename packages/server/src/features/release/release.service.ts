@@ -13,6 +13,8 @@ import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
+import { commitLocal, commitLocalAll } from '../../node/commit.ts'
+import { hostedParties, type NodeContext } from '../../node/context.ts'
 import {
   type AccessContext,
   actingAs,
@@ -29,12 +31,6 @@ import {
   createChannel,
   newChannelId,
 } from '../channels/channels.service.ts'
-import {
-  commitLocal,
-  commitLocalAll,
-  hostedParties,
-  type NodeContext,
-} from '../events/events.service.ts'
 import { say } from '../messages/messages.service.ts'
 import { randomCrockford } from '../officers/secrets.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'

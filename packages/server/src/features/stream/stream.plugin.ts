@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChannelIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
 import { isServerError } from '../../errors.ts'
+import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
-import type { NodeContext } from '../events/events.service.ts'
 import { type AuthContext, resolveSessionHash } from '../sessions/sessions.service.ts'
 
 /** How often an open stream checks that its session still holds. */

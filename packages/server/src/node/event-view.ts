@@ -1,6 +1,6 @@
 import { EventSchema, SignatureSchema } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
-import type { StoredEvent } from '../../ledger/index.ts'
+import type { StoredEvent } from '../ledger/index.ts'
 
 /** Where an event stands with one recipient node (DESIGN §4.7). */
 export const DeliveryStateSchema = Type.Object({

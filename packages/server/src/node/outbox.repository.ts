@@ -1,7 +1,7 @@
 import { canonicalJson } from '@parley/protocol'
 import { type Kysely, sql, type Transaction } from 'kysely'
-import type { CheckedReceipt } from '../../ledger/index.ts'
-import type { DB } from '../../store/tables.ts'
+import type { CheckedReceipt } from '../ledger/index.ts'
+import type { DB } from '../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
 

@@ -1,0 +1,86 @@
+import { ServerError } from '../errors.ts'
+import {
+  type AppendResult,
+  type AuthenticatedEvents,
+  appendEvents,
+  type BatchAppendResult,
+  type LocalDraft,
+  type StoredEvent,
+} from '../ledger/index.ts'
+import type { NodeContext } from './context.ts'
+import { hostedParties } from './context.ts'
+import type { OnStored } from './local-committer.ts'
+import { publish } from './publish.ts'
+
+/** Work that must commit in the transaction that stores a local event, or not at all. */
+export interface CommitLocalOptions {
+  /** Runs inside that transaction once the event is stored; throwing rolls the event back. */
+  readonly onStored?: OnStored
+}
+
+/**
+ * Signs and commits an event of a hosted party and, in the same transaction, queues it for
+ * every peer node that hosts a participant (the transactional outbox, DESIGN §4.7). Throws
+ * the protocol's error when the ledger refuses the draft; nothing is stored then.
+ *
+ * Drafts posted while a commit is under way wait for it and then go together in the next
+ * transaction (group commit): each call still resolves only once its own event is durably
+ * committed, but many calls share one commit, one lock and one outbox insert. A draft with an
+ * `onStored` hook is committed on its own, so its hook can only ever roll back its own event.
+ */
+export function commitLocal(
+  ctx: NodeContext,
+  draft: LocalDraft,
+  options: CommitLocalOptions = {},
+): Promise<StoredEvent> {
+  if (!ctx.identity.parties.has(draft.author)) {
+    return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
+  }
+  return ctx.committer.submit(draft, options.onStored)
+}
+
+/**
+ * {@link commitLocal} for many drafts that must commit together: they go in ONE transaction of
+ * their own (never split across group commits), and an unexpected failure fails them all.
+ * Each entry settles on its own, as the ledger stored or refused that draft.
+ */
+export function commitLocalAll(
+  ctx: NodeContext,
+  drafts: readonly LocalDraft[],
+): Promise<PromiseSettledResult<StoredEvent>[]> {
+  for (const draft of drafts) {
+    if (!ctx.identity.parties.has(draft.author)) {
+      return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
+    }
+  }
+  return Promise.allSettled(ctx.committer.submitAll(drafts))
+}
+
+/**
+ * Commits an event received from a peer (push or pull) and announces what got stored,
+ * including pending events it unblocked.
+ */
+export async function commitReceived(ctx: NodeContext, signed: unknown): Promise<AppendResult> {
+  const { results, applied } = await commitReceivedBatch(ctx, [signed])
+  const result = results[0]!
+  if (result.status === 'stored') return { ...result, applied }
+  if (result.status === 'pending' && applied.length > 0) return { ...result, applied }
+  return result
+}
+
+/**
+ * Commits events received from a peer together (a push, a log page): validated one by one and
+ * in order, stored in one transaction; then announces what got stored, inputs first.
+ */
+export async function commitReceivedBatch(
+  ctx: NodeContext,
+  signed: readonly unknown[] | AuthenticatedEvents,
+): Promise<BatchAppendResult> {
+  const batch = await appendEvents(ctx.db, signed, {
+    now: ctx.now(),
+    hosted: hostedParties(ctx),
+    onCommitted: (stored) => publish(ctx, stored, false),
+  })
+  publish(ctx, batch.applied, false)
+  return batch
+}
