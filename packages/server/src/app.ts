@@ -21,6 +21,9 @@ import { accessPlugin, enforceAccess } from './features/access/access.plugin.ts'
 import { accessContext } from './features/access/access.service.ts'
 import { auditPlugin } from './features/audit/audit.plugin.ts'
 import { channelsPlugin } from './features/channels/channels.plugin.ts'
+import { composePlugin } from './features/compose/compose.plugin.ts'
+import type { ComposeContext } from './features/compose/compose.service.ts'
+import { releaseGuard } from './features/compose/release-guard.ts'
 import { createDelivery, type Delivery } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
@@ -30,8 +33,7 @@ import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
-import type { ReleaseContext } from './features/release/release.service.ts'
-import { releaseGuard } from './features/release/release-guard.ts'
+import { holdForRelease } from './features/release/release.service.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
 import { redactingLogger } from './features/sessions/log-redaction.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
@@ -247,21 +249,27 @@ async function assemble(
   app.addHook('onRequest', officerAuth(auth))
   const access = accessContext(database.db, now)
   enforceAccess(app, access)
-  const release: ReleaseContext = { node: ctx, guard: releaseGuard(config.release), access }
+  const compose: ComposeContext = {
+    node: ctx,
+    guard: releaseGuard(config.release),
+    access,
+    hold: (item) => holdForRelease(ctx, item),
+  }
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(
     async (api) => {
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
-      await api.register(channelsPlugin, { ctx, release })
-      await api.register(messagesPlugin, { ctx, release })
+      await api.register(channelsPlugin, { ctx, compose })
+      await api.register(composePlugin, { compose })
+      await api.register(messagesPlugin, { ctx, compose })
       await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
-      await api.register(releasePlugin, { release })
+      await api.register(releasePlugin, { compose })
     },
     { prefix: '/api/v1' },
   )

@@ -5,7 +5,7 @@ import { parseJson } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { ServerError } from './errors.ts'
-import { ReleaseConfigSchema } from './features/release/release-guard.ts'
+import { ReleaseConfigSchema } from './features/compose/release-guard.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
 const PartyId = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })

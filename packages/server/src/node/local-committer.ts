@@ -5,7 +5,6 @@ import { appendLocalEvents } from '../ledger/index.ts'
 import { signingKey } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
 import type { NodeContext } from './context.ts'
-import { hostedParties } from './context.ts'
 import { enqueueOwnEvents } from './outbox.repository.ts'
 import { publish, refusal, storedOf } from './publish.ts'
 
@@ -82,7 +81,8 @@ export class LocalCommitter {
   async #commit(group: readonly Waiting[]): Promise<void> {
     const ctx = this.#ctx
     const now = ctx.now()
-    const hosted = hostedParties(ctx)
+    // The hosted parties, read here rather than through context.ts, which constructs this class.
+    const hosted = [...ctx.identity.parties.keys()]
     const items: LocalAppend[] = []
     const waiting: Waiting[] = []
     for (const waiter of group) {

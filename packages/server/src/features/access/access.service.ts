@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import { ServerError } from '../../errors.ts'
+import { listChannels } from '../../node/channels.repository.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
-import { listChannels } from '../channels/channels.repository.ts'
 import { findOfficer, type Role } from '../officers/officers.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import {

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
+import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { EventViewSchema, toEventView } from '../../node/event-view.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
-import { openChannel, type ReleaseContext } from '../release/release.service.ts'
-import { channelOrThrow, channelsOfNode, joinChannel } from './channels.service.ts'
+import type { ComposeContext } from '../compose/compose.service.ts'
+import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
 
 const ChannelSchema = Type.Object({
   id: ChannelIdSchema,
@@ -44,8 +45,8 @@ const ChannelParams = Type.Object({ channel: ChannelIdSchema })
  */
 export const channelsPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
-  release: ReleaseContext
-}> = async (app, { ctx, release }) => {
+  compose: ComposeContext
+}> = async (app, { ctx, compose }) => {
   const tags = ['channels']
   const security = [{ devToken: [] }]
 
@@ -77,7 +78,7 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { observers = [], ...rest } = request.body
-      const created = await openChannel(release, request.officer!, { ...rest, observers })
+      const created = await openChannel(compose, request.officer!, { ...rest, observers })
       return reply.status(201).send({ channel: created.channel, event: toEventView(created.event) })
     },
   )

@@ -1,9 +1,14 @@
 import type { BodyOf } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
+import { type ChannelRow, findChannel, listChannels } from '../../node/channels.repository.ts'
+import { actingParty, channelOrThrow } from '../../node/channels.ts'
 import { commitLocal } from '../../node/commit.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
-import { type ChannelRow, findChannel, listChannels } from './channels.repository.ts'
+import { actingAs, dropCreatorGrant, grantCreator } from '../access/access.service.ts'
+import type { ComposeContext } from '../compose/compose.service.ts'
+import { assertReleasable } from '../compose/release-guard.ts'
+import type { RequestOfficer } from '../sessions/session-auth.ts'
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
@@ -18,26 +23,6 @@ export function newChannelId(): string {
     value >>= 5n
   }
   return `ch_${out}`
-}
-
-/**
- * The hosted party an officer acts as: the one named, or the only candidate. Naming a party
- * this node does not host is `PARTY_NOT_HOSTED`; an ambiguous call must name one.
- */
-export function actingParty(
-  ctx: Pick<NodeContext, 'identity'>,
-  as: string | undefined,
-  candidates: readonly string[],
-): string {
-  if (as !== undefined) {
-    if (!ctx.identity.parties.has(as)) throw new ServerError('PARTY_NOT_HOSTED', { party: as })
-    return as
-  }
-  const hosted = candidates.filter((party) => ctx.identity.parties.has(party))
-  if (hosted.length === 1) return hosted[0]!
-  throw new ServerError('REQUEST_INVALID', {
-    reason: `name the party to act as ("as": one of ${hosted.join(', ') || 'none'})`,
-  })
 }
 
 export type CreateChannelInput = BodyOf<'channel.create'> & { readonly as?: string }
@@ -65,6 +50,28 @@ export async function createChannel(
 }
 
 /**
+ * Opens a channel as the officer's party: the genesis passes the release guard like any item,
+ * and the officer is on the new channel's access list before its event commits.
+ */
+export async function openChannel(
+  ctx: ComposeContext,
+  officer: RequestOfficer,
+  input: CreateChannelInput,
+): Promise<Awaited<ReturnType<typeof createChannel>>> {
+  const { as, ...body } = input
+  const author = actingParty(ctx.node, actingAs(officer, as), hostedParties(ctx.node))
+  assertReleasable(ctx.guard, { type: 'channel.create', body })
+  const id = newChannelId()
+  await grantCreator(ctx.access, officer, id)
+  try {
+    return await createChannel(ctx.node, officer.id, { ...body, as: author }, id)
+  } catch (error) {
+    await dropCreatorGrant(ctx.access, officer, id)
+    throw error
+  }
+}
+
+/**
  * Accepts an invitation: signs `channel.join` citing the channel's genesis event. Observers
  * join too: a participant's first event in a channel must be its join, so a rapporteur that
  * observes could otherwise never propose text.
@@ -88,52 +95,6 @@ export async function joinChannel(
     body: { accepts: channel.genesisId },
     officer,
   })
-}
-
-/** A channel a hosted party takes part in, or `CHANNEL_NOT_FOUND`. */
-export async function channelOrThrow(ctx: NodeContext, channel: string): Promise<ChannelRow> {
-  const row = await knownChannel(ctx, channel)
-  if (row === undefined) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
-  return row
-}
-
-/** How long a channel row may be served from memory. */
-const CHANNEL_ROW_TTL_MS = 1000
-
-const channelRows = new WeakMap<
-  NodeContext,
-  Map<string, { row: Promise<ChannelRow | undefined>; at: number }>
->()
-
-/**
- * Channel rows as every post reads them (twice, with the release check). A row changes only
- * when a channel.create or channel.join commits here, which drops it; a read that raced such a
- * commit lives a second at most. A channel not found is never remembered. The ledger checks
- * membership again on every append, so a row a moment old can refuse or admit nothing wrongly.
- */
-export function knownChannel(ctx: NodeContext, channel: string): Promise<ChannelRow | undefined> {
-  let rows = channelRows.get(ctx)
-  if (rows === undefined) {
-    const created = new Map<string, { row: Promise<ChannelRow | undefined>; at: number }>()
-    ctx.hub.subscribe(({ signed }) => {
-      const { type } = signed.event
-      if (type === 'channel.create' || type === 'channel.join') created.delete(signed.event.channel)
-    })
-    channelRows.set(ctx, created)
-    rows = created
-  }
-  const cached = rows.get(channel)
-  const now = performance.now()
-  if (cached !== undefined && now - cached.at < CHANNEL_ROW_TTL_MS) return cached.row
-  if (rows.size > 10_000) rows.clear()
-  const row = findChannel(ctx.db, channel, hostedParties(ctx))
-  const entry = { row, at: now }
-  rows.set(channel, entry)
-  const forget = () => {
-    if (rows.get(channel) === entry) rows.delete(channel)
-  }
-  row.then((found) => found === undefined && forget(), forget)
-  return row
 }
 
 export function channelsOfNode(ctx: NodeContext): Promise<ChannelRow[]> {

@@ -1,10 +1,10 @@
 import { ProtocolError, type SignedEvent, type SignedReceipt, signReceipt } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
 import { MAX_LOG_READ, type Need, readHeads, readLogRaw } from '../../ledger/index.ts'
+import { knownChannel } from '../../node/channels.ts'
 import { commitReceivedBatch } from '../../node/commit.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type HostedParty, signingKey } from '../../node-identity.ts'
-import { knownChannel } from '../channels/channels.service.ts'
 
 /** Most events one push may carry (DESIGN §4.6). */
 export const MAX_BATCH_EVENTS = 500

@@ -3,8 +3,8 @@ import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
 import type { NodeContext } from '../../node/context.ts'
 import { type EventView, EventViewSchema, toEventView } from '../../node/event-view.ts'
-import { ComposedResponses, sendComposed } from '../release/release.plugin.ts'
-import { compose, composeBatch, type ReleaseContext } from '../release/release.service.ts'
+import { ComposedResponses, sendComposed } from '../compose/compose.plugin.ts'
+import { type ComposeContext, compose, composeBatch } from '../compose/compose.service.ts'
 import { timeline } from './messages.service.ts'
 
 const post = bodySchemas['message.post'].properties
@@ -46,8 +46,8 @@ const composes = {
  */
 export const messagesPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
-  release: ReleaseContext
-}> = async (app, { ctx, release }) => {
+  compose: ComposeContext
+}> = async (app, { ctx, compose: composing }) => {
   const tags = ['messages']
   const security = [{ devToken: [] }]
 
@@ -65,7 +65,7 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { as, ...body } = request.body
-      const composed = await compose(release, request.officer!, {
+      const composed = await compose(composing, request.officer!, {
         channel: request.params.channel,
         type: 'message.post',
         body,
@@ -97,7 +97,7 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { as, messages } = request.body
-      const settled = await composeBatch(release, request.officer!, {
+      const settled = await composeBatch(composing, request.officer!, {
         channel: request.params.channel,
         bodies: messages,
         ...(as === undefined ? {} : { as }),
@@ -128,7 +128,7 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const { as, ...body } = request.body
-      const composed = await compose(release, request.officer!, {
+      const composed = await compose(composing, request.officer!, {
         channel: request.params.channel,
         type: 'message.translate',
         body,

@@ -1,32 +1,9 @@
-import type { BodyOf } from '@parley/protocol'
-import { channelTimeline, type LocalDraft, type StoredEvent } from '../../ledger/index.ts'
-import { commitLocal } from '../../node/commit.ts'
+import { channelTimeline } from '../../ledger/index.ts'
+import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type DeliveryState, type EventView, toEventView } from '../../node/event-view.ts'
 import { type DeliveryRow, deliveryOf } from '../../node/outbox.repository.ts'
-import { actingParty, channelOrThrow } from '../channels/channels.service.ts'
-import { listPeerNodes } from '../federation/peers.repository.ts'
-
-type Said = 'message.post' | 'message.translate'
-
-/** Posts a message or a translation to a channel as a hosted participant. */
-export async function say<T extends Said>(
-  ctx: NodeContext,
-  officer: string,
-  channelId: string,
-  type: T,
-  input: BodyOf<T> & { readonly as?: string },
-): Promise<StoredEvent> {
-  const channel = await channelOrThrow(ctx, channelId)
-  const { as, ...body } = input
-  const author = actingParty(
-    ctx,
-    as,
-    channel.members.map((member) => member.party),
-  )
-  const draft = { channel: channelId, author, type, body, officer }
-  return commitLocal(ctx, draft as unknown as LocalDraft)
-}
+import { listPeerNodes } from '../federation/peers.service.ts'
 
 /**
  * A channel's events in the deterministic display order of DESIGN §4.7, each event of a

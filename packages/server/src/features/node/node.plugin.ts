@@ -5,8 +5,7 @@ import { openAlarms } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
-import { listPeerNodes } from '../federation/peers.repository.ts'
-import { addPeer } from '../federation/peers.service.ts'
+import { addPeer, listPeerNodes } from '../federation/peers.service.ts'
 
 const PeerSchema = Type.Object({
   url: Type.String(),

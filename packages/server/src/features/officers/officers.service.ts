@@ -22,6 +22,9 @@ import { assertPasswordPolicy, hashPassword, verifyPassword } from './password.t
 import { generatePassword, newOfficerId, newRecoveryCodes, recoveryCodeHash } from './secrets.ts'
 
 /** What an officer may do (DESIGN §6); an officer holds a set of them. */
+/** Lookups sign-in needs, which must not learn more of an officer than the row. */
+export { officerById, officerByUsername } from './officers.repository.ts'
+
 export const ROLES = ['viewer', 'drafter', 'releaser', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 export const RoleSchema = Type.Union([

@@ -1,37 +1,17 @@
-import {
-  bodySchemas,
-  canonicalJson,
-  describeSchemaError,
-  EVENT_TYPES,
-  type EventType,
-  isProtocolError,
-  MAX_EVENT_BYTES,
-  ProtocolError,
-  utf8,
-} from '@parley/protocol'
-import { type Static, Type } from 'typebox'
-import { Value } from 'typebox/value'
+import { isProtocolError } from '@parley/protocol'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
-import { commitLocal, commitLocalAll } from '../../node/commit.ts'
-import { hostedParties, type NodeContext } from '../../node/context.ts'
-import {
-  type AccessContext,
-  actingAs,
-  assertChannelAccess,
-  dropCreatorGrant,
-  grantCreator,
-} from '../access/access.service.ts'
+import { channelOrThrow } from '../../node/channels.ts'
+import type { NodeContext } from '../../node/context.ts'
 import { audit } from '../audit/audit.service.ts'
-import type { ChannelRow } from '../channels/channels.repository.ts'
 import {
-  actingParty,
-  type CreateChannelInput,
-  channelOrThrow,
-  createChannel,
-  newChannelId,
-} from '../channels/channels.service.ts'
-import { say } from '../messages/messages.service.ts'
+  type ComposableType,
+  type ComposeContext,
+  checkItem,
+  commitItem,
+  type Item,
+} from '../compose/compose.service.ts'
+import type { ReleaseView } from '../compose/release-view.ts'
 import { randomCrockford } from '../officers/secrets.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import {
@@ -42,44 +22,6 @@ import {
   releaseRows,
 } from './release.repository.ts'
 import type { ReleaseStatus } from './release.table.ts'
-import { assertReleasable, type ReleaseGuard } from './release-guard.ts'
-
-/** What release control needs: the node (to sign and append), the guard, and compartments. */
-export interface ReleaseContext {
-  readonly node: NodeContext
-  readonly guard: ReleaseGuard
-  readonly access: AccessContext
-}
-
-/** Event types an officer composes in an existing channel (opening and joining have routes). */
-export const COMPOSABLE_TYPES = EVENT_TYPES.filter(
-  (type) => type !== 'channel.create' && type !== 'channel.join',
-)
-export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
-
-const ReleaseStatusSchema = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('approved'),
-  Type.Literal('released'),
-  Type.Literal('rejected'),
-])
-
-/** A release queue item as the API shows it. */
-export const ReleaseSchema = Type.Object({
-  id: Type.String({ pattern: '^r_[0-9a-z]{26}$' }),
-  channel: Type.String(),
-  party: Type.String(),
-  type: Type.String(),
-  body: Type.Unknown(),
-  drafter: Type.String({ description: 'The officer who composed it; the event carries this id' }),
-  createdAt: Type.Integer(),
-  status: ReleaseStatusSchema,
-  decidedBy: Type.Union([Type.String(), Type.Null()]),
-  decidedAt: Type.Union([Type.Integer(), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  event: Type.Union([Type.String(), Type.Null()], { description: 'The released event’s id' }),
-})
-export type ReleaseView = Static<typeof ReleaseSchema>
 
 function toView(row: ReleaseRow): ReleaseView {
   return {
@@ -98,65 +40,19 @@ function toView(row: ReleaseRow): ReleaseView {
   }
 }
 
-interface ReleasePolicy {
-  readonly twoPersonRule: readonly string[]
-  readonly flashExempt: boolean
-}
-
 /**
- * Whether the channel's policy holds this item for a second officer: its type is under the
- * two-person rule, unless the policy exempts flash items and this one is flash.
+ * Holds an item for a second officer: it waits in the release queue, as its drafter composed
+ * it, until a releaser approves or rejects it. Audited.
  */
-export function needsRelease(policy: unknown, type: string, body: unknown): boolean {
-  const release = (policy as { release?: ReleasePolicy } | null)?.release
-  if (release === undefined || !release.twoPersonRule.includes(type)) return false
-  const urgency = (body as { urgency?: unknown }).urgency
-  return !(release.flashExempt && urgency === 'flash')
-}
-
-/** What an officer composes: a v1 body for a channel, optionally naming the party it speaks for. */
-export interface Composition {
-  readonly channel: string
-  readonly type: ComposableType
-  readonly body: unknown
-  readonly as?: string
-}
-
-/** The outcome of composing: signed and appended at once, or waiting for a releaser. */
-export type Composed =
-  | { readonly status: 'released'; readonly event: StoredEvent }
-  | { readonly status: 'queued'; readonly release: ReleaseView }
-
-/**
- * Composes an item: checks its body against the protocol schema and the release guard, then
- * signs and appends it when the channel policy lets it go at once, or queues it for a
- * different officer with the releaser role. Queuing is audited.
- */
-export async function compose(
-  ctx: ReleaseContext,
-  officer: RequestOfficer,
-  input: Composition,
-): Promise<Composed> {
-  const { node } = ctx
-  assertComposable(input.type, input.body)
-  const channel = await channelOrThrow(node, input.channel)
-  const author = actingParty(
-    node,
-    actingAs(officer, input.as),
-    channel.members.map((member) => member.party),
-  )
-  await checkItem(ctx, officer, input.type, input.body)
-  if (!needsRelease(channel.policy, input.type, input.body)) {
-    return { status: 'released', event: await commitNow(ctx, officer, channel, author, input) }
-  }
+export async function holdForRelease(node: NodeContext, item: Item): Promise<ReleaseView> {
   const now = node.now()
   const row: ReleaseRow = {
     id: `r_${randomCrockford(26)}`,
-    channel: channel.id,
-    party: author,
-    type: input.type,
-    body: input.body as Record<string, unknown>,
-    drafter: officer.id,
+    channel: item.channel,
+    party: item.party,
+    type: item.type,
+    body: item.body,
+    drafter: item.drafter,
     created_at: now,
     status: 'pending',
     decided_by: null,
@@ -169,124 +65,12 @@ export async function compose(
     await audit(trx, {
       time: now,
       action: 'release.submit',
-      officer: officer.id,
-      party: author,
-      details: { release: row.id, channel: channel.id, type: input.type },
+      officer: item.drafter,
+      party: item.party,
+      details: { release: row.id, channel: item.channel, type: item.type },
     })
   })
-  return { status: 'queued', release: toView(row) }
-}
-
-/**
- * Composes many `message.post` items for one channel and commits them in one transaction, in
- * order. Each passes the checks of {@link compose}; a batch is never split between the release
- * queue and the ledger, so when the channel policy would hold any of its messages for a
- * releaser the whole batch is refused (`BATCH_NEEDS_RELEASE`) and nothing is stored.
- */
-export async function composeBatch(
-  ctx: ReleaseContext,
-  officer: RequestOfficer,
-  input: { readonly channel: string; readonly bodies: readonly unknown[]; readonly as?: string },
-): Promise<PromiseSettledResult<StoredEvent>[]> {
-  const { node } = ctx
-  for (const body of input.bodies) assertComposable('message.post', body)
-  const channel = await channelOrThrow(node, input.channel)
-  const author = actingParty(
-    node,
-    actingAs(officer, input.as),
-    channel.members.map((member) => member.party),
-  )
-  for (const [index, body] of input.bodies.entries()) {
-    await checkItem(ctx, officer, 'message.post', body)
-    if (needsRelease(channel.policy, 'message.post', body)) {
-      throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
-    }
-  }
-  return commitLocalAll(
-    node,
-    input.bodies.map((body) => ({
-      channel: channel.id,
-      author,
-      type: 'message.post',
-      body: body as never,
-      officer: officer.id,
-    })),
-  )
-}
-
-function assertComposable(type: string, body: unknown): void {
-  const schema = bodySchemas[type as EventType]
-  if (schema === undefined || !(COMPOSABLE_TYPES as readonly string[]).includes(type)) {
-    throw new ServerError('REQUEST_INVALID', { reason: `/type: ${type} cannot be composed` })
-  }
-  if (!Value.Check(schema, body)) {
-    throw new ServerError('REQUEST_INVALID', {
-      reason: describeSchemaError(Value.Errors(schema, body), '/body'),
-    })
-  }
-  // Refused now rather than when a releaser approves it: the envelope adds well under 1 KiB.
-  const size = utf8(canonicalJson(body)).length
-  if (size > MAX_EVENT_BYTES - 1024) {
-    throw new ProtocolError('EVENT_TOO_LARGE', { size, limit: MAX_EVENT_BYTES })
-  }
-}
-
-/**
- * Opens a channel as the officer's party: the genesis passes the release guard like any item,
- * and the officer is on the new channel's access list before its event commits.
- */
-export async function openChannel(
-  ctx: ReleaseContext,
-  officer: RequestOfficer,
-  input: CreateChannelInput,
-): Promise<Awaited<ReturnType<typeof createChannel>>> {
-  const { as, ...body } = input
-  const author = actingParty(ctx.node, actingAs(officer, as), hostedParties(ctx.node))
-  assertReleasable(ctx.guard, { type: 'channel.create', body })
-  const id = newChannelId()
-  await grantCreator(ctx.access, officer, id)
-  try {
-    return await createChannel(ctx.node, officer.id, { ...body, as: author }, id)
-  } catch (error) {
-    await dropCreatorGrant(ctx.access, officer, id)
-    throw error
-  }
-}
-
-/**
- * What composing and approving both check: a forward's source channel is in the officer's
- * compartments too, and the release guard finds nothing.
- */
-async function checkItem(
-  ctx: ReleaseContext,
-  officer: RequestOfficer,
-  type: string,
-  body: unknown,
-): Promise<void> {
-  if (type === 'forward') {
-    await assertChannelAccess(ctx.access, officer, (body as { from: string }).from)
-  }
-  assertReleasable(ctx.guard, { type, body })
-}
-
-async function commitNow(
-  ctx: ReleaseContext,
-  officer: RequestOfficer,
-  channel: ChannelRow,
-  author: string,
-  input: Composition,
-): Promise<StoredEvent> {
-  if (input.type === 'message.post' || input.type === 'message.translate') {
-    const body = { ...(input.body as object), as: author } as Parameters<typeof say>[4]
-    return say(ctx.node, officer.id, channel.id, input.type, body)
-  }
-  return commitLocal(ctx.node, {
-    channel: channel.id,
-    author,
-    type: input.type,
-    body: input.body as never,
-    officer: officer.id,
-  })
+  return toView(row)
 }
 
 /**
@@ -294,7 +78,7 @@ async function commitNow(
  * Another party's item is reported missing, like one that does not exist.
  */
 async function itemFor(
-  ctx: ReleaseContext,
+  ctx: ComposeContext,
   officer: RequestOfficer,
   id: string,
 ): Promise<ReleaseRow> {
@@ -306,14 +90,14 @@ async function itemFor(
 }
 
 /** The channel of a queue item, for the access hook; `RELEASE_NOT_FOUND` when there is none. */
-export async function channelOfRelease(ctx: ReleaseContext, id: string): Promise<string> {
+export async function channelOfRelease(ctx: ComposeContext, id: string): Promise<string> {
   const row = await releaseById(ctx.node.db, id)
   if (row === undefined) throw new ServerError('RELEASE_NOT_FOUND', { release: id })
   return row.channel
 }
 
 export async function getRelease(
-  ctx: ReleaseContext,
+  ctx: ComposeContext,
   officer: RequestOfficer,
   id: string,
 ): Promise<ReleaseView> {
@@ -322,7 +106,7 @@ export async function getRelease(
 
 /** Queue items in the officer's compartments and party, newest first. */
 export async function listReleases(
-  ctx: ReleaseContext,
+  ctx: ComposeContext,
   officer: RequestOfficer,
   filter: { readonly channel?: string; readonly status?: ReleaseStatus; readonly limit?: number },
 ): Promise<ReleaseView[]> {
@@ -344,7 +128,7 @@ export async function listReleases(
  * item (two-person rule).
  */
 export async function approveRelease(
-  ctx: ReleaseContext,
+  ctx: ComposeContext,
   officer: RequestOfficer,
   id: string,
 ): Promise<{ release: ReleaseView; event: StoredEvent }> {
@@ -369,12 +153,12 @@ export async function approveRelease(
   })
   let event: StoredEvent
   try {
-    event = await commitLocal(ctx.node, {
+    event = await commitItem(ctx.node, {
       channel: row.channel,
-      author: row.party,
+      party: row.party,
       type: row.type as ComposableType,
-      body: row.body as never,
-      officer: row.drafter,
+      body: row.body,
+      drafter: row.drafter,
     })
   } catch (error) {
     // The ledger refused it (a notice acknowledged twice, say): pending again, and on record.
@@ -399,7 +183,7 @@ export async function approveRelease(
 
 /** A releaser rejects a pending item, with a reason the drafter will read. Audited. */
 export async function rejectRelease(
-  ctx: ReleaseContext,
+  ctx: ComposeContext,
   officer: RequestOfficer,
   id: string,
   reason: string,

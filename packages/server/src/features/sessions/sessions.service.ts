@@ -10,12 +10,14 @@ import { type Static, Type } from 'typebox'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
-import { type OfficerRow, officerById, officerByUsername } from '../officers/officers.repository.ts'
+import type { OfficerRow } from '../officers/officers.repository.ts'
 import {
   changePassword,
   normalizeUsername,
   OfficerSchema,
   type OfficersContext,
+  officerById,
+  officerByUsername,
   officerView,
 } from '../officers/officers.service.ts'
 import type { RelyingParty } from '../officers/passkeys.ts'

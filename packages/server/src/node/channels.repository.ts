@@ -1,7 +1,7 @@
 import type { JsonValue } from '@parley/protocol'
 import type { Kysely, Transaction } from 'kysely'
-import type { ChannelStatus, MemberRole } from '../../ledger/index.ts'
-import type { DB } from '../../store/tables.ts'
+import type { ChannelStatus, MemberRole } from '../ledger/index.ts'
+import type { DB } from '../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
 

@@ -1,0 +1,189 @@
+import {
+  bodySchemas,
+  canonicalJson,
+  describeSchemaError,
+  EVENT_TYPES,
+  type EventType,
+  MAX_EVENT_BYTES,
+  ProtocolError,
+  utf8,
+} from '@parley/protocol'
+import { Value } from 'typebox/value'
+import { ServerError } from '../../errors.ts'
+import type { StoredEvent } from '../../ledger/index.ts'
+import { actingParty, channelOrThrow } from '../../node/channels.ts'
+import { commitLocal, commitLocalAll } from '../../node/commit.ts'
+import type { NodeContext } from '../../node/context.ts'
+import { type AccessContext, actingAs, assertChannelAccess } from '../access/access.service.ts'
+import type { RequestOfficer } from '../sessions/session-auth.ts'
+import { assertReleasable, type ReleaseGuard } from './release-guard.ts'
+import type { ReleaseView } from './release-view.ts'
+
+/** Event types an officer composes in an existing channel (opening and joining have routes). */
+export const COMPOSABLE_TYPES = EVENT_TYPES.filter(
+  (type) => type !== 'channel.create' && type !== 'channel.join',
+)
+export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
+
+/** An item ready to be signed: what it says, in which channel, for which party, by whom. */
+export interface Item {
+  readonly channel: string
+  readonly party: string
+  readonly type: ComposableType
+  readonly body: Record<string, unknown>
+  /** The officer who composed it; the event carries this id. */
+  readonly drafter: string
+}
+
+/**
+ * What composing needs: the node (to sign and append), the release guard, compartments, and
+ * where an item the channel policy holds for a second officer goes (the release queue, wired
+ * in at build so that compose knows nothing of its tables).
+ */
+export interface ComposeContext {
+  readonly node: NodeContext
+  readonly guard: ReleaseGuard
+  readonly access: AccessContext
+  readonly hold: (item: Item) => Promise<ReleaseView>
+}
+
+/** What an officer composes: a v1 body for a channel, optionally naming the party it speaks for. */
+export interface Composition {
+  readonly channel: string
+  readonly type: ComposableType
+  readonly body: unknown
+  readonly as?: string
+}
+
+/** The outcome of composing: signed and appended at once, or waiting for a releaser. */
+export type Composed =
+  | { readonly status: 'released'; readonly event: StoredEvent }
+  | { readonly status: 'queued'; readonly release: ReleaseView }
+
+interface ReleasePolicy {
+  readonly twoPersonRule: readonly string[]
+  readonly flashExempt: boolean
+}
+
+/**
+ * Whether the channel's policy holds this item for a second officer: its type is under the
+ * two-person rule, unless the policy exempts flash items and this one is flash.
+ */
+export function needsRelease(policy: unknown, type: string, body: unknown): boolean {
+  const release = (policy as { release?: ReleasePolicy } | null)?.release
+  if (release === undefined || !release.twoPersonRule.includes(type)) return false
+  const urgency = (body as { urgency?: unknown }).urgency
+  return !(release.flashExempt && urgency === 'flash')
+}
+
+/**
+ * Composes an item of any type: checks its body against the protocol schema and the release
+ * guard, then signs and appends it when the channel policy lets it go at once, or holds it
+ * for a different officer with the releaser role.
+ */
+export async function compose(
+  ctx: ComposeContext,
+  officer: RequestOfficer,
+  input: Composition,
+): Promise<Composed> {
+  assertComposable(input.type, input.body)
+  const channel = await channelOrThrow(ctx.node, input.channel)
+  const party = actingParty(
+    ctx.node,
+    actingAs(officer, input.as),
+    channel.members.map((member) => member.party),
+  )
+  await checkItem(ctx, officer, input.type, input.body)
+  const item: Item = {
+    channel: channel.id,
+    party,
+    type: input.type,
+    body: input.body as Record<string, unknown>,
+    drafter: officer.id,
+  }
+  if (needsRelease(channel.policy, input.type, input.body)) {
+    return { status: 'queued', release: await ctx.hold(item) }
+  }
+  return { status: 'released', event: await commitItem(ctx.node, item) }
+}
+
+/**
+ * Composes many `message.post` items for one channel and commits them in one transaction, in
+ * order. Each passes the checks of {@link compose}; a batch is never split between the release
+ * queue and the ledger, so when the channel policy would hold any of its messages for a
+ * releaser the whole batch is refused (`BATCH_NEEDS_RELEASE`) and nothing is stored.
+ */
+export async function composeBatch(
+  ctx: ComposeContext,
+  officer: RequestOfficer,
+  input: { readonly channel: string; readonly bodies: readonly unknown[]; readonly as?: string },
+): Promise<PromiseSettledResult<StoredEvent>[]> {
+  const { node } = ctx
+  for (const body of input.bodies) assertComposable('message.post', body)
+  const channel = await channelOrThrow(node, input.channel)
+  const author = actingParty(
+    node,
+    actingAs(officer, input.as),
+    channel.members.map((member) => member.party),
+  )
+  for (const [index, body] of input.bodies.entries()) {
+    await checkItem(ctx, officer, 'message.post', body)
+    if (needsRelease(channel.policy, 'message.post', body)) {
+      throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
+    }
+  }
+  return commitLocalAll(
+    node,
+    input.bodies.map((body) => ({
+      channel: channel.id,
+      author,
+      type: 'message.post',
+      body: body as never,
+      officer: officer.id,
+    })),
+  )
+}
+
+function assertComposable(type: string, body: unknown): void {
+  const schema = bodySchemas[type as EventType]
+  if (schema === undefined || !(COMPOSABLE_TYPES as readonly string[]).includes(type)) {
+    throw new ServerError('REQUEST_INVALID', { reason: `/type: ${type} cannot be composed` })
+  }
+  if (!Value.Check(schema, body)) {
+    throw new ServerError('REQUEST_INVALID', {
+      reason: describeSchemaError(Value.Errors(schema, body), '/body'),
+    })
+  }
+  // Refused now rather than when a releaser approves it: the envelope adds well under 1 KiB.
+  const size = utf8(canonicalJson(body)).length
+  if (size > MAX_EVENT_BYTES - 1024) {
+    throw new ProtocolError('EVENT_TOO_LARGE', { size, limit: MAX_EVENT_BYTES })
+  }
+}
+
+/**
+ * What composing and approving both check: a forward's source channel is in the officer's
+ * compartments too, and the release guard finds nothing.
+ */
+export async function checkItem(
+  ctx: Pick<ComposeContext, 'guard' | 'access'>,
+  officer: RequestOfficer,
+  type: string,
+  body: unknown,
+): Promise<void> {
+  if (type === 'forward') {
+    await assertChannelAccess(ctx.access, officer, (body as { from: string }).from)
+  }
+  assertReleasable(ctx.guard, { type, body })
+}
+
+/** Signs and appends an item as its party, with its drafter's officer id. */
+export function commitItem(node: NodeContext, item: Item): Promise<StoredEvent> {
+  return commitLocal(node, {
+    channel: item.channel,
+    author: item.party,
+    type: item.type,
+    body: item.body as never,
+    officer: item.drafter,
+  })
+}
