@@ -1,22 +1,9 @@
-import { STATUS_CODES } from 'node:http'
-import type { Socket } from 'node:net'
 import cookie from '@fastify/cookie'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
-import { installCryptoBackend, isProtocolError } from '@parley/protocol'
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from 'fastify'
+import { installCryptoBackend } from '@parley/protocol'
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { NodeConfig } from './config.ts'
-import { isServerError, ServerError } from './errors.ts'
 import { accessPlugin, enforceAccess } from './features/access/access.plugin.ts'
 import { accessContext } from './features/access/access.service.ts'
 import { auditPlugin } from './features/audit/audit.plugin.ts'
@@ -24,10 +11,9 @@ import { channelsPlugin } from './features/channels/channels.plugin.ts'
 import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
-import { createDelivery, type Delivery } from './features/federation/delivery.ts'
+import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
-import { backoffSchedule } from './features/federation/push-worker.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
@@ -35,12 +21,14 @@ import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
-import { redactingLogger } from './features/sessions/log-redaction.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
-import { hardenHttp } from './http-hardening.ts'
+import { closeGracefully } from './http/graceful-close.ts'
+import { hardenHttp } from './http/hardening.ts'
+import { registerOpenApi } from './http/openapi.ts'
+import { createHttpServer } from './http/server.ts'
 import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
@@ -127,78 +115,16 @@ async function assemble(
   now: () => number,
   ownsDatabase: boolean,
 ): Promise<ParleyApp> {
-  const requestTimeout = options.requestTimeout ?? 30_000
-  const app = Fastify({
-    ...(isLoggerInstance(options.logger)
-      ? { loggerInstance: options.logger }
-      : { logger: redactingLogger(options.logger) }),
-    // §4.6: a batch is at most 4 MiB; leave room for the JSON envelope around it.
-    bodyLimit: 4 * 1024 * 1024 + 64 * 1024,
-    return503OnClosing: true,
-    // Slow-loris: a request must arrive whole within the timeout; Node only checks every
-    // connectionsCheckingInterval (30 s by default), so check often enough to keep it tight.
-    requestTimeout,
-    http: {
-      requestTimeout,
-      headersTimeout: Math.min(requestTimeout, 10_000),
-      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
-    },
-    forceCloseConnections: 'idle',
-    // Requests Node or the router refuse before any route runs get the API's error body too.
-    clientErrorHandler: sendClientError,
-    frameworkErrors: sendError,
-  }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
-  // Response schemas document the API; replies are built from exact objects, and a
-  // schema-driven serializer over the event union would be slow for no gain.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  const app = createHttpServer({
+    logger: options.logger,
+    requestTimeout: options.requestTimeout ?? 30_000,
+  })
   app.decorate('db', database.db)
   app.decorate('now', now)
   app.decorate('identity', identity)
   app.decorateRequest('officer', null)
-  app.setErrorHandler(sendError)
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      new ServerError('NOT_FOUND', { what: `${request.method} ${request.url}` }),
-      request,
-      reply,
-    ),
-  )
 
-  // close() lets the requests in flight finish; nothing else may hold it. Node stops enforcing
-  // its header and request timeouts once the server closes, so a request still arriving then
-  // (a peer cut off mid-request by a partition, a slow-loris) would hold it forever: such a
-  // request never reached a handler, and dropping its connection loses nothing. A keep-alive
-  // connection whose request was in flight is not idle when close() begins, and would then stay
-  // open for as long as its client keeps it (forever, behind a partition): it ends once its
-  // answer is out.
-  let closing = false
-  const connections = new Set<Socket>()
-  const requests = new Map<Socket, FastifyRequest['raw']>()
-  app.server.on('connection', (socket: Socket) => {
-    connections.add(socket)
-    socket.once('close', () => {
-      connections.delete(socket)
-      requests.delete(socket)
-    })
-  })
-  app.addHook('onRequest', async ({ raw }) => {
-    requests.set(raw.socket, raw)
-  })
-  app.addHook('onResponse', async ({ raw }) => {
-    if (requests.get(raw.socket) === raw) requests.delete(raw.socket)
-    if (closing) raw.socket.end(() => raw.socket.destroy())
-  })
-  app.addHook('preClose', async () => {
-    closing = true
-    for (const socket of connections) {
-      if (requests.get(socket)?.complete !== true) socket.destroy()
-    }
-  })
-  // Answers sent meanwhile tell their clients not to send more on the connection.
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close')
-  })
+  closeGracefully(app)
 
   let delivery: Delivery | undefined
   const ctx = createNodeContext({
@@ -208,36 +134,10 @@ async function assemble(
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
   })
-  const timings = config.delivery ?? {}
-  const backoff =
-    options.backoff ??
-    (timings.retryBaseMs === undefined && timings.retryCapMs === undefined
-      ? undefined
-      : backoffSchedule(timings.retryBaseMs ?? 500, timings.retryCapMs ?? 30_000))
-  delivery = createDelivery(ctx, {
-    antiEntropyEvery: options.antiEntropyEvery ?? timings.antiEntropyEveryMs ?? 60_000,
-    ...(backoff === undefined ? {} : { backoff }),
-  })
+  delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
   await hardenHttp(app)
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Parley node API', version: '1' },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
-          devToken: { type: 'http', scheme: 'bearer' },
-        },
-      },
-    },
-  })
-  await app.register(async (docs) => {
-    // The documentation is public; every other route states who may call it.
-    docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, auth: 'public' }
-    })
-    await docs.register(swaggerUi, { routePrefix: '/api/docs' })
-  })
+  await registerOpenApi(app)
   await app.register(websocket)
   await app.register(cookie)
   const auth: AuthContext = {
@@ -281,70 +181,4 @@ async function assemble(
     if (ownsDatabase) await database.close()
   })
   return app as unknown as ParleyApp
-}
-
-/**
- * Answers what Node's HTTP parser refuses before Fastify sees a request (a request that did not
- * arrive in time, header fields too large, bytes that are not HTTP) with the API's error body,
- * then closes the connection. As Node does, it writes nothing once a reply has begun.
- */
-function sendClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const refusal =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? new ServerError('REQUEST_TIMEOUT')
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? new ServerError('HEADERS_TOO_LARGE')
-        : new ServerError('REQUEST_INVALID', { reason: 'not a well-formed HTTP request' })
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
-  if (socket.writable && inFlight?.headersSent !== true) {
-    const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } })
-    socket.write(
-      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    )
-  }
-  socket.destroy(error)
-}
-
-function isLoggerInstance(logger: BuildOptions['logger']): logger is FastifyBaseLogger {
-  return typeof logger === 'object' && logger !== null && 'child' in logger
-}
-
-/**
- * The one error handler: every failure leaves as `{ error: { code, message, details? } }`
- * with the status its registry gives; anything unexpected is a bare 500 INTERNAL, logged.
- */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const body = (code: string, message: string, details?: object) => ({
-    error: { code, message, ...(details && Object.keys(details).length > 0 ? { details } : {}) },
-  })
-  if (isServerError(error) || isProtocolError(error)) {
-    // Lock-outs say when to come back, in the header clients and proxies understand.
-    if (typeof error.details.retryAfter === 'number')
-      reply.header('retry-after', error.details.retryAfter)
-    const details = isServerError(error) ? { ...error.details, ...error.lists } : error.details
-    return reply.status(error.status).send(body(error.code, error.message, details))
-  }
-  const fastifyError = error as FastifyError
-  if (fastifyError.validation !== undefined) {
-    const first = fastifyError.validation[0]
-    const reason = `${fastifyError.validationContext ?? 'request'}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`
-    return reply
-      .status(400)
-      .send(body('REQUEST_INVALID', `Request does not match the schema: ${reason}`, { reason }))
-  }
-  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    const limit = request.routeOptions?.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 0
-    const err = request.url.startsWith('/federation/')
-      ? new ServerError('BATCH_TOO_LARGE', { reason: 'the body exceeds 4 MiB' })
-      : new ServerError('REQUEST_TOO_LARGE', { limit })
-    return reply.status(err.status).send(body(err.code, err.message))
-  }
-  const status = fastifyError.statusCode
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return reply.status(status).send(body('REQUEST_INVALID', fastifyError.message))
-  }
-  request.log.error({ err: error }, 'unexpected error')
-  return reply.status(500).send(body('INTERNAL', 'Internal error'))
 }

@@ -19,9 +19,9 @@ function featureOf(file: string): string | undefined {
   return match === null ? undefined : `features/${match[1]}`
 }
 
-/** The layers below the features: the node's core, the ledger, the store, the wire layer. */
+/** The layers below the features: the node's core, the ledger, the store, the wire layer, HTTP. */
 function coreOf(file: string): string | undefined {
-  const match = /^(node|ledger|store|signed-http)\//.exec(shown(server, file))
+  const match = /^(node|ledger|store|signed-http|http)\//.exec(shown(server, file))
   return match?.[1]
 }
 
@@ -36,7 +36,7 @@ describe('the import graph', () => {
     expect(found).toEqual([])
   })
 
-  it('keeps the core below the features: node, ledger, store and signed-http import no feature', () => {
+  it('keeps the core below the features: node, ledger, store, signed-http and http import no feature', () => {
     const upward: string[] = []
     for (const [from, targets] of graph) {
       if (coreOf(from) === undefined) continue

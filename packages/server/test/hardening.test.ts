@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redactingLogger } from '../src/features/sessions/log-redaction.ts'
-import { ACCOUNT_BODY_LIMIT, OFFICER_BODY_LIMIT } from '../src/http-hardening.ts'
+import { ACCOUNT_BODY_LIMIT, OFFICER_BODY_LIMIT } from '../src/http/hardening.ts'
+import { redactingLogger } from '../src/http/log-redaction.ts'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
 import { type LoggedIn, loggedIn, openChannel } from './support/compartments.ts'
 

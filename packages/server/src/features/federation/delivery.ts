@@ -1,4 +1,5 @@
 import type { SignedEvent } from '@parley/protocol'
+import type { DeliverySettings } from '../../config.ts'
 import { drainPending } from '../../ledger/index.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
 import { waitingDestinations } from '../../node/outbox.repository.ts'
@@ -12,7 +13,7 @@ import { receivingParty } from './federation.service.ts'
 import { proveForks } from './fork-proof.ts'
 import { listPeerNodes, markPeerFailing, markPeerHealthy, urlOfParty } from './peers.repository.ts'
 import { replyKeyResolver } from './peers.service.ts'
-import { backoffDelay, PushWorker } from './push-worker.ts'
+import { backoffDelay, backoffSchedule, PushWorker } from './push-worker.ts'
 
 /** The node's outgoing side: push workers per destination and anti-entropy. */
 export interface Delivery {
@@ -39,6 +40,26 @@ export interface DeliveryOptions {
   /** Backoff after n failures (default 0.5 s doubling to 30 s). */
   readonly backoff?: (failures: number) => number
   readonly fetch?: typeof fetch
+}
+
+/**
+ * Delivery timings from the config's `delivery` section, where a test's own options win: the
+ * anti-entropy period (DESIGN §4.7: 60 s) and the push backoff (0.5 s doubling to 30 s).
+ */
+export function deliveryOptions(
+  settings: DeliverySettings | undefined,
+  overrides: { readonly antiEntropyEvery?: number; readonly backoff?: DeliveryOptions['backoff'] },
+): DeliveryOptions {
+  const timings = settings ?? {}
+  const backoff =
+    overrides.backoff ??
+    (timings.retryBaseMs === undefined && timings.retryCapMs === undefined
+      ? undefined
+      : backoffSchedule(timings.retryBaseMs ?? 500, timings.retryCapMs ?? 30_000))
+  return {
+    antiEntropyEvery: overrides.antiEntropyEvery ?? timings.antiEntropyEveryMs ?? 60_000,
+    ...(backoff === undefined ? {} : { backoff }),
+  }
 }
 
 export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Delivery {
