@@ -119,14 +119,23 @@ function parseSyntax(text: string): unknown {
 }
 
 /**
+ * Throws `JSON_DUPLICATE_NAME` for the first object of a JSON text that repeats a member name;
+ * for a host whose own parser has read the text already.
+ * @example assertUniqueNames('{"a":1,"a":2}') // throws JSON_DUPLICATE_NAME
+ */
+export function assertUniqueNames(text: string): void {
+  const duplicate = duplicateNames(text).next()
+  if (!duplicate.done) throw duplicateError(duplicate.value)
+}
+
+/**
  * Parses I-JSON text (RFC 7493) into plain data: `JSON_INVALID` for text that is not JSON,
  * `JSON_DUPLICATE_NAME` for an object, at any depth, with two members of one name.
  * @example parseJson('{"text":"not agreed","text":"agreed"}') // throws JSON_DUPLICATE_NAME
  */
 export function parseJson(text: string): unknown {
   const value = parseSyntax(text)
-  const duplicate = duplicateNames(text).next()
-  if (!duplicate.done) throw duplicateError(duplicate.value)
+  assertUniqueNames(text)
   return value
 }
 
