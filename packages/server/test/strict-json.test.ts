@@ -111,7 +111,7 @@ describe('a node refusing ambiguous JSON and U+0000', () => {
     const first = await rusEvent('Первое.')
     chain = { ...chain, seq: 2, prev: first.id }
     const second = await rusEvent('agreed')
-    // Ed25519 is deterministic: the same signature as the node's own signing, U+0000 aside.
+    // Ed25519 is deterministic: where there is no U+0000, signWithNul signs as the protocol does.
     expect((await peer.signWithNul(second.event)).sig).toBe(second.sig)
     const nulInText = await signedWithNul({
       ...second.event,
