@@ -2,13 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fromHex, toHex, utf8 } from './bytes.ts'
-import {
-  canonicalBytes,
-  canonicalJson,
-  canonicalJsonAnyNumber,
-  parseJson,
-} from './canonical-json.ts'
+import { canonicalBytes, canonicalJson, canonicalJsonAnyNumber } from './canonical-json.ts'
 import { isProtocolError, type ProtocolErrorCode } from './errors.ts'
+import { parseJson } from './json-text.ts'
 
 const jcsDir = new URL('../../../test-vectors/jcs/', import.meta.url)
 const vectorNames = readdirSync(new URL('input/', jcsDir))
@@ -85,6 +81,76 @@ describe('canonicalJson (signed protocol objects)', () => {
       expect(errorCodeOf(() => canonicalJson(value))).toBe('JSON_VALUE_INVALID')
     }
     expect(canonicalJson('\ud83d\ude02')).toBe('"😂"')
+  })
+
+  it('rejects U+0000 in any string or member name with STRING_HAS_NUL and its path', () => {
+    const cases: [unknown, string][] = [
+      ['\u0000', '$'],
+      [{ body: { text: 'agreed\u0000 not' } }, '$.body.text'],
+      [[1, ['ok', '\u0000']], '$[1][1]'],
+      [{ heads: { 'rus\u0000': 1 } }, '$.heads["rus\\u0000"]'],
+    ]
+    for (const [value, path] of cases) {
+      expect(() => canonicalJson(value)).toThrow(
+        expect.objectContaining({ code: 'STRING_HAS_NUL', details: { path } }),
+      )
+    }
+    // Only signed JSON has the rule; RFC 8785 itself canonicalizes U+0000 as \u0000.
+    expect(canonicalJsonAnyNumber({ a: '\u0000' })).toBe('{"a":"\\u0000"}')
+  })
+
+  it('accepts any value without U+0000 and refuses it with one U+0000 put anywhere', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 }).map((s) => s.replaceAll('\u0000', ''))
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.maxSafeInteger(),
+        text,
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 4 }),
+      ),
+    })).value
+    // Puts U+0000 into the `at`-th string or member name (in depth-first order) of a value.
+    const inject = (value: unknown, at: number, offset: number): unknown => {
+      let seen = 0
+      // Between code points, so that no surrogate pair is split.
+      const withNul = (s: string) => {
+        const points = [...s]
+        points.splice(offset % (points.length + 1), 0, '\u0000')
+        return points.join('')
+      }
+      const walk = (node: unknown): unknown => {
+        if (typeof node === 'string') return seen++ === at ? withNul(node) : node
+        if (Array.isArray(node)) return node.map(walk)
+        if (node === null || typeof node !== 'object') return node
+        const out: Record<string, unknown> = {}
+        for (const [name, member] of Object.entries(node)) {
+          const key = seen++ === at ? withNul(name) : name
+          Object.defineProperty(out, key, { value: walk(member), enumerable: true })
+        }
+        return out
+      }
+      return walk(value)
+    }
+    const strings = (node: unknown): number =>
+      typeof node === 'string'
+        ? 1
+        : Array.isArray(node)
+          ? node.reduce((n: number, item) => n + strings(item), 0)
+          : node !== null && typeof node === 'object'
+            ? Object.entries(node).reduce((n, [, member]) => n + 1 + strings(member), 0)
+            : 0
+    fc.assert(
+      fc.property(json, fc.nat(), fc.nat(), (value, at, offset) => {
+        expect(errorCodeOf(() => canonicalJson(value))).toBe('none')
+        const holder = strings(value) === 0 ? [value, ''] : value
+        const dirty = inject(holder, at % strings(holder), offset)
+        expect(errorCodeOf(() => canonicalJson(dirty))).toBe('STRING_HAS_NUL')
+      }),
+      { numRuns: 500 },
+    )
   })
 
   it('rejects values that are not JSON instead of dropping them', () => {

@@ -23,8 +23,9 @@ export function canonicalJsonAnyNumber(value: unknown): string {
 
 /**
  * RFC 8785 canonical form of a signed protocol object. Throws `NUMBER_NOT_INTEGER` for any
- * non-integer number, `NUMBER_OUT_OF_RANGE` beyond ±(2^53−1), `JSON_VALUE_INVALID` for
- * anything that is not plain JSON (undefined, functions, lone surrogates, cycles…).
+ * non-integer number, `NUMBER_OUT_OF_RANGE` beyond ±(2^53−1), `STRING_HAS_NUL` for U+0000 in a
+ * string or a member name, `JSON_VALUE_INVALID` for anything that is not plain JSON
+ * (undefined, functions, lone surrogates, cycles…).
  * @example canonicalJson({ seq: 2, author: 'usa' }) // '{"author":"usa","seq":2}'
  */
 export function canonicalJson(value: unknown): string {
@@ -37,7 +38,8 @@ export function canonicalBytes(value: unknown): Uint8Array {
   return utf8(canonicalJson(value))
 }
 
-function assertPlainJson(value: unknown, path: string, integersOnly: boolean, depth = 0): void {
+/** `signed`: the rules of signed JSON (DESIGN §4.1), integers only and no U+0000. */
+function assertPlainJson(value: unknown, path: string, signed: boolean, depth = 0): void {
   if (depth > 64)
     throw new ProtocolError('JSON_VALUE_INVALID', { path, reason: 'nested deeper than 64 levels' })
   switch (typeof value) {
@@ -45,6 +47,9 @@ function assertPlainJson(value: unknown, path: string, integersOnly: boolean, de
       if (!value.isWellFormed()) {
         throw new ProtocolError('JSON_VALUE_INVALID', { path, reason: 'lone surrogate in string' })
       }
+      // PostgreSQL's jsonb and text cannot hold U+0000, and C strings end at it: a signed
+      // event holding one could be verified by some implementations and stored by none.
+      if (signed && value.includes('\u0000')) throw new ProtocolError('STRING_HAS_NUL', { path })
       return
     case 'boolean':
       return
@@ -55,7 +60,7 @@ function assertPlainJson(value: unknown, path: string, integersOnly: boolean, de
           reason: `${value} is not a JSON number`,
         })
       }
-      if (!integersOnly) return
+      if (!signed) return
       if (!Number.isInteger(value)) throw new ProtocolError('NUMBER_NOT_INTEGER', { path, value })
       if (!Number.isSafeInteger(value))
         throw new ProtocolError('NUMBER_OUT_OF_RANGE', { path, value })
@@ -64,7 +69,7 @@ function assertPlainJson(value: unknown, path: string, integersOnly: boolean, de
       if (value === null) return
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++)
-          assertPlainJson(value[i], `${path}[${i}]`, integersOnly, depth + 1)
+          assertPlainJson(value[i], `${path}[${i}]`, signed, depth + 1)
         return
       }
       const proto = Object.getPrototypeOf(value)
@@ -78,10 +83,13 @@ function assertPlainJson(value: unknown, path: string, integersOnly: boolean, de
             reason: 'lone surrogate in a member name',
           })
         }
+        if (signed && key.includes('\u0000')) {
+          throw new ProtocolError('STRING_HAS_NUL', { path: `${path}[${JSON.stringify(key)}]` })
+        }
         assertPlainJson(
           (value as Record<string, unknown>)[key],
           `${path}.${key}`,
-          integersOnly,
+          signed,
           depth + 1,
         )
       }
@@ -89,17 +97,5 @@ function assertPlainJson(value: unknown, path: string, integersOnly: boolean, de
     }
     default:
       throw new ProtocolError('JSON_VALUE_INVALID', { path, reason: `${typeof value} is not JSON` })
-  }
-}
-
-/**
- * Parses JSON text into plain data, mapping a syntax error to `JSON_INVALID`. Rejects
- * duplicate-free ambiguity only as far as JSON.parse does (the last duplicate key wins).
- */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new ProtocolError('JSON_INVALID', { reason: (error as Error).message })
   }
 }

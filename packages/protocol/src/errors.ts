@@ -15,6 +15,11 @@ export const protocolErrors = {
     message: 'Integer {value} at {path} is outside ±(2^53−1)',
   },
   JSON_VALUE_INVALID: { status: 400, message: 'Value at {path} cannot be canonicalized: {reason}' },
+  JSON_DUPLICATE_NAME: {
+    status: 400,
+    message: 'The object at {path} has the member name {name} more than once',
+  },
+  STRING_HAS_NUL: { status: 400, message: 'The string at {path} contains U+0000' },
   ENCODING_INVALID: { status: 400, message: 'Not valid {encoding}: {reason}' },
   KEY_INVALID: { status: 400, message: 'Not a valid Ed25519 key: {reason}' },
   EVENT_MALFORMED: { status: 400, message: 'Event does not match the protocol schema: {reason}' },

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeUtf8, utf8 } from './bytes.ts'
-import { canonicalJson, parseJson } from './canonical-json.ts'
+import { canonicalJson } from './canonical-json.ts'
 import { generateKeyPair } from './crypto.ts'
 import { isProtocolError, type ProtocolErrorCode } from './errors.ts'
 import {
@@ -16,6 +16,7 @@ import {
   type Signer,
   signPreparedEvent,
 } from './event.ts'
+import { parseJson } from './json-text.ts'
 import {
   type BodyOf,
   EVENT_TYPES,

@@ -16,10 +16,11 @@ export function signedMessage(domain: Domain, value: unknown): Uint8Array {
 }
 
 /**
- * Event id: lowercase hex SHA-256 of `"parley/event/v1\n" || JCS(event)`.
+ * Event id: lowercase hex SHA-256 of `"parley/event/v1\n" || JCS(event)`. A value that cannot
+ * be canonicalized rejects the promise; it never throws before there is one.
  * @example await eventId(event) // '5d41402abc4b2a76b9719d911017c592…'
  */
-export function eventId(event: unknown): Promise<string> {
+export async function eventId(event: unknown): Promise<string> {
   return sha256Hex(signedMessage(domains.event, event))
 }
 

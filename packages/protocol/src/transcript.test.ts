@@ -574,6 +574,26 @@ describe('transcript lines', () => {
     expect(report.events).toBe([...w.logs.values()].flat().length)
   })
 
+  it('reports a line that is not signed JSON with its own code and keeps checking the rest', async () => {
+    const w = await buildWorld(2, [{ post: 1 }], 3)
+    const lines = [
+      w.lines[0]!,
+      '{"kind":"event","event":{"time":1764277262000.5},"sig":"x"}',
+      '{"kind":"event","event":{"body":{"text":"\\u0000"}},"sig":"x"}',
+      '{"kind":"event","event":{"body":{"text":"not agreed","text":"agreed"}},"sig":"x"}',
+      '{"kind":"event","kind":"event","event":{},"sig":"x"}',
+      ...w.lines.slice(1),
+    ]
+    const report = await verifyText(textOf(lines))
+    expect(report.failures.map((f) => [f.code, f.line])).toEqual([
+      ['NUMBER_NOT_INTEGER', 2],
+      ['STRING_HAS_NUL', 3],
+      ['JSON_DUPLICATE_NAME', 4],
+      ['JSON_DUPLICATE_NAME', 5],
+    ])
+    expect(report.events).toBe([...w.logs.values()].flat().length)
+  })
+
   it('reports invalid UTF-8 in a line as UTF8_INVALID at that line', async () => {
     const w = await buildWorld(2, [], 1)
     const text = utf8(textOf([...w.lines, '{"kind":"receipt"}']))

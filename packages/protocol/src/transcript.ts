@@ -1,10 +1,11 @@
 import { type Static, Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { concatBytes, decodeUtf8 } from './bytes.ts'
-import { canonicalJson, parseJson } from './canonical-json.ts'
+import { canonicalJson } from './canonical-json.ts'
 import { verifyEquivocationProof } from './equivocation.ts'
 import { isProtocolError, ProtocolError } from './errors.ts'
 import { describeSchemaError } from './event.ts'
+import { parseJson } from './json-text.ts'
 import { verifyReceipt } from './receipt.ts'
 import {
   ChannelIdSchema,
@@ -137,7 +138,8 @@ export function equivocationLine(proof: EquivocationProof): string {
 
 /**
  * Parses and checks line 1 of a transcript. Throws `TRANSCRIPT_MALFORMED` (line 1) for anything
- * but a valid `parley-transcript/1` header, and `UTF8_INVALID` for bytes that are not UTF-8.
+ * but a valid `parley-transcript/1` header, `JSON_DUPLICATE_NAME` for a member name repeated
+ * in one object, and `UTF8_INVALID` for bytes that are not UTF-8.
  */
 export function parseTranscriptHeader(text: string | Uint8Array): TranscriptHeader {
   const value = parseLine(typeof text === 'string' ? text : decodeUtf8(text), 1)
@@ -182,6 +184,8 @@ function parseLine(text: string, line: number): unknown {
   try {
     return parseJson(text)
   } catch (error) {
+    // A repeated name is JSON, just not one object: it keeps its own code.
+    if (isProtocolError(error, 'JSON_DUPLICATE_NAME')) throw error
     throw malformed(line, isProtocolError(error) ? String(error.details.reason) : 'not JSON')
   }
 }

@@ -1,10 +1,13 @@
+import canonicalize from 'canonicalize'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { utf8 } from './bytes.ts'
 import { canonicalJson } from './canonical-json.ts'
-import { generateKeyPair } from './crypto.ts'
+import { domainMessage, generateKeyPair, sign } from './crypto.ts'
 import type { ProtocolErrorCode } from './errors.ts'
 import { createEvent, type EventFields, type Signer } from './event.ts'
 import type { BodyOf, EventType, PartyKey, SignedEvent } from './schemas.ts'
+import { domains } from './signing.ts'
 import {
   authenticateEvent,
   type ChainHead,
@@ -251,6 +254,31 @@ describe('validateEvent step 1: shape', () => {
     expectRejected(await node.validate(unsafe), 'NUMBER_OUT_OF_RANGE')
     const large = { ...signed, event: { ...signed.event, body: post('😀'.repeat(17_000)) } }
     expectRejected(await node.validate(large), 'EVENT_TOO_LARGE')
+  })
+
+  it('rejects a validly signed event holding U+0000 as STRING_HAS_NUL, before its key', async () => {
+    const { node } = await joined()
+    const signed = await node.next('usa', 'message.post', post())
+    // Signed as a careless implementation would: JCS writes U+0000 as \u0000 and signs it.
+    const signRaw = async (event: object) => ({
+      event,
+      sig: await sign(
+        signers.usa!.privateKey,
+        domainMessage(domains.event, utf8(canonicalize(event) as string)),
+      ),
+    })
+    const inText = await signRaw({ ...signed.event, body: post('agreed\u0000 not') })
+    expectRejected(await node.validate(inText), 'STRING_HAS_NUL', /\$\.event\.body\.text/)
+    const inName = await signRaw({
+      ...signed.event,
+      heads: { 'rus\u0000': signed.event.heads.rus },
+    })
+    expectRejected(await node.validate(inName), 'STRING_HAS_NUL')
+    const stranger = await signRaw({ ...signed.event, key: 'usa#9', body: post('\u0000') })
+    expectRejected(await node.validate(stranger), 'STRING_HAS_NUL')
+    await expect(checkSignedEvent(inText, (party) => pinned[party] ?? [])).rejects.toMatchObject({
+      code: 'STRING_HAS_NUL',
+    })
   })
 
   it('checks the shape before the key: a malformed event from a stranger is EVENT_MALFORMED', async () => {
@@ -863,6 +891,7 @@ describe('validateEvent: coverage', () => {
       'EVENT_TOO_LARGE',
       'NUMBER_NOT_INTEGER',
       'NUMBER_OUT_OF_RANGE',
+      'STRING_HAS_NUL',
       'KEY_UNKNOWN',
       'KEY_NOT_VALID_AT_TIME',
       'SIGNATURE_INVALID',

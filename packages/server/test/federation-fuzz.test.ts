@@ -34,6 +34,10 @@ type Item =
   | { readonly junk: unknown }
   /** The genuine next event under a signature that is not its own. */
   | { readonly sig: string }
+  /** The next event with U+0000 in one string or member name, validly signed over it. */
+  | { readonly nul: Path; readonly name: boolean; readonly offset: number }
+  /** The genuine next event, spelled with the first member name of one object twice. */
+  | { readonly twice: number; readonly value: unknown }
 type RawBody =
   | { readonly truncate: number }
   | { readonly badUtf8: readonly number[]; readonly at: number }
@@ -207,6 +211,8 @@ describe('the federation API under a storm of malformed requests', () => {
         'CHANNEL_UNKNOWN',
         'FORBIDDEN_FOR_TYPE',
         'HEADS_INVALID',
+        'STRING_HAS_NUL',
+        'JSON_DUPLICATE_NAME',
       ]),
     )
 
@@ -251,12 +257,11 @@ async function attempt(
   try {
     if ('push' in recipe) {
       const events = await Promise.all(recipe.push.map((item) => materialize(peer, world, item)))
-      const body = { events, ...recipe.extra }
-      const reply = await peer.send({ path: PUSH, body })
+      const reply = await peer.send({ path: PUSH, raw: batchText(events, recipe.extra) })
       const extra = Object.keys(recipe.extra ?? {}).length > 0
       return [
         judge(reply, at),
-        extra ? expectStatus(reply, 400, at) : judgePush(reply, events.length, at),
+        extra ? expectStatus(reply, 400, at) : judgePush(reply, recipe.push, at),
       ]
     }
     if ('body' in recipe) return [judgeAny(await peer.send({ path: PUSH, body: recipe.body }), at)]
@@ -367,9 +372,30 @@ function mutateHeaders(
 
 const JUNK_SIG = 'A'.repeat(86)
 
+/** An item already written as JSON text: one that JSON.stringify could not write. */
+class JsonText {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+}
+
+/** The push body `{ "events": [...], ...extra }`, items written as text kept as they are. */
+function batchText(events: readonly unknown[], extra: Record<string, unknown> | undefined) {
+  const items = events.map((item) => (item instanceof JsonText ? item.text : JSON.stringify(item)))
+  const rest = extra === undefined ? '' : JSON.stringify(extra).slice(1, -1)
+  return new TextEncoder().encode(`{"events":[${items.join(',')}]${rest === '' ? '' : `,${rest}`}}`)
+}
+
 /** Builds the `{ event, sig }` (or junk) an item describes. */
 async function materialize(peer: HostilePeer, world: World, item: Item): Promise<unknown> {
   if ('junk' in item) return item.junk
+  if ('nul' in item) return peer.signWithNul(withNul(world.next.event, item))
+  if ('twice' in item) {
+    return new JsonText(
+      twiceNamed(JSON.stringify({ event: world.next.event, sig: world.next.sig }), item),
+    )
+  }
   if ('sig' in item) {
     const sig = item.sig === 'joined' ? world.joined.sig : item.sig
     return { event: world.next.event, sig }
@@ -392,6 +418,45 @@ async function materialize(peer: HostilePeer, world: World, item: Item): Promise
   // built to break a later rule, send it under the old signature, which no longer matches.
   if (!('semantic' in item) && isWellFormed(signed)) return { event, sig: world.next.sig }
   return signed
+}
+
+/** A copy of `event` with U+0000 inserted into the string, or the member name, at `nul`. */
+function withNul(event: Event, item: Extract<Item, { nul: Path }>): unknown {
+  const copy = structuredClone(event) as unknown as Record<string, unknown>
+  let parent = copy
+  for (const key of item.nul.slice(0, -1)) parent = parent[key] as Record<string, unknown>
+  const last = item.nul.at(-1)!
+  const insert = (text: string) => {
+    const at = item.offset % (text.length + 1)
+    return `${text.slice(0, at)}\u0000${text.slice(at)}`
+  }
+  if (item.name) {
+    const value = parent[last]
+    delete parent[last]
+    parent[insert(last)] = value
+  } else {
+    parent[last] = insert(parent[last] as string)
+  }
+  return copy
+}
+
+/**
+ * The text of a signed event with a member put before the first member of its `twice`-th
+ * object, under that member's name: JSON.parse keeps the last, the genuine one.
+ */
+function twiceNamed(text: string, item: Extract<Item, { twice: number }>): string {
+  const openings: number[] = []
+  for (let i = 0, inString = false; i < text.length; i++) {
+    if (inString) {
+      if (text[i] === '\\') i++
+      else if (text[i] === '"') inString = false
+    } else if (text[i] === '"') inString = true
+    else if (text[i] === '{') openings.push(i)
+  }
+  const at = openings[item.twice % openings.length]! + 1
+  const name = /^"((?:[^"\\]|\\.)*)":/.exec(text.slice(at))?.[1]
+  const repeat = name === undefined ? '"x":1,"x":1' : `"${name}":${JSON.stringify(item.value)},`
+  return `${text.slice(0, at)}${repeat}${text.slice(at)}`
 }
 
 function isWellFormed(signed: unknown): boolean {
@@ -481,8 +546,16 @@ function judgeStatus(reply: HostileReply, at: Where): string | undefined {
     : undefined
 }
 
+/** Items that only one check can refuse, by the code it must give. */
+function codeFor(item: Item): string | undefined {
+  if ('nul' in item) return 'STRING_HAS_NUL'
+  if ('twice' in item) return 'JSON_DUPLICATE_NAME'
+  return undefined
+}
+
 /** A push that passed the signature check: each event refused on its own, none stored. */
-function judgePush(reply: HostileReply, items: number, at: Where): string | undefined {
+function judgePush(reply: HostileReply, pushed: readonly Item[], at: Where): string | undefined {
+  const items = pushed.length
   if (reply.status !== 200)
     return `${at.label()}: push answered ${reply.status} ${reply.text.slice(0, 300)}`
   const body = reply.json as {
@@ -497,7 +570,13 @@ function judgePush(reply: HostileReply, items: number, at: Where): string | unde
     return `${at.label()}: ${items} events, ${body.rejected.length} rejected: ${reply.text.slice(0, 500)}`
   }
   const unknown = body.rejected.find((rejection) => !KNOWN_CODES.has(rejection.code))
-  return unknown === undefined ? undefined : `${at.label()}: unregistered code ${unknown.code}`
+  if (unknown !== undefined) return `${at.label()}: unregistered code ${unknown.code}`
+  const wrong = body.rejected.find(
+    ({ index, code }) => codeFor(pushed[index]!) !== undefined && codeFor(pushed[index]!) !== code,
+  )
+  return wrong === undefined
+    ? undefined
+    : `${at.label()}: item ${wrong.index} refused as ${wrong.code}, not ${codeFor(pushed[wrong.index]!)}`
 }
 
 /** Any JSON body: a 4xx, or a 200 that stored nothing. */
@@ -670,6 +749,32 @@ function recipeOf(world: World): fc.Arbitrary<Recipe> {
       { at: ['body'], set: { notice } },
     ]),
   )
+  const nul: fc.Arbitrary<Item> = fc.oneof(
+    fc.record({
+      nul: fc.constantFrom<Path>(
+        ['body', 'text'],
+        ['body', 'lang'],
+        ['body', 'tlp'],
+        ['type'],
+        ['channel'],
+        ['author'],
+        ['key'],
+        ['prev'],
+        ['heads', 'usa', 'id'],
+      ),
+      name: fc.boolean(),
+      offset: fc.nat(),
+    }),
+    fc.record({
+      nul: fc.constantFrom<Path>(['heads', 'usa'], ['body']),
+      name: fc.constant(true),
+      offset: fc.nat(),
+    }),
+  )
+  const twice: fc.Arbitrary<Item> = fc.record({
+    twice: fc.nat(),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('\u0000', 'agreed', null)),
+  })
   const item: fc.Arbitrary<Item> = fc.oneof(
     {
       weight: 4,
@@ -680,6 +785,8 @@ function recipeOf(world: World): fc.Arbitrary<Recipe> {
     },
     { weight: 3, arbitrary: fc.record({ semantic }) },
     { weight: 2, arbitrary: fc.record({ junk: odd }) },
+    { weight: 1, arbitrary: nul },
+    { weight: 1, arbitrary: twice },
     { weight: 1, arbitrary: fc.record({ junk: fc.record({ event: odd, sig: odd }) }) },
     {
       weight: 1,
@@ -829,6 +936,10 @@ function recipeOf(world: World): fc.Arbitrary<Recipe> {
         '{"events":[{"event":{"v":1e400},"sig":"x"}]}',
         '\ufeff{"events":[]}',
         '{"events":[],"events":"x"}',
+        '{"events":[{"event":{"v":1,"v":1},"sig":"x"}]}',
+        '{"events":[{"event":{},"sig":"x"}],"\\u0000":1}',
+        '{"events":[{"event":{"body":{"text":"\\u0000"}},"sig":"x"}]}',
+        '{"events":[{"event":{"\\u0000":1},"sig":"x","sig":"y"}]}',
         '{"__proto__":{"events":[]}}',
         '{"events":[{"__proto__":{"event":1}}]}',
         '{"events":[{"event":{"channel":"ch_\\u0000","author":"\\u0000rus","seq":1},"sig":"x"}]}',

@@ -3,17 +3,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  canonicalJson,
   checkTranscriptLine,
   createEvent,
+  domainMessage,
+  domains,
   type Event,
   type EventFields,
   equivocationLine,
   eventLine,
   makeEquivocationProof,
   parseTranscriptHeader,
+  sign,
   TranscriptAssessor,
   type TranscriptReport,
   transcriptSegments,
+  utf8,
   verifyTranscript,
 } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -231,6 +236,72 @@ describe('parley verify', () => {
     ])
   })
 
+  it('reports every bad line with its code and line, the good ones still checked: floats, NUL, repeated names, bad signatures, a cut end', async () => {
+    const lines = [...goodLines]
+    const bad: { line: number; code: string }[] = []
+    const event = (line: number) => JSON.parse(lines[line - 1]!) as { event: Event; sig: string }
+
+    const float = lineOf((e) => e.author === 'usa' && e.seq === 100)
+    lines[float - 1] = lines[float - 1]!.replace(/"time":(\d+)/, '"time":$1.5')
+    bad.push({ line: float, code: 'NUMBER_NOT_INTEGER' })
+
+    const forged = lineOf((e) => e.author === 'rus' && e.seq === 200)
+    lines[forged - 1] = lines[forged - 1]!.replace(
+      /"sig":"(.)/,
+      (_, c) => `"sig":"${c === 'A' ? 'B' : 'A'}`,
+    )
+    bad.push({ line: forged, code: 'SIGNATURE_INVALID' })
+
+    // Validly signed, as an implementation that allowed U+0000 would sign it: JCS writes it as
+    // \u0000, here put where the private-use U+E000 stood.
+    const nul = lineOf((e) => e.author === 'osce' && e.seq > 150 && e.type === 'message.post')
+    const original = event(nul).event as Event & { body: { text: string } }
+    const changed = { ...original, body: { ...original.body, text: 'agreed\ue000' } }
+    const jcs = canonicalJson(changed).replace('\ue000', '\\u0000')
+    const sig = await sign(good.signers.osce!.privateKey, domainMessage(domains.event, utf8(jcs)))
+    lines[nul - 1] = `{"event":${jcs},"kind":"event","sig":"${sig}"}`
+    bad.push({ line: nul, code: 'STRING_HAS_NUL' })
+
+    // The same signed event, with a second "text" that JSON.parse would silently drop.
+    const twice = lineOf((e) => e.author === 'usa' && e.seq === 300 && e.type === 'message.post')
+    lines[twice - 1] = lines[twice - 1]!.replace('"text":', '"text":"not agreed","text":')
+    bad.push({ line: twice, code: 'JSON_DUPLICATE_NAME' })
+
+    const receipt = goodLines.findIndex((text) => text.startsWith('{"kind":"receipt"')) + 1
+    lines[receipt - 1] = lines[receipt - 1]!.replace(
+      '{"kind":"receipt"',
+      '{"kind":"receipt","kind":"x"',
+    )
+    bad.push({ line: receipt, code: 'JSON_DUPLICATE_NAME' })
+
+    bad.push({ line: lines.length, code: 'TRANSCRIPT_TRUNCATED' })
+    const path = transcript('mixed.parley', file(lines).slice(0, -40))
+
+    for (const workers of ['1', '3']) {
+      const { code, report } = await verifyBoth(path, '--workers', workers)
+      expect(code).toBe(1)
+      expect(report.ok).toBe(false)
+      for (const { line, code } of bad) {
+        expect(report.failures).toContainEqual(expect.objectContaining({ line, code }))
+      }
+      expect(report.failures).toContainEqual(
+        expect.objectContaining({ line: forged, eventId: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+      )
+      // Every other event verifies: the four bad ones, and the cut last line if it is one, not.
+      const cutEvent = goodLines.at(-1)!.startsWith('{"kind":"event"') ? 1 : 0
+      expect(report.events).toBe(1200 - 4 - cutEvent)
+    }
+    // The protocol's own single-thread verifier, which a browser runs, finds the same.
+    const single = await verifyTranscript(transcriptSegments([readFileSync(path)]))
+    expect(single.failures).toEqual((await sequentialReport(path)).failures)
+
+    const human = parley('verify', path)
+    expect(human.code).toBe(1)
+    expect(human.stderr).toBe('')
+    for (const { line, code } of bad) expect(human.stdout).toContain(`\n  line ${line}  ${code}`)
+    expect(human.stdout).toMatch(/\nFAILED: \d+ problems; do not rely on this transcript\.\n$/)
+  })
+
   it('prints every failure with code, line and event id in the human summary', () => {
     const lines = [...goodLines]
     const line = lineOf((event) => event.type === 'message.post' && event.author === 'osce')
@@ -282,6 +353,18 @@ describe('parley verify', () => {
         'a header that is not UTF-8',
         () => transcript('latin1.parley', Buffer.from([0x7b, 0xe9, 0x7d, 0x0a])),
         /^parley: NOT_A_TRANSCRIPT: .*line 1 is not valid UTF-8/,
+      ],
+      [
+        'a header with a repeated member name',
+        () =>
+          transcript(
+            'repeated-name.parley',
+            file([
+              goodLines[0]!.replace('"channel":', '"channel":"ch_x","channel":'),
+              ...goodLines.slice(1),
+            ]),
+          ),
+        /^parley: NOT_A_TRANSCRIPT: .*member name "channel" more than once/,
       ],
       [
         'an event where the header belongs',

@@ -1,13 +1,16 @@
 import { Agent, request as httpRequest } from 'node:http'
 import {
   createEvent,
+  domainMessage,
   domains,
   type Event,
   type EventFields,
   eventId,
   type SignedEvent,
   type Signer,
+  sign,
   signObject,
+  utf8,
 } from '@parley/protocol'
 import { loadNodeIdentity } from '../../src/node-identity.ts'
 import { type HttpSigningKey, signRequest } from '../../src/signed-http/http-signatures.ts'
@@ -106,6 +109,15 @@ export class HostilePeer {
    */
   async signAnything(event: unknown, key?: Signer): Promise<{ event: unknown; sig: string }> {
     return { event, sig: await signObject(domains.event, event, (key ?? this.key).privateKey) }
+  }
+
+  /**
+   * Signs an event that may hold U+0000, as an implementation that allowed it would: RFC 8785
+   * writes it as \u0000, where the protocol's own canonical form refuses it (STRING_HAS_NUL).
+   */
+  async signWithNul(event: unknown, key?: Signer): Promise<{ event: unknown; sig: string }> {
+    const message = domainMessage(domains.event, utf8(plainJcs(event)))
+    return { event, sig: await sign((key ?? this.key).privateKey, message) }
   }
 
   /** Re-signs a complete event after changing it, so only the changed rule can refuse it. */
@@ -247,4 +259,17 @@ export async function hostilePeer(
     keys: hosted.keys.map((key) => ({ keyId: key.id, privateKey: key.privateKey })),
     ...options,
   })
+}
+
+/**
+ * RFC 8785 for data made of strings, safe integers, booleans, null, arrays and objects: member
+ * names sorted by UTF-16 code units, everything else as JSON.stringify writes it.
+ */
+function plainJcs(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(plainJcs).join(',')}]`
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  const members = Object.keys(value)
+    .sort()
+    .map((name) => `${JSON.stringify(name)}:${plainJcs((value as Record<string, unknown>)[name])}`)
+  return `{${members.join(',')}}`
 }

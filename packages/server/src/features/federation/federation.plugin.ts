@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
   decodeUtf8,
+  isProtocolError,
   NodeDescriptorSchema,
+  type ProtocolError,
+  parseEventBatch,
+  parseJson,
   SignedEventSchema,
   SignedReceiptSchema,
 } from '@parley/protocol'
@@ -32,6 +36,8 @@ declare module 'fastify' {
     rawBody: Uint8Array | undefined
     /** The hosted party that signs the reply (default: the node's first party). */
     replyAs: HostedParty | null
+    /** Items of a push's `events` that repeat a member name, refused one by one. */
+    ambiguousEvents: ReadonlyMap<number, ProtocolError> | null
   }
 }
 
@@ -39,6 +45,8 @@ export interface FederationPluginOptions {
   readonly ctx: NodeContext
   readonly delivery: Delivery
 }
+
+const PUSH_PATH = '/federation/v1/events'
 
 const ChannelParam = Type.String({ pattern: '^ch_[0-9A-HJKMNP-TV-Z]{26}$' })
 const PartyParam = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
@@ -94,6 +102,7 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
     fed.decorateRequest('peer', null)
     fed.decorateRequest('rawBody', undefined)
     fed.decorateRequest('replyAs', null)
+    fed.decorateRequest('ambiguousEvents', null)
     // The digest covers the exact bytes, so keep them; JSON errors wait until the signature
     // has been checked, so an unauthenticated caller learns nothing from our parser.
     fed.removeAllContentTypeParsers()
@@ -116,12 +125,22 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
         { now: ctx.now(), resolveKey, nonces, origin },
       )
       request.peer = signer.party
-      if (request.body !== undefined) request.body = parseBody(request.body as Buffer)
+      if (request.body === undefined) return
+      // Bytes that are not UTF-8 are refused (UTF8_INVALID), never repaired with U+FFFD. One
+      // ambiguous event in a push is refused on its own; any other ambiguity refuses the request.
+      const text = decodeUtf8(request.body as Buffer)
+      if (request.routeOptions.url === PUSH_PATH) {
+        const batch = readJson(() => parseEventBatch(text))
+        request.body = batch.value
+        request.ambiguousEvents = batch.ambiguous
+      } else {
+        request.body = readJson(() => parseJson(text))
+      }
     })
     fed.addHook('onSend', signReply(ctx))
 
     fed.post(
-      '/federation/v1/events',
+      PUSH_PATH,
       {
         config: { auth: 'peer' },
         schema: {
@@ -143,7 +162,7 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
         if ((request.rawBody?.length ?? 0) > MAX_BATCH_BYTES) {
           throw new ServerError('BATCH_TOO_LARGE', { reason: 'the body exceeds 4 MiB' })
         }
-        const result = await receiveBatch(ctx, events)
+        const result = await receiveBatch(ctx, events, request.ambiguousEvents ?? undefined)
         for (const channel of result.sync) delivery.syncWith(request.peer!, channel)
         for (const signed of result.forks) delivery.proveFork(request.peer!, signed)
         return { receipts: result.receipts, rejected: result.rejected, need: result.need }
@@ -203,14 +222,14 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
   })
 }
 
-function parseBody(body: Buffer): unknown {
-  // Bytes that are not UTF-8 are refused (UTF8_INVALID), never silently repaired with U+FFFD.
-  const text = decodeUtf8(body)
+/** Text that is not JSON is REQUEST_INVALID; a repeated member name keeps its own code. */
+function readJson<T>(read: () => T): T {
   try {
-    return JSON.parse(text)
+    return read()
   } catch (error) {
+    if (!isProtocolError(error, 'JSON_INVALID')) throw error
     throw new ServerError('REQUEST_INVALID', {
-      reason: `body is not JSON: ${(error as Error).message}`,
+      reason: `body is not JSON: ${error.details.reason}`,
     })
   }
 }

@@ -24,20 +24,29 @@ export interface BatchResult {
 /**
  * Applies a pushed batch (DESIGN §4.6): each event validated on its own and in order, all of
  * them stored in one transaction, then one receipt per receiving party covering every event
- * stored or already held. Never throws for a bad event: it lands in `rejected` with its code.
+ * stored or already held. Never throws for a bad event: it lands in `rejected` with its code,
+ * as do the items `ambiguous` lists (their JSON text repeats a member name), unread.
  */
 export async function receiveBatch(
   ctx: NodeContext,
   events: readonly unknown[],
+  ambiguous: ReadonlyMap<number, ProtocolError> = new Map(),
 ): Promise<BatchResult> {
   const receivable = new Map<string, string[]>()
   const rejected: BatchResult['rejected'] = []
   const need = new Map<string, Need>()
   const sync = new Set<string>()
   const forks: SignedEvent[] = []
-  const { results } = await commitReceivedBatch(ctx, events)
-  for (const [index, result] of results.entries()) {
-    const signed = events[index]
+  const readable = ambiguous.size === 0 ? events : events.filter((_, i) => !ambiguous.has(i))
+  const { results } = await commitReceivedBatch(ctx, readable)
+  let next = 0
+  for (const [index, signed] of events.entries()) {
+    const refused = ambiguous.get(index)
+    if (refused !== undefined) {
+      rejected.push({ id: null, index, code: refused.code, message: refused.message })
+      continue
+    }
+    const result = results[next++]!
     switch (result.status) {
       case 'stored':
       case 'duplicate': {
