@@ -39,7 +39,9 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { hardenHttp } from './http-hardening.ts'
+import { type Clock, systemClock } from './node/clock.ts'
 import { createNodeContext } from './node/context.ts'
+import type { Scheduler } from './node/scheduler.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
@@ -56,6 +58,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>
     now(): number
+    clock: Clock
+    /** Durable timed work: features register job handlers here at `build()`. */
+    scheduler: Scheduler
     identity: NodeIdentity
   }
   interface FastifyContextConfig {
@@ -69,7 +74,12 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  /** The clock; tests inject one so time-dependent rules run in milliseconds. */
+  /**
+   * The node's one clock (time and timers); tests inject a `ManualClock` so that deadlines,
+   * signature windows and sessions run in milliseconds. Wins over `now`.
+   */
+  readonly clock?: Clock
+  /** Only the time, with real timers: shorthand for `clock: systemClock(now)`. */
   readonly now?: () => number
   /** An already open database (the app then leaves closing it to the caller). */
   readonly database?: Database
@@ -99,7 +109,8 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
   // A node verifies every event it receives: synchronous OpenSSL calls, not a promise and a
   // thread-pool hop each (the same functions; the Wycheproof vectors check both).
   installCryptoBackend(nodeCrypto)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? systemClock(options.now)
+  const now = clock.now
   const database =
     options.database ??
     (await openDatabase(
@@ -110,7 +121,7 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
     await migrateToLatest(database.db)
     const identity = await loadNodeIdentity(config)
     await pinConfiguredPeers(database.db, identity, config.peers, now())
-    return await assemble(config, options, database, identity, now, ownsDatabase)
+    return await assemble(config, options, database, identity, clock, ownsDatabase)
   } catch (error) {
     if (ownsDatabase) await database.close()
     throw error
@@ -122,9 +133,10 @@ async function assemble(
   options: BuildOptions,
   database: Database,
   identity: NodeIdentity,
-  now: () => number,
+  clock: Clock,
   ownsDatabase: boolean,
 ): Promise<ParleyApp> {
+  const now = clock.now
   const requestTimeout = options.requestTimeout ?? 30_000
   const app = Fastify({
     ...(isLoggerInstance(options.logger)
@@ -152,6 +164,7 @@ async function assemble(
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   app.decorate('db', database.db)
   app.decorate('now', now)
+  app.decorate('clock', clock)
   app.decorate('identity', identity)
   app.decorateRequest('officer', null)
   app.setErrorHandler(sendError)
@@ -203,9 +216,11 @@ async function assemble(
     db: database.db,
     identity,
     now,
+    clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
   })
+  app.decorate('scheduler', ctx.scheduler)
   const timings = config.delivery ?? {}
   const backoff =
     options.backoff ??
@@ -266,9 +281,12 @@ async function assemble(
     { prefix: '/api/v1' },
   )
 
+  // What fell due while the node was down runs now, once.
+  app.addHook('onReady', () => ctx.scheduler.start())
   if (options.federate !== false) app.addHook('onReady', () => delivery!.start())
   // onClose runs after in-flight requests finished, so their commits are already durable.
   app.addHook('onClose', async () => {
+    await ctx.scheduler.stop()
     await delivery!.stop()
     if (ownsDatabase) await database.close()
   })
