@@ -232,6 +232,15 @@ async function assemble(
     ...(backoff === undefined ? {} : { backoff }),
   })
 
+  // onClose runs after in-flight requests finished, so their commits are already durable.
+  // Hooks run in reverse order of registration: this one, added before any plugin, runs last,
+  // once the plugins' own (the federation's saving of its nonces) are done with the database.
+  app.addHook('onClose', async () => {
+    await ctx.scheduler.stop()
+    await delivery!.stop()
+    if (ownsDatabase) await database.close()
+  })
+
   await hardenHttp(app)
   await app.register(swagger, {
     openapi: {
@@ -284,12 +293,6 @@ async function assemble(
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())
   if (options.federate !== false) app.addHook('onReady', () => delivery!.start())
-  // onClose runs after in-flight requests finished, so their commits are already durable.
-  app.addHook('onClose', async () => {
-    await ctx.scheduler.stop()
-    await delivery!.stop()
-    if (ownsDatabase) await database.close()
-  })
   return app as unknown as ParleyApp
 }
 

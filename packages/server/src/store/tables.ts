@@ -6,6 +6,7 @@ import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
 import type { SchedulerTables } from '../node/scheduler.table.ts'
+import type { NonceTables } from '../signed-http/nonce.table.ts'
 
 /**
  * Every table of the node, for `Kysely<DB>`. Each feature declares its own tables in
@@ -19,4 +20,5 @@ export interface DB
     AuditTables,
     AccessTables,
     ReleaseTables,
-    SchedulerTables {}
+    SchedulerTables,
+    NonceTables {}
