@@ -139,6 +139,8 @@ export class Scheduler {
   handle(kind: string, handler: JobHandler): void {
     if (this.#handlers.has(kind)) throw new Error(`a handler for job kind ${kind} exists already`)
     this.#handlers.set(kind, handler)
+    // Jobs of this kind may be due already.
+    this.#wakeBy(this.#clock.now())
   }
 
   /**

@@ -60,14 +60,12 @@ export async function saveNonceCache(
           live.slice(i, i + 1_000).map(([nonce, expiresAt]) => ({ nonce, expires_at: expiresAt })),
         )
         .onConflict((oc) =>
-          oc
-            .column('nonce')
-            .doUpdateSet((eb) => ({
-              expires_at: eb.fn('greatest', [
-                eb.ref('signature_nonces.expires_at'),
-                eb.ref('excluded.expires_at'),
-              ]),
-            })),
+          oc.column('nonce').doUpdateSet((eb) => ({
+            expires_at: eb.fn('greatest', [
+              eb.ref('signature_nonces.expires_at'),
+              eb.ref('excluded.expires_at'),
+            ]),
+          })),
         )
         .execute()
     }
