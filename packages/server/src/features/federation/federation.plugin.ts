@@ -77,7 +77,15 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
   // The nonces accepted before a restart come back, so a replay across it is refused.
   const nonces = await openNonceCache(ctx.db, ctx.now())
   // onClose runs once the requests in flight are answered: no nonce is accepted after the save.
-  app.addHook('onClose', () => saveNonceCache(ctx.db, nonces, ctx.now()))
+  // A save that fails leaves the memory marked incomplete, so the next start is only stricter.
+  app.addHook('onClose', () =>
+    saveNonceCache(ctx.db, nonces, ctx.now()).catch((error: unknown) =>
+      ctx.log.warn(
+        { reason: String(error) },
+        'nonces not saved; the next start refuses older signatures',
+      ),
+    ),
+  )
   const resolveKey = peerKeyResolver(ctx)
   const origin = new URL(ctx.identity.federationUrl).origin
   const descriptor = await buildDescriptor(ctx.identity, ctx.now())
