@@ -14,6 +14,10 @@ import { NonceCache, type NonceCacheOptions } from './nonce-cache.ts'
  * an honest sender signs its retry afresh. Saving in the background instead (every second,
  * say) would not narrow that: what was accepted after the last save may carry any `created`
  * within the window, so the start after a crash could not tell it from a signature made since.
+ *
+ * Several processes serving one node from one PostgreSQL each keep their own memory, as they
+ * did before it was saved: the saved rows are the union of theirs, and the flag is the last
+ * writer's, so one that crashed while another closed cleanly goes unnoticed.
  */
 export async function openNonceCache(
   db: Kysely<DB>,
