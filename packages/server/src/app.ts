@@ -29,7 +29,9 @@ import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { createHttpServer } from './http/server.ts'
+import { type Clock, systemClock } from './node/clock.ts'
 import { createNodeContext } from './node/context.ts'
+import type { Scheduler } from './node/scheduler.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
@@ -46,6 +48,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>
     now(): number
+    clock: Clock
+    /** Durable timed work: features register job handlers here at `build()`. */
+    scheduler: Scheduler
     identity: NodeIdentity
   }
   interface FastifyContextConfig {
@@ -59,7 +64,12 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  /** The clock; tests inject one so time-dependent rules run in milliseconds. */
+  /**
+   * The node's one clock (time and timers); tests inject a `ManualClock` so that deadlines,
+   * signature windows and sessions run in milliseconds. Wins over `now`.
+   */
+  readonly clock?: Clock
+  /** Only the time, with real timers: shorthand for `clock: systemClock(now)`. */
   readonly now?: () => number
   /** An already open database (the app then leaves closing it to the caller). */
   readonly database?: Database
@@ -89,7 +99,8 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
   // A node verifies every event it receives: synchronous OpenSSL calls, not a promise and a
   // thread-pool hop each (the same functions; the Wycheproof vectors check both).
   installCryptoBackend(nodeCrypto)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? systemClock(options.now)
+  const now = clock.now
   const database =
     options.database ??
     (await openDatabase(
@@ -100,7 +111,7 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
     await migrateToLatest(database.db)
     const identity = await loadNodeIdentity(config)
     await pinConfiguredPeers(database.db, identity, config.peers, now())
-    return await assemble(config, options, database, identity, now, ownsDatabase)
+    return await assemble(config, options, database, identity, clock, ownsDatabase)
   } catch (error) {
     if (ownsDatabase) await database.close()
     throw error
@@ -112,15 +123,17 @@ async function assemble(
   options: BuildOptions,
   database: Database,
   identity: NodeIdentity,
-  now: () => number,
+  clock: Clock,
   ownsDatabase: boolean,
 ): Promise<ParleyApp> {
+  const now = clock.now
   const app = createHttpServer({
     logger: options.logger,
     requestTimeout: options.requestTimeout ?? 30_000,
   })
   app.decorate('db', database.db)
   app.decorate('now', now)
+  app.decorate('clock', clock)
   app.decorate('identity', identity)
   app.decorateRequest('officer', null)
 
@@ -131,10 +144,21 @@ async function assemble(
     db: database.db,
     identity,
     now,
+    clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
   })
+  app.decorate('scheduler', ctx.scheduler)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
+
+  // onClose runs after in-flight requests finished, so their commits are already durable.
+  // Hooks run in reverse order of registration: this one, added before any plugin, runs last,
+  // once the plugins' own (the federation's saving of its nonces) are done with the database.
+  app.addHook('onClose', async () => {
+    await ctx.scheduler.stop()
+    await delivery!.stop()
+    if (ownsDatabase) await database.close()
+  })
 
   await hardenHttp(app)
   await registerOpenApi(app)
@@ -174,11 +198,8 @@ async function assemble(
     { prefix: '/api/v1' },
   )
 
+  // What fell due while the node was down runs now, once.
+  app.addHook('onReady', () => ctx.scheduler.start())
   if (options.federate !== false) app.addHook('onReady', () => delivery!.start())
-  // onClose runs after in-flight requests finished, so their commits are already durable.
-  app.addHook('onClose', async () => {
-    await delivery!.stop()
-    if (ownsDatabase) await database.close()
-  })
   return app as unknown as ParleyApp
 }

@@ -59,9 +59,6 @@ describe('a fork split across two nodes', () => {
       { backoff: () => 10_000 },
     )
     const [usaNode, rus, osceNode] = started.nodes as [TestNode, TestNode, TestNode]
-    // A node refuses requests signed in the second it started (no replay across a restart);
-    // with this test's long backoff, one such refusal would cost 10 s.
-    await new Promise((resolve) => setTimeout(resolve, 1100))
     ;[usa, osce] = [usaNode, osceNode]
     close = started.close
     const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {

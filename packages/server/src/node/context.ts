@@ -2,32 +2,48 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { NodeIdentity } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
+import { type Clock, systemClock } from './clock.ts'
 import { EventHub } from './event-hub.ts'
 import { LocalCommitter } from './local-committer.ts'
+import { Scheduler } from './scheduler.ts'
 
 /**
- * What the parts of a node share: the database, the clock, who it is, its event hub and its
- * committer of local events (one per node, so two apps in one process never share a queue).
+ * What the parts of a node share: the database, the clock, who it is, its event hub, its
+ * committer of local events and its scheduler (one of each per node, so two apps in one
+ * process never share a queue).
  */
 export interface NodeContext {
   readonly db: Kysely<DB>
   readonly identity: NodeIdentity
+  /** The clock's `now`, for the many callers that only read the time. */
   now(): number
+  readonly clock: Clock
   readonly hub: EventHub
   readonly log: FastifyBaseLogger
   /** Tells the push workers of these destinations that they have work. */
   readonly wake: (destinations: readonly string[]) => void
   readonly committer: LocalCommitter
+  /** Durable timed work; features register their job handlers on it at `build()`. */
+  readonly scheduler: Scheduler
 }
 
-/** The node's context, with a fresh event hub and committer. */
+/**
+ * The node's context, with a fresh event hub, committer and scheduler. Without a `clock`, the
+ * clock is real time read through `now`.
+ */
 export function createNodeContext(
-  parts: Omit<NodeContext, 'hub' | 'committer'> & { readonly hub?: EventHub },
+  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler'> & {
+    readonly hub?: EventHub
+    readonly clock?: Clock
+  },
 ): NodeContext {
+  const clock = parts.clock ?? systemClock(parts.now)
   const ctx: { -readonly [K in keyof NodeContext]: NodeContext[K] } = {
     ...parts,
+    clock,
     hub: parts.hub ?? new EventHub(),
     committer: undefined as unknown as LocalCommitter,
+    scheduler: new Scheduler({ db: parts.db, clock, log: parts.log }),
   }
   ctx.committer = new LocalCommitter(ctx)
   return ctx

@@ -253,6 +253,15 @@ describe('signRequest and verifyRequest', () => {
     )
   })
 
+  it('refuses a signature made before its cache knew every nonce, and none made since (crash)', async () => {
+    const request = await signedPost()
+    // `created` is NOW in whole seconds: a cache complete from 1 ms after it refuses it.
+    expect(await codeOf(verify(request, { nonces: new NonceCache({ since: NOW + 1 }) }))).toBe(
+      'HTTP_SIGNATURE_EXPIRED',
+    )
+    await expect(verify(request, { nonces: new NonceCache({ since: NOW }) })).resolves.toBeDefined()
+  })
+
   it('does not let a rejected request use up its nonce', async () => {
     const request = await signedPost()
     const nonces = new NonceCache()

@@ -250,9 +250,9 @@ export async function verifyRequest(
     profile,
     options,
   )
-  // A request captured before this node (re)started may have been accepted then; its nonce is
-  // not in this memory, so only a signature made since can be told apart from a replay. An
-  // honest sender signs every attempt afresh, so it only retries once.
+  // After a crash the nonces accepted before this start are lost (nonce-store.ts): a request
+  // captured then may have been accepted, so only a signature made since can be told apart
+  // from a replay. An honest sender signs every attempt afresh, so it only retries once.
   if (verified.created * 1000 < options.nonces.since) {
     throw new ServerError('HTTP_SIGNATURE_EXPIRED', {
       reason: `created ${verified.created} is before this node started (${Math.floor(options.nonces.since / 1000)}); sign the request again`,

@@ -33,4 +33,15 @@ describe('NonceCache', () => {
     expect(nonces.claim('next', 5_000, 200)).toBe(true)
     expect(nonces.claim('long', 5_000, 300)).toBe(false)
   })
+
+  it('hands over for saving the nonces still live, and only those', () => {
+    const nonces = new NonceCache()
+    nonces.claim('a', 100, 0)
+    nonces.claim('b', 500, 0)
+    nonces.claim('c', 300, 0)
+    expect([...nonces.live(300)]).toEqual([
+      ['b', 500],
+      ['c', 300],
+    ])
+  })
 })

@@ -4,10 +4,10 @@ export interface NonceCacheOptions {
   /** Upper bound on remembered nonces; default 100 000 (over 300 a second for 5 minutes). */
   readonly maxEntries?: number
   /**
-   * When this cache began remembering (ms, the verifier's clock); default 0. The cache lives in
-   * memory, so it knows nothing of nonces accepted before (by the same node before a restart):
-   * `verifyRequest` refuses signatures created earlier, which would otherwise be
-   * replayable for the rest of their window.
+   * From when on this cache knows every nonce accepted (ms, the verifier's clock); default:
+   * always. After a node stopped without saving its nonces (a crash), it knows nothing of those
+   * it accepted before: `verifyRequest` then refuses signatures created earlier, which would
+   * otherwise be replayable for the rest of their window (see nonce-store.ts).
    */
   readonly since?: number
 }
@@ -30,7 +30,7 @@ export class NonceCache {
 
   constructor(options: NonceCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 100_000
-    this.since = options.since ?? 0
+    this.since = options.since ?? Number.NEGATIVE_INFINITY
   }
 
   /** Number of nonces remembered (expired ones may linger until the next claim). */
@@ -52,6 +52,11 @@ export class NonceCache {
     this.#expiry.delete(nonce)
     this.#expiry.set(nonce, expiresAt)
     return true
+  }
+
+  /** The nonces still live at `now`, with when each expires (ms): what a restart must keep. */
+  *live(now: number): IterableIterator<readonly [nonce: string, expiresAt: number]> {
+    for (const entry of this.#expiry) if (entry[1] >= now) yield entry
   }
 
   #dropExpiredFromFront(now: number): void {

@@ -5,6 +5,8 @@ import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
+import type { SchedulerTables } from '../node/scheduler.table.ts'
+import type { NonceTables } from '../signed-http/nonce.table.ts'
 
 /**
  * Every table of the node, for `Kysely<DB>`. Each feature declares its own tables in
@@ -17,4 +19,6 @@ export interface DB
     SessionTables,
     AuditTables,
     AccessTables,
-    ReleaseTables {}
+    ReleaseTables,
+    SchedulerTables,
+    NonceTables {}

@@ -1,6 +1,7 @@
 import type { SignedEvent } from '@parley/protocol'
 import type { DeliverySettings } from '../../config.ts'
 import { drainPending } from '../../ledger/index.ts'
+import type { Timer } from '../../node/clock.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
 import { waitingDestinations } from '../../node/outbox.repository.ts'
 import { signingKey } from '../../node-identity.ts'
@@ -71,10 +72,10 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
   // a node that comes back (or starts after us) is caught up within seconds.
   const retries = new Map<
     string,
-    { failures: number; pending: boolean; timer: NodeJS.Timeout | undefined }
+    { failures: number; pending: boolean; timer: Timer | undefined }
   >()
   const abort = new AbortController()
-  let timer: NodeJS.Timeout | undefined
+  let timer: Timer | undefined
   let started = false
 
   const clientFor = (party: string): FederationClient => {
@@ -139,7 +140,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       workers.get(target.url)?.nudge()
       const retry = retries.get(target.url)
       if (retry !== undefined) {
-        clearTimeout(retry.timer)
+        ctx.clock.clearTimer(retry.timer)
         retries.delete(target.url)
       }
     } catch (error) {
@@ -157,15 +158,11 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
     const previous = retries.get(url)
     if (abort.signal.aborted || previous?.pending === true) return
     const failures = (previous?.failures ?? 0) + 1
-    const retry = { failures, pending: true, timer: undefined as NodeJS.Timeout | undefined }
-    retry.timer = setTimeout(
-      () => {
-        retry.pending = false
-        void track(syncPeer(url))
-      },
-      (options.backoff ?? backoffDelay)(failures),
-    )
-    retry.timer.unref()
+    const retry = { failures, pending: true, timer: undefined as Timer | undefined }
+    retry.timer = ctx.clock.setTimer((options.backoff ?? backoffDelay)(failures), () => {
+      retry.pending = false
+      void track(syncPeer(url))
+    })
     retries.set(url, retry)
   }
 
@@ -195,13 +192,18 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       for (const url of await waitingDestinations(ctx.db)) worker(url)
       for (const found of workers.values()) found.start()
       void track(syncAll())
-      timer = setInterval(() => void track(syncAll()), options.antiEntropyEvery)
-      timer.unref()
+      const everyRound = () => {
+        timer = ctx.clock.setTimer(options.antiEntropyEvery, () => {
+          everyRound()
+          void track(syncAll())
+        })
+      }
+      everyRound()
     },
     async stop() {
       abort.abort(new Error('node shutting down'))
-      clearInterval(timer)
-      for (const retry of retries.values()) clearTimeout(retry.timer)
+      ctx.clock.clearTimer(timer)
+      for (const retry of retries.values()) ctx.clock.clearTimer(retry.timer)
       await Promise.all([...workers.values()].map((found) => found.stop()))
       await Promise.allSettled([...inFlight])
     },

@@ -15,7 +15,7 @@ import { ServerError } from '../../errors.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
 import { signResponse, verifyRequest } from '../../signed-http/http-signatures.ts'
-import { NonceCache } from '../../signed-http/nonce-cache.ts'
+import { openNonceCache, saveNonceCache } from '../../signed-http/nonce-store.ts'
 import type { Delivery } from './delivery.ts'
 import { buildDescriptor } from './descriptor.ts'
 import {
@@ -82,8 +82,18 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
   app,
   { ctx, delivery },
 ) => {
-  // Requests signed before this start could be replays of ones accepted before a restart.
-  const nonces = new NonceCache({ since: ctx.now() })
+  // The nonces accepted before a restart come back, so a replay across it is refused.
+  const nonces = await openNonceCache(ctx.db, ctx.now())
+  // onClose runs once the requests in flight are answered: no nonce is accepted after the save.
+  // A save that fails leaves the memory marked incomplete, so the next start is only stricter.
+  app.addHook('onClose', () =>
+    saveNonceCache(ctx.db, nonces, ctx.now()).catch((error: unknown) =>
+      ctx.log.warn(
+        { reason: String(error) },
+        'nonces not saved; the next start refuses older signatures',
+      ),
+    ),
+  )
   const resolveKey = peerKeyResolver(ctx)
   const origin = new URL(ctx.identity.federationUrl).origin
   const descriptor = await buildDescriptor(ctx.identity, ctx.now())

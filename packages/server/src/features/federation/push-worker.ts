@@ -278,15 +278,16 @@ export class PushWorker {
    */
   #sleep(ms: number, idle = true): Promise<void> {
     if (this.#abort.signal.aborted || (idle && this.#pending)) return Promise.resolve()
+    const { clock } = this.#options.ctx
     return new Promise((resolve) => {
       const signal = this.#abort.signal
       const done = () => {
-        clearTimeout(timer)
+        clock.clearTimer(timer)
         signal.removeEventListener('abort', done)
         this.#interrupt = undefined
         resolve()
       }
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined
+      const timer = Number.isFinite(ms) ? clock.setTimer(ms, done) : undefined
       signal.addEventListener('abort', done, { once: true })
       this.#interrupt = (why) => {
         if (idle || why === 'nudge') done()

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChannelIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
 import { isServerError } from '../../errors.ts'
+import type { Timer } from '../../node/clock.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
 import { type AuthContext, resolveSessionHash } from '../sessions/sessions.service.ts'
@@ -55,19 +56,29 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
           .catch((error: unknown) => request.log.warn({ err: error }, 'live stream check failed'))
       })
       const session = request.officer!.session
-      const check =
-        session === null
-          ? undefined
-          : setInterval(() => {
-              resolveSessionHash(auth, session, 'active').catch((error: unknown) => {
-                // The session is gone or expired; a database that fails to answer is not that.
-                if (isServerError(error)) socket.close(SESSION_ENDED_CLOSE, error.code)
-                else request.log.warn({ err: error }, 'live stream session check failed')
-              })
-            }, SESSION_CHECK_MS)
-      check?.unref()
+      let check: Timer | undefined
+      let ended = false
+      // Every check on the node's clock, the next one set once this one is answered.
+      const checkLater = (id: string) => {
+        if (ended) return
+        check = ctx.clock.setTimer(SESSION_CHECK_MS, () =>
+          resolveSessionHash(auth, id, 'active').then(
+            () => checkLater(id),
+            (error: unknown) => {
+              // The session is gone or expired; a database that fails to answer is not that.
+              if (isServerError(error)) socket.close(SESSION_ENDED_CLOSE, error.code)
+              else {
+                request.log.warn({ err: error }, 'live stream session check failed')
+                checkLater(id)
+              }
+            },
+          ),
+        )
+      }
+      if (session !== null) checkLater(session)
       const end = () => {
-        clearInterval(check)
+        ended = true
+        ctx.clock.clearTimer(check)
         unsubscribe()
         visibility.close()
       }

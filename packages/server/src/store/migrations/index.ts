@@ -5,6 +5,8 @@ import * as officers from './0200-officers.ts'
 import * as sessions from './0201-sessions.ts'
 import * as audit from './0202-audit.ts'
 import * as access from './0300-access.ts'
+import * as jobs from './0400-jobs.ts'
+import * as nonces from './0401-signature-nonces.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -17,4 +19,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0201-sessions': sessions,
   '0202-audit': audit,
   '0300-access': access,
+  '0400-jobs': jobs,
+  '0401-signature-nonces': nonces,
 }
