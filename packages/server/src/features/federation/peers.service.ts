@@ -10,10 +10,10 @@ import { type PeerPin, peerKeysToPin } from '../../signed-http/peer-trust.ts'
 import type { DB } from '../../store/tables.ts'
 import { peerRoutesVersion, upsertPeerNode, urlOfParty } from './peers.repository.ts'
 
-/** A peer's base URL as this node stores it: scheme, host, port and path, no trailing slash. */
 /** Every peer node with its parties and delivery health, as the node's health and timelines show it. */
 export { listPeerNodes } from './peers.repository.ts'
 
+/** A peer's base URL as this node stores it: scheme, host, port and path, no trailing slash. */
 export function peerUrl(url: string): string {
   return federationUrl(url).href.replace(/\/+$/, '')
 }
