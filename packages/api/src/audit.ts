@@ -12,7 +12,14 @@ export const AuditRecordSchema = Type.Object({
   officer: Type.Union([Type.String(), Type.Null()]),
   party: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(),
-  details: Type.Record(Type.String(), JsonValueSchema),
+  details: Type.Record(
+    Type.String(),
+    Type.Union([Type.String(), Type.Integer(), Type.Boolean(), Type.Null()]),
+    {
+      description:
+        'Integers, strings, booleans and nulls only: the row is hashed as canonical JSON',
+    },
+  ),
   prev: Type.Union([Type.String(), Type.Null()]),
   hash: Type.String(),
 })

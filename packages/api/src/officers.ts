@@ -12,8 +12,10 @@ export const RoleSchema = Type.Union([
   Type.Literal('admin'),
 ])
 
+export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@+-]{1,63}$'
+
 /** Login names: letters, digits and `._@+-` (an e-mail address works), compared lower case. */
-export const UsernameSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]{1,63}$' })
+export const UsernameSchema = Type.String({ pattern: USERNAME_PATTERN })
 
 /** An officer as the API and the CLI show it; no secrets. */
 export const OfficerSchema = Type.Object({

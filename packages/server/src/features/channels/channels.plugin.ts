@@ -1,42 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
-import { Type } from 'typebox'
+import { operations } from '@parley/api'
 import type { NodeContext } from '../../node/context.ts'
-import { EventViewSchema, toEventView } from '../../node/event-view.ts'
+import { toEventView } from '../../node/event-view.ts'
+import { schemaOf } from '../../route-schema.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
 import { openChannel, type ReleaseContext } from '../release/release.service.ts'
 import { channelOrThrow, channelsOfNode, joinChannel } from './channels.service.ts'
 
-const ChannelSchema = Type.Object({
-  id: ChannelIdSchema,
-  title: Type.String(),
-  creator: PartyIdSchema,
-  genesisId: Type.String(),
-  status: Type.Union([Type.Literal('invited'), Type.Literal('active')]),
-  createdAt: Type.Integer(),
-  policy: Type.Unknown(),
-  members: Type.Array(
-    Type.Object({
-      party: PartyIdSchema,
-      role: Type.Union([Type.Literal('member'), Type.Literal('observer')]),
-      joined: Type.Boolean(),
-    }),
-  ),
-})
-
-const createBody = bodySchemas['channel.create']
-const CreateChannelBody = Type.Object(
-  {
-    as: Type.Optional(PartyIdSchema),
-    title: createBody.properties.title,
-    members: createBody.properties.members,
-    observers: Type.Optional(createBody.properties.observers),
-    policy: createBody.properties.policy,
-  },
-  { additionalProperties: false },
-)
-const AsBody = Type.Object({ as: Type.Optional(PartyIdSchema) }, { additionalProperties: false })
-const ChannelParams = Type.Object({ channel: ChannelIdSchema })
+const { listChannels, openChannel: open, getChannel, joinChannel: join } = operations
 
 /**
  * Officer API: open channels, list them, and accept invitations. An officer sees only the
@@ -46,35 +17,17 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
   release: ReleaseContext
 }> = async (app, { ctx, release }) => {
-  const tags = ['channels']
-  const security = [{ devToken: [] }]
-
   app.get(
-    '/channels',
-    {
-      config: { auth: 'officer', requires: { role: 'viewer' } },
-      schema: {
-        tags,
-        security,
-        response: { 200: Type.Object({ channels: Type.Array(ChannelSchema) }) },
-      },
-    },
+    listChannels.path,
+    { config: { auth: 'officer', requires: { role: 'viewer' } }, schema: schemaOf(listChannels) },
     async (request) => ({
       channels: await visibleTo(ctx.db, request.officer!, await channelsOfNode(ctx), (c) => c.id),
     }),
   )
 
   app.post(
-    '/channels',
-    {
-      config: { auth: 'officer', requires: { role: 'drafter' } },
-      schema: {
-        tags,
-        security,
-        body: CreateChannelBody,
-        response: { 201: Type.Object({ channel: ChannelSchema, event: EventViewSchema }) },
-      },
-    },
+    open.path,
+    { config: { auth: 'officer', requires: { role: 'drafter' } }, schema: schemaOf(open) },
     async (request, reply) => {
       const { observers = [], ...rest } = request.body
       const created = await openChannel(release, request.officer!, { ...rest, observers })
@@ -83,25 +36,19 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    '/channels/:channel',
+    getChannel.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
-      schema: { tags, security, params: ChannelParams, response: { 200: ChannelSchema } },
+      schema: schemaOf(getChannel),
     },
     async (request) => channelOrThrow(ctx, request.params.channel),
   )
 
   app.post(
-    '/channels/:channel/join',
+    join.path,
     {
       config: { auth: 'officer', requires: { role: 'drafter', channel: 'params.channel' } },
-      schema: {
-        tags,
-        security,
-        params: ChannelParams,
-        body: AsBody,
-        response: { 201: Type.Object({ event: EventViewSchema }) },
-      },
+      schema: schemaOf(join),
     },
     async (request, reply) => {
       const event = await joinChannel(

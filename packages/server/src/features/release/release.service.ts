@@ -1,15 +1,14 @@
+import { COMPOSABLE_TYPES, type ComposableType, type ReleaseView } from '@parley/api'
 import {
   bodySchemas,
   canonicalJson,
   describeSchemaError,
-  EVENT_TYPES,
   type EventType,
   isProtocolError,
   MAX_EVENT_BYTES,
   ProtocolError,
   utf8,
 } from '@parley/protocol'
-import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
@@ -51,37 +50,8 @@ export interface ReleaseContext {
   readonly access: AccessContext
 }
 
-/** Event types an officer composes in an existing channel (opening and joining have routes). */
-export const COMPOSABLE_TYPES = EVENT_TYPES.filter(
-  (type) => type !== 'channel.create' && type !== 'channel.join',
-)
-export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
-
-const ReleaseStatusSchema = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('approved'),
-  Type.Literal('released'),
-  Type.Literal('rejected'),
-])
-
-/** A release queue item as the API shows it. */
-export const ReleaseSchema = Type.Object({
-  id: Type.String({ pattern: '^r_[0-9a-z]{26}$' }),
-  channel: Type.String(),
-  party: Type.String(),
-  type: Type.String(),
-  body: Type.Unknown(),
-  drafter: Type.String({ description: 'The officer who composed it; the event carries this id' }),
-  createdAt: Type.Integer(),
-  status: ReleaseStatusSchema,
-  decidedBy: Type.Union([Type.String(), Type.Null()]),
-  decidedAt: Type.Union([Type.Integer(), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  event: Type.Union([Type.String(), Type.Null()], { description: 'The released event’s id' }),
-})
-export type ReleaseView = Static<typeof ReleaseSchema>
-
 function toView(row: ReleaseRow): ReleaseView {
+  // Only bodies that passed their type's schema are queued.
   return {
     id: row.id,
     channel: row.channel,
@@ -95,7 +65,7 @@ function toView(row: ReleaseRow): ReleaseView {
     decidedAt: row.decided_at,
     reason: row.reason,
     event: row.event_id,
-  }
+  } as ReleaseView
 }
 
 interface ReleasePolicy {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChannelIdSchema } from '@parley/protocol'
-import { Type } from 'typebox'
+import { operations as api } from '@parley/api'
 import { isServerError } from '../../errors.ts'
 import type { NodeContext } from '../../node/context.ts'
+import { schemaOf } from '../../route-schema.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
 import { type AuthContext, resolveSessionHash } from '../sessions/sessions.service.ts'
 
@@ -26,18 +26,11 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
   auth: AuthContext
 }> = async (app, { ctx, access, auth }) => {
   app.get(
-    '/stream',
+    api.stream.path,
     {
       websocket: true,
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'query.channel' } },
-      schema: {
-        tags: ['stream'],
-        security: [{ devToken: [] }],
-        querystring: Type.Object({
-          channel: Type.Optional(ChannelIdSchema),
-          token: Type.Optional(Type.String()),
-        }),
-      },
+      schema: schemaOf(api.stream),
     },
     (socket, request) => {
       const { channel } = request.query
