@@ -3,7 +3,7 @@ import type { Socket } from 'node:net'
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
 import { installCryptoBackend, isProtocolError } from '@parley/protocol'
 import Fastify, {
@@ -42,6 +42,7 @@ import { hardenHttp } from './http-hardening.ts'
 import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
+import { validatorCompiler } from './route-schema.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
@@ -146,7 +147,7 @@ async function assemble(
     clientErrorHandler: sendClientError,
     frameworkErrors: sendError,
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setValidatorCompiler(validatorCompiler)
   // Response schemas document the API; replies are built from exact objects, and a
   // schema-driven serializer over the event union would be slow for no gain.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
