@@ -50,8 +50,8 @@ describe('the OpenAPI document', () => {
         undocumented.push(`${name}: no 503`)
       for (const status of statuses.filter((s) => s >= 400)) {
         const response = op.responses[status]!
-        const { description: _codes, ...schema } = response.content?.['application/json']
-          ?.schema as { description?: string }
+        const { description: _codes, ...schema } = (response.content?.['application/json']
+          ?.schema ?? {}) as { description?: string }
         errorSchemas.add(JSON.stringify(schema))
         for (const code of response.description.split(', ')) {
           expect(registry[code]?.status, `${name} ${status} lists ${code}`).toBe(status)
