@@ -1,13 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { operations } from '@parley/api'
+import { operations as api } from '@parley/api'
 import type { NodeContext } from '../../node/context.ts'
 import { toEventView } from '../../node/event-view.ts'
 import { schemaOf } from '../../route-schema.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
 import { openChannel, type ReleaseContext } from '../release/release.service.ts'
 import { channelOrThrow, channelsOfNode, joinChannel } from './channels.service.ts'
-
-const { listChannels, openChannel: open, getChannel, joinChannel: join } = operations
 
 /**
  * Officer API: open channels, list them, and accept invitations. An officer sees only the
@@ -18,16 +16,22 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
   release: ReleaseContext
 }> = async (app, { ctx, release }) => {
   app.get(
-    listChannels.path,
-    { config: { auth: 'officer', requires: { role: 'viewer' } }, schema: schemaOf(listChannels) },
+    api.listChannels.path,
+    {
+      config: { auth: 'officer', requires: { role: 'viewer' } },
+      schema: schemaOf(api.listChannels),
+    },
     async (request) => ({
       channels: await visibleTo(ctx.db, request.officer!, await channelsOfNode(ctx), (c) => c.id),
     }),
   )
 
   app.post(
-    open.path,
-    { config: { auth: 'officer', requires: { role: 'drafter' } }, schema: schemaOf(open) },
+    api.openChannel.path,
+    {
+      config: { auth: 'officer', requires: { role: 'drafter' } },
+      schema: schemaOf(api.openChannel),
+    },
     async (request, reply) => {
       const { observers = [], ...rest } = request.body
       const created = await openChannel(release, request.officer!, { ...rest, observers })
@@ -36,19 +40,19 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    getChannel.path,
+    api.getChannel.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
-      schema: schemaOf(getChannel),
+      schema: schemaOf(api.getChannel),
     },
     async (request) => channelOrThrow(ctx, request.params.channel),
   )
 
   app.post(
-    join.path,
+    api.joinChannel.path,
     {
       config: { auth: 'officer', requires: { role: 'drafter', channel: 'params.channel' } },
-      schema: schemaOf(join),
+      schema: schemaOf(api.joinChannel),
     },
     async (request, reply) => {
       const event = await joinChannel(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type ApiErrorBody, operations } from '@parley/api'
+import { type ApiErrorBody, operations as api } from '@parley/api'
 import { isProtocolError } from '@parley/protocol'
 import { isServerError } from '../../errors.ts'
 import type { NodeContext } from '../../node/context.ts'
@@ -9,7 +9,6 @@ import { sendComposed } from '../release/release.plugin.ts'
 import { compose, composeBatch, type ReleaseContext } from '../release/release.service.ts'
 import { timeline } from './messages.service.ts'
 
-const { postMessage, postMessages, postTranslation, getTimeline } = operations
 const composes = {
   auth: 'officer',
   requires: { role: 'drafter', channel: 'params.channel' },
@@ -24,8 +23,8 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   release: ReleaseContext
 }> = async (app, { ctx, release }) => {
   app.post(
-    postMessage.path,
-    { config: composes, schema: schemaOf(postMessage) },
+    api.postMessage.path,
+    { config: composes, schema: schemaOf(api.postMessage) },
     async (request, reply) => {
       const { as, ...body } = request.body
       const composed = await compose(release, request.officer!, {
@@ -39,12 +38,12 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.post(
-    postMessages.path,
+    api.postMessages.path,
     {
       config: composes,
       // Up to 500 messages of up to 64 KiB: the size of one federation push, not 256 KiB.
       bodyLimit: 4 * 1024 * 1024,
-      schema: schemaOf(postMessages),
+      schema: schemaOf(api.postMessages),
     },
     async (request, reply) => {
       const { as, messages } = request.body
@@ -66,8 +65,8 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.post(
-    postTranslation.path,
-    { config: composes, schema: schemaOf(postTranslation) },
+    api.postTranslation.path,
+    { config: composes, schema: schemaOf(api.postTranslation) },
     async (request, reply) => {
       const { as, ...body } = request.body
       const composed = await compose(release, request.officer!, {
@@ -81,10 +80,10 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    getTimeline.path,
+    api.getTimeline.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
-      schema: schemaOf(getTimeline),
+      schema: schemaOf(api.getTimeline),
     },
     async (request) => ({ events: await timeline(ctx, request.params.channel) }),
   )

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { operations } from '@parley/api'
+import { operations as api } from '@parley/api'
 import type { FastifyReply } from 'fastify'
 import { toEventView } from '../../node/event-view.ts'
 import { schemaOf } from '../../route-schema.ts'
@@ -13,14 +13,6 @@ import {
   type ReleaseContext,
   rejectRelease,
 } from './release.service.ts'
-
-const {
-  compose: composeItem,
-  listReleases: list,
-  getRelease: get,
-  approveRelease: approve,
-  rejectRelease: reject,
-} = operations
 
 /** Sends a composition's outcome as `ComposedResponses` of `@parley/api` describes. */
 export function sendComposed(reply: FastifyReply, composed: Composed) {
@@ -48,10 +40,10 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ release: ReleaseContext 
     }) as const
 
   app.post(
-    composeItem.path,
+    api.compose.path,
     {
       config: { auth: 'officer', requires: { role: 'drafter', channel: 'params.channel' } },
-      schema: schemaOf(composeItem),
+      schema: schemaOf(api.compose),
     },
     async (request, reply) => {
       const { as, type, body } = request.body
@@ -66,28 +58,32 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ release: ReleaseContext 
   )
 
   app.get(
-    list.path,
+    api.listReleases.path,
     {
       config: { auth: 'officer', requires: { role: 'drafter', channel: 'query.channel' } },
-      schema: schemaOf(list),
+      schema: schemaOf(api.listReleases),
     },
     async (request) => ({ releases: await listReleases(ctx, request.officer!, request.query) }),
   )
 
-  app.get(get.path, { config: item('drafter'), schema: schemaOf(get) }, (request) =>
-    getRelease(ctx, request.officer!, request.params.release),
+  app.get(
+    api.getRelease.path,
+    { config: item('drafter'), schema: schemaOf(api.getRelease) },
+    (request) => getRelease(ctx, request.officer!, request.params.release),
   )
 
   app.post(
-    approve.path,
-    { config: item('releaser'), schema: schemaOf(approve) },
+    api.approveRelease.path,
+    { config: item('releaser'), schema: schemaOf(api.approveRelease) },
     async (request) => {
       const approved = await approveRelease(ctx, request.officer!, request.params.release)
       return { release: approved.release, event: toEventView(approved.event) }
     },
   )
 
-  app.post(reject.path, { config: item('releaser'), schema: schemaOf(reject) }, (request) =>
-    rejectRelease(ctx, request.officer!, request.params.release, request.body.reason),
+  app.post(
+    api.rejectRelease.path,
+    { config: item('releaser'), schema: schemaOf(api.rejectRelease) },
+    (request) => rejectRelease(ctx, request.officer!, request.params.release, request.body.reason),
   )
 }
