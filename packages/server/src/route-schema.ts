@@ -12,7 +12,7 @@ const registries: readonly Readonly<Record<string, { readonly status: number }>>
 ]
 
 /** The HTTP status a registered code answers with; a code no registry holds fails start-up. */
-export function statusOf(code: string): number {
+function statusOf(code: string): number {
   for (const registry of registries) {
     if (Object.hasOwn(registry, code)) return registry[code]!.status
   }
