@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import type { ChannelPolicySchema } from '@parley/protocol'
+import type { Static } from 'typebox'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { ApiRequestError, createApiClient } from './client.ts'
 
 interface Sent {
@@ -122,6 +124,24 @@ describe('the API client', () => {
       code: 'SESSION_EXPIRED',
     })
     expect(logins).toBe(1)
+  })
+
+  it('types each method’s argument and answer from the route table’s schemas', () => {
+    const api = createApiClient({ baseUrl: 'http://node' })
+    type Answer<K extends keyof typeof api> = Awaited<ReturnType<(typeof api)[K]>>
+    expectTypeOf<Answer<'getChannel'>['policy']>().toEqualTypeOf<
+      Static<typeof ChannelPolicySchema> | object
+    >()
+    expectTypeOf<Parameters<typeof api.getChannel>>().toEqualTypeOf<
+      [input: { readonly params: { channel: string } }]
+    >()
+    expectTypeOf<Parameters<typeof api.listChannels>>().toEqualTypeOf<[]>()
+    expectTypeOf<Answer<'logout'>>().toEqualTypeOf<undefined>()
+    // A composition is one branch per event type: the body is checked against its type's schema.
+    expectTypeOf<Parameters<typeof api.compose>[0]['body']>()
+      .extract<{ type: 'notice.ack' }>()
+      .toEqualTypeOf<{ as?: string; type: 'notice.ack'; body: { notice: string } }>()
+    expectTypeOf(api).not.toHaveProperty('stream')
   })
 
   it('answers undefined for a route without content', async () => {
