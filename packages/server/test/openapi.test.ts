@@ -3,6 +3,7 @@ import { errorCodes, type Operation, operations } from '@parley/api'
 import { protocolErrors } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serverErrors } from '../src/errors.ts'
+import { officerRoutes } from '../src/features/access/access.plugin.ts'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
 
 interface DocumentedOperation {
@@ -84,6 +85,14 @@ describe('the OpenAPI document', () => {
       .map(({ path, method, op }) => `${op.operationId} ${method.toUpperCase()} ${path}`)
       .sort()
     expect(found).toEqual(expected)
+  })
+
+  it('states who may call each operation as the node’s routes do', () => {
+    const officer = officerRoutes(t.app).map((route) => `${route.method} ${route.url}`)
+    const expected = table
+      .filter(([, op]) => op.auth === 'officer')
+      .map(([, op]) => `${op.method} /api/v1${op.path}`)
+    expect(officer.filter((route) => route.includes('/api/v1/')).sort()).toEqual(expected.sort())
   })
 
   it('lists only registered codes for each operation, with the status their registry gives', () => {
