@@ -1,4 +1,5 @@
-import { draftContentHash } from '@parley/protocol'
+import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
+import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp } from '@parley/server'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
@@ -72,47 +73,55 @@ export async function seedStory(
   }
 
   const timeline = async (who: OfficerSession, channel: string) =>
-    (await who.expect(200, 'GET', `/channels/${channel}/timeline`)).body.events as View[]
+    (await who.api.getTimeline({ params: { channel } })).events
   const holds = (who: OfficerSession, channel: string, id: string) =>
     waitFor(`${who.username}'s node to hold ${id}`, async () =>
       (await timeline(who, channel)).find((view) => view.id === id),
     )
-  const compose = async (who: OfficerSession, channel: string, type: string, body: unknown) =>
-    (await who.expect(201, 'POST', `/channels/${channel}/compose`, { type, body })).body
-      .event as View
-  const released = async (
+  const submit = <T extends ComposableType>(
+    who: OfficerSession,
+    channel: string,
+    type: T,
+    body: BodyOf<T>,
+  ) => who.api.compose({ params: { channel }, body: { type, body } as CompositionInput })
+  const compose = async <T extends ComposableType>(
+    who: OfficerSession,
+    channel: string,
+    type: T,
+    body: BodyOf<T>,
+  ) => signedAtOnce(who, await submit(who, channel, type, body))
+  const released = async <T extends ComposableType>(
     drafter: OfficerSession,
     releaser: OfficerSession,
     channel: string,
-    type: string,
-    body: unknown,
-  ): Promise<View> => {
-    const queued = await drafter.expect(202, 'POST', `/channels/${channel}/compose`, { type, body })
-    const id = queued.body.release.id
-    return (await releaser.expect(200, 'POST', `/releases/${id}/approve`)).body.event as View
+    type: T,
+    body: BodyOf<T>,
+  ) => {
+    const queued = await submit(drafter, channel, type, body)
+    if (!('release' in queued))
+      throw new Error(`${drafter.username}'s ${type} was not held for release`)
+    return (await releaser.api.approveRelease({ params: { release: queued.release.id } })).event
   }
   const grant = async (admin: OfficerSession, channel: string, ...who: OfficerSession[]) => {
     for (const officer of who) {
-      await admin.expect(200, 'PUT', `/channels/${channel}/access/${officer.id}`)
+      await admin.api.grantAccess({ params: { channel, officer: officer.id } })
     }
   }
   const accept = async (admin: OfficerSession, channel: string, ...who: OfficerSession[]) => {
     await waitFor(`the invitation to reach ${admin.username}'s node`, async () => {
-      const { body } = await admin.expect(200, 'GET', '/access')
-      return body.channels.some((row: { channel: string }) => row.channel === channel) || undefined
+      const { channels } = await admin.api.listCompartments()
+      return channels.some((row) => row.channel === channel) || undefined
     })
     await grant(admin, channel, ...who)
-    await who[0]!.expect(201, 'POST', `/channels/${channel}/join`, {})
+    await who[0]!.api.joinChannel({ params: { channel }, body: {} })
   }
 
   // Weeks of work before the day, compressed into its first hour.
-  const workingGroup = (await alice.expect(201, 'POST', '/channels', story.workingGroup())).body
-    .channel.id as string
+  const workingGroup = (await alice.api.openChannel({ body: story.workingGroup() })).channel.id
   await grant(carla, workingGroup, ben)
   await accept(oleg, workingGroup, irina, pavel)
   await accept(lukas, workingGroup, sofia, lukas)
-  const allies = (await alice.expect(201, 'POST', '/channels', story.alliesChannel())).body.channel
-    .id as string
+  const allies = (await alice.api.openChannel({ body: story.alliesChannel() })).channel.id
   await grant(carla, allies, ben)
   await accept(kadri, allies, kadri)
   await accept(haruto, allies, haruto)
@@ -147,11 +156,12 @@ export async function seedStory(
   )
   await holds(alice, workingGroup, interim.id)
   await jumpTo(times.translation)
-  await alice.expect(
-    201,
-    'POST',
-    `/channels/${workingGroup}/translations`,
-    story.interimTranslation(interim.id),
+  signedAtOnce(
+    alice,
+    await alice.api.postTranslation({
+      params: { channel: workingGroup },
+      body: story.interimTranslation(interim.id),
+    }),
   )
   await jumpTo(times.finalReply)
   const final = await released(
@@ -163,11 +173,12 @@ export async function seedStory(
   )
   await holds(alice, workingGroup, final.id)
   await jumpTo(times.finalReply + 6 * story.MINUTE)
-  await alice.expect(
-    201,
-    'POST',
-    `/channels/${workingGroup}/translations`,
-    story.finalTranslation(final.id),
+  signedAtOnce(
+    alice,
+    await alice.api.postTranslation({
+      params: { channel: workingGroup },
+      body: story.finalTranslation(final.id),
+    }),
   )
 
   // 5. Red lines and draft text: brackets, the rapporteur's compromise, one adopted hash.
@@ -230,11 +241,15 @@ export async function seedStory(
   }
 }
 
-interface View {
-  readonly id: string
-  readonly event: { readonly time: number }
-  readonly sig: string
-  readonly delivery?: readonly { readonly node: string | null; readonly receiptAt?: number }[]
+/** The event of a composition the channel policy let go at once. */
+function signedAtOnce(
+  who: OfficerSession,
+  composed: { event: EventView } | { release: ReleaseView },
+) {
+  if (!('event' in composed)) {
+    throw new Error(`${who.username}'s ${composed.release.type} was held for release`)
+  }
+  return composed.event
 }
 
 /** Polls until `check` gives a value; federation on loopback takes milliseconds, not seconds. */

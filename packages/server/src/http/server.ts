@@ -1,8 +1,9 @@
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import { ServerError } from '../errors.ts'
 import { sendClientError, sendError } from './error-handler.ts'
 import { redactingLogger } from './log-redaction.ts'
+import { validatorCompiler } from './route-schema.ts'
 
 export interface HttpServerOptions {
   readonly logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
@@ -35,7 +36,7 @@ export function createHttpServer({ logger, requestTimeout }: HttpServerOptions) 
     clientErrorHandler: sendClientError,
     frameworkErrors: sendError,
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setValidatorCompiler(validatorCompiler)
   // Response schemas document the API; replies are built from exact objects, and a
   // schema-driven serializer over the event union would be slow for no gain.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))

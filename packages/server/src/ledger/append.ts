@@ -4,6 +4,7 @@ import {
   authenticateEvent,
   type Behind,
   checkPlacement,
+  type ErrorDetails,
   type Event,
   type EventFields,
   isProtocolError,
@@ -85,6 +86,8 @@ export type AppendResult =
       readonly status: 'rejected'
       readonly code: string
       readonly message: string
+      /** What the refusal names (the path of a schema error, the key, the seq…), for the API. */
+      readonly details: ErrorDetails
       readonly id?: string
     }
 
@@ -367,7 +370,8 @@ async function storeChecked(
     const { event, sig, id, raw } = checked
     if (event.type === 'channel.create' && !takesPart(event, ctx.hosted)) {
       const error = new ServerError('CHANNEL_NOT_HOSTED', { channel: event.channel })
-      outcomes.push({ status: 'rejected', code: error.code, message: error.message, id })
+      const { code, message, details } = error
+      outcomes.push({ status: 'rejected', code, message, details, id })
       continue
     }
     recordStored(cache, checked)
@@ -432,7 +436,12 @@ async function storeLocal(
       pinnedKeyAt(keys.get(author) ?? [], author, key, time)
     } catch (error) {
       if (!isProtocolError(error)) throw error
-      outcomes.push({ status: 'rejected', code: error.code, message: error.message })
+      outcomes.push({
+        status: 'rejected',
+        code: error.code,
+        message: error.message,
+        details: error.details,
+      })
       continue
     }
     const placement = await place(trx, cache, ctx, { event: prepared.event, id: prepared.id })
@@ -538,8 +547,8 @@ async function keepEvidence(
   return rejectedBy(rejection)
 }
 
-function rejectedBy({ code, message, id }: Rejection): Outcome {
-  return { status: 'rejected', code, message, ...(id === undefined ? {} : { id }) }
+function rejectedBy({ code, message, details, id }: Rejection): Outcome {
+  return { status: 'rejected', code, message, details, ...(id === undefined ? {} : { id }) }
 }
 
 function takesPart(event: Extract<Event, { type: 'channel.create' }>, hosted: readonly string[]) {

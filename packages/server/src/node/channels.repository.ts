@@ -1,4 +1,4 @@
-import type { JsonValue } from '@parley/protocol'
+import type { ChannelView } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
 import type { ChannelStatus, MemberRole } from '../ledger/index.ts'
 import type { DB } from '../store/tables.ts'
@@ -12,7 +12,7 @@ export interface ChannelRow {
   readonly genesisId: string
   readonly status: ChannelStatus
   readonly createdAt: number
-  readonly policy: JsonValue
+  readonly policy: ChannelView['policy']
   readonly members: { party: string; role: MemberRole; joined: boolean }[]
 }
 
@@ -57,7 +57,8 @@ export async function listChannels(
     genesisId: channel.genesis_id,
     status: channel.status,
     createdAt: channel.created_at,
-    policy: channel.policy,
+    // The projection stores the genesis's policy, which the ledger validated, or {}.
+    policy: channel.policy as ChannelView['policy'],
     members: members
       .filter((member) => member.channel === channel.id)
       .map((member) => ({

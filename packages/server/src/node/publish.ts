@@ -1,4 +1,9 @@
-import { ProtocolError, type ProtocolErrorCode, protocolErrors } from '@parley/protocol'
+import {
+  type ErrorDetails,
+  ProtocolError,
+  type ProtocolErrorCode,
+  protocolErrors,
+} from '@parley/protocol'
 import { ServerError, type ServerErrorCode, serverErrors } from '../errors.ts'
 import type { BatchAppendResult, StoredEvent } from '../ledger/index.ts'
 import type { NodeContext } from './context.ts'
@@ -19,12 +24,16 @@ export function publish(ctx: NodeContext, events: readonly StoredEvent[], local:
   for (const { id, event, sig } of events) ctx.hub.publish({ id, signed: { event, sig }, local })
 }
 
-/** The ledger's refusal as the API error with the same stable code. */
-export function refusal(result: { readonly code: string; readonly message: string }): Error {
+/** The ledger's refusal as the API error with the same stable code and details. */
+export function refusal(result: {
+  readonly code: string
+  readonly message: string
+  readonly details: ErrorDetails
+}): Error {
   const error = Object.hasOwn(protocolErrors, result.code)
-    ? new ProtocolError(result.code as ProtocolErrorCode)
+    ? new ProtocolError(result.code as ProtocolErrorCode, result.details)
     : Object.hasOwn(serverErrors, result.code)
-      ? new ServerError(result.code as ServerErrorCode)
+      ? new ServerError(result.code as ServerErrorCode, result.details)
       : new ServerError('REQUEST_INVALID', { reason: result.message })
   error.message = result.message
   return error

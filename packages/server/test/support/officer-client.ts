@@ -1,4 +1,4 @@
-import { BrowserSession, sessionEnded } from '../../../cli/src/demo/officer-session.ts'
+import { type ApiClient, createApiClient } from '@parley/api'
 import { totpCode } from './officers.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read replies field by field; their assertions are the check
@@ -8,64 +8,56 @@ export interface ApiReply<T = any> {
 }
 
 /**
- * An officer at their browser, over real HTTP to a listening node: logs in with their password
- * and authenticator app, keeps the session cookie, sends the CSRF token and the page's Origin,
- * and logs in again when the session timed out (the next shift, hours of story time later).
+ * An officer at their browser, over real HTTP to a listening node, through the typed client of
+ * `@parley/api`: logs in with their password and authenticator app, and logs in again when the
+ * session timed out (the next shift, hours of story time later). The client keeps the session
+ * cookie, sends the CSRF token and the page's Origin.
  */
 export class OfficerClient {
   readonly url: string
   readonly username: string
   /** The officer's id, known once logged in. */
   id = ''
+  /** The officer API, typed from its route table. */
+  readonly api: ApiClient
   readonly #password: string
   readonly #now: () => number
   #secret: string | undefined
-  readonly #browser: BrowserSession
 
   constructor(url: string, username: string, password: string, now: () => number) {
     this.url = url
     this.username = username
     this.#password = password
     this.#now = now
-    this.#browser = new BrowserSession(url)
+    this.api = createApiClient({ baseUrl: url, origin: url, onSessionEnded: () => this.login() })
   }
 
   /** Logs in: password, then the authenticator code when a factor is enrolled. */
   async login(): Promise<void> {
-    const first = await this.#browser.send('POST', '/auth/login', {
-      username: this.username,
-      password: this.#password,
+    let session = await this.api.login({
+      body: { username: this.username, password: this.#password },
     })
-    if (first.status !== 200) throw new Error(`${this.username}: ${JSON.stringify(first.body)}`)
-    let session = first.body
     if (session.stage === 'second-factor') {
       if (this.#secret === undefined) throw new Error(`${this.username} has no authenticator`)
       const code = await totpCode(this.#secret, this.#now())
-      const second = await this.#browser.send('POST', '/auth/login/totp', { code })
-      if (second.status !== 200) throw new Error(`${this.username}: ${JSON.stringify(second.body)}`)
-      session = second.body
+      session = await this.api.loginWithTotp({ body: { code } })
     }
-    this.id = session.officer.id
+    this.id = session.officer!.id
   }
 
   /** Enrols an authenticator app, as the node requires before anything else. */
   async enrolAuthenticator(): Promise<void> {
-    const begun = await this.#browser.send('POST', '/auth/totp')
-    if (begun.status !== 200) throw new Error(`${this.username}: ${JSON.stringify(begun.body)}`)
-    const code = await totpCode(begun.body.secret, this.#now())
-    const confirmed = await this.#browser.send('POST', '/auth/totp/confirm', { code })
-    if (confirmed.status !== 200) {
-      throw new Error(`${this.username}: ${JSON.stringify(confirmed.body)}`)
-    }
-    this.#secret = begun.body.secret
+    const { secret } = await this.api.beginTotpEnrolment()
+    await this.api.confirmTotpEnrolment({ body: { code: await totpCode(secret, this.#now()) } })
+    this.#secret = secret
   }
 
-  /** Calls the officer API (`/api/v1` + path), logging in again once if the session ended. */
+  /**
+   * Sends any request to the officer API (`/api/v1` + path), logging in again once if the
+   * session ended, and returns the answer as it came: for requests the node must refuse.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: as for ApiReply
   async request<T = any>(method: string, path: string, body?: unknown): Promise<ApiReply<T>> {
-    const reply = await this.#browser.send(method, path, body)
-    if (!sessionEnded(reply)) return reply
-    await this.login()
-    return this.#browser.send(method, path, body)
+    return (await this.api.send(method, path, body)) as ApiReply<T>
   }
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChannelIdSchema } from '@parley/protocol'
+import { operations as api } from '@parley/api'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
-import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { schemaOf } from '../../http/route-schema.ts'
 import {
   type AccessContext,
   accessList,
@@ -111,22 +111,6 @@ async function locateChannel(
   return value
 }
 
-const AccessEntrySchema = Type.Object({
-  officer: Type.String(),
-  party: Type.String(),
-  username: Type.String(),
-  displayName: Type.String(),
-  disabled: Type.Boolean(),
-  grantedBy: Type.Union([Type.String(), Type.Null()]),
-  grantedAt: Type.Integer(),
-})
-
-const ChannelParams = Type.Object({ channel: ChannelIdSchema })
-const GrantParams = Type.Object({
-  channel: ChannelIdSchema,
-  officer: Type.String({ minLength: 1, maxLength: 64 }),
-})
-
 /**
  * Compartments for admins: which officers of their party may see each channel. An admin
  * manages the lists of every channel their party takes part in, without being on them.
@@ -135,47 +119,25 @@ export const accessPlugin: FastifyPluginAsyncTypebox<{
   access: AccessContext
   hosted: readonly string[]
 }> = async (app, { access, hosted }) => {
-  const tags = ['access']
-  const security = [{ session: [] }]
   const manage = {
     auth: 'officer',
     requires: { role: 'admin', channel: 'params.channel', scope: 'party' },
   } as const
 
   app.get(
-    '/access',
+    api.listCompartments.path,
     {
       config: { auth: 'officer', requires: { role: 'admin' } },
-      schema: {
-        tags,
-        security,
-        summary: 'Every channel of your party with its access list',
-        response: {
-          200: Type.Object({
-            channels: Type.Array(
-              Type.Object({
-                channel: ChannelIdSchema,
-                title: Type.String(),
-                officers: Type.Array(AccessEntrySchema),
-              }),
-            ),
-          }),
-        },
-      },
+      schema: schemaOf(api.listCompartments),
     },
     async (request) => ({ channels: await compartments(access, request.officer!, hosted) }),
   )
 
   app.get(
-    '/channels/:channel/access',
+    api.getAccessList.path,
     {
       config: manage,
-      schema: {
-        tags,
-        security,
-        params: ChannelParams,
-        response: { 200: Type.Object({ officers: Type.Array(AccessEntrySchema) }) },
-      },
+      schema: schemaOf(api.getAccessList),
     },
     async (request) => ({
       officers: await accessList(access, request.officer!, request.params.channel),
@@ -183,31 +145,20 @@ export const accessPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.put(
-    '/channels/:channel/access/:officer',
+    api.grantAccess.path,
     {
       config: manage,
-      schema: {
-        tags,
-        security,
-        summary: 'Let an officer (id or username) of your party see and use the channel',
-        params: GrantParams,
-        response: { 200: AccessEntrySchema },
-      },
+      schema: schemaOf(api.grantAccess),
     },
     (request) =>
       grantAccess(access, request.officer!, request.params.channel, request.params.officer),
   )
 
   app.delete(
-    '/channels/:channel/access/:officer',
+    api.revokeAccess.path,
     {
       config: manage,
-      schema: {
-        tags,
-        security,
-        summary: 'Take an officer off the channel’s access list; the channel disappears for them',
-        params: GrantParams,
-      },
+      schema: schemaOf(api.revokeAccess),
     },
     async (request, reply) => {
       await revokeAccess(access, request.officer!, request.params.channel, request.params.officer)

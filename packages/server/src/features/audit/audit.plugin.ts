@@ -1,19 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { type AuditRecordView, operations as api } from '@parley/api'
 import type { Kysely } from 'kysely'
-import { Type } from 'typebox'
+import { schemaOf } from '../../http/route-schema.ts'
 import type { DB } from '../../store/tables.ts'
 import { listAudit } from './audit.service.ts'
-
-const AuditRecordSchema = Type.Object({
-  seq: Type.Integer(),
-  time: Type.Integer(),
-  officer: Type.Union([Type.String(), Type.Null()]),
-  party: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String(),
-  details: Type.Record(Type.String(), Type.Unknown()),
-  prev: Type.Union([Type.String(), Type.Null()]),
-  hash: Type.String(),
-})
 
 /**
  * `GET /api/v1/audit`: the local audit log for admins, oldest first, paged by seq. An admin
@@ -21,33 +11,20 @@ const AuditRecordSchema = Type.Object({
  */
 export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(
-    '/audit',
+    api.listAudit.path,
     {
       config: { auth: 'officer', requires: { role: 'admin' } },
-      schema: {
-        tags: ['audit'],
-        security: [{ session: [] }],
-        querystring: Type.Object(
-          {
-            after: Type.Optional(
-              Type.Integer({ minimum: 0, description: 'Entries after this seq' }),
-            ),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ entries: Type.Array(AuditRecordSchema) }) },
-      },
+      schema: schemaOf(api.listAudit),
     },
     async (request) => {
       const party = request.officer!.party
-      return {
-        entries: await listAudit(db, {
-          after: request.query.after ?? 0,
-          limit: request.query.limit ?? 100,
-          ...(party === null ? {} : { party }),
-        }),
-      }
+      const entries = await listAudit(db, {
+        after: request.query.after ?? 0,
+        limit: request.query.limit ?? 100,
+        ...(party === null ? {} : { party }),
+      })
+      // Entries hold scalar details only: they are hashed as canonical JSON when appended.
+      return { entries: entries as AuditRecordView[] }
     },
   )
 }

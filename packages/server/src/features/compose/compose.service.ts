@@ -1,8 +1,8 @@
+import { COMPOSABLE_TYPES, type ComposableType, type ReleaseView } from '@parley/api'
 import {
   bodySchemas,
   canonicalJson,
   describeSchemaError,
-  EVENT_TYPES,
   type EventType,
   MAX_EVENT_BYTES,
   ProtocolError,
@@ -17,13 +17,6 @@ import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, actingAs, assertChannelAccess } from '../access/access.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import { assertReleasable, type ReleaseGuard } from './release-guard.ts'
-import type { ReleaseView } from './release-view.ts'
-
-/** Event types an officer composes in an existing channel (opening and joining have routes). */
-export const COMPOSABLE_TYPES = EVENT_TYPES.filter(
-  (type) => type !== 'channel.create' && type !== 'channel.join',
-)
-export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
 
 /** An item ready to be signed: what it says, in which channel, for which party, by whom. */
 export interface Item {

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { CONNECTION_ERRORS, errorResponses } from '../../http/route-schema.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
 import { signResponse, verifyRequest } from '../../signed-http/http-signatures.ts'
@@ -50,13 +51,24 @@ const PUSH_PATH = '/federation/v1/events'
 
 const ChannelParam = Type.String({ pattern: '^ch_[0-9A-HJKMNP-TV-Z]{26}$' })
 const PartyParam = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
-const ErrorSchema = Type.Object({
-  error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  }),
-})
+/** What every signed request can be refused with, before its route looks at it. */
+const SIGNED_REQUEST_ERRORS = [
+  'REQUEST_INVALID',
+  'HTTP_SIGNATURE_MISSING',
+  'HTTP_SIGNATURE_INVALID',
+  'HTTP_SIGNATURE_EXPIRED',
+  'HTTP_SIGNATURE_REPLAY',
+  'KEY_NOT_PINNED',
+  'NONCE_CACHE_FULL',
+  'DATABASE_UNAVAILABLE',
+]
+/** A channel's log or heads, for a peer that takes part in it. */
+const CHANNEL_READ_ERRORS = [
+  ...SIGNED_REQUEST_ERRORS,
+  'CHANNEL_NOT_FOUND',
+  'CHANNEL_NOT_HOSTED',
+  'NOT_A_MEMBER',
+]
 
 const PushResponse = Type.Object({
   receipts: Type.Array(SignedReceiptSchema),
@@ -102,7 +114,10 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
     '/.well-known/parley',
     {
       config: { auth: 'public' },
-      schema: { tags: ['federation'], response: { 200: NodeDescriptorSchema } },
+      schema: {
+        tags: ['federation'],
+        response: { 200: NodeDescriptorSchema, ...errorResponses(CONNECTION_ERRORS) },
+      },
     },
     async () => descriptor,
   )
@@ -159,7 +174,10 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
             { events: Type.Array(Type.Unknown()) },
             { additionalProperties: false },
           ),
-          response: { 200: PushResponse, '4xx': ErrorSchema },
+          response: {
+            200: PushResponse,
+            ...errorResponses([...SIGNED_REQUEST_ERRORS, 'UTF8_INVALID', 'BATCH_TOO_LARGE']),
+          },
         },
       },
       async (request) => {
@@ -193,7 +211,10 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
             ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 500 })),
           }),
-          response: { 200: Type.Object({ events: Type.Array(SignedEventSchema) }) },
+          response: {
+            200: Type.Object({ events: Type.Array(SignedEventSchema) }),
+            ...errorResponses(CHANNEL_READ_ERRORS),
+          },
         },
       },
       async (request, reply) => {
@@ -220,6 +241,7 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
                 Type.Object({ seq: Type.Integer(), id: Type.String() }),
               ),
             }),
+            ...errorResponses(CHANNEL_READ_ERRORS),
           },
         },
       },

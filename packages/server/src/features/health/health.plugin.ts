@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { CONNECTION_ERRORS, errorResponses } from '../../http/route-schema.ts'
 
 const HealthSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -15,7 +16,13 @@ export const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
     '/healthz',
     {
       config: { auth: 'public' },
-      schema: { tags: ['health'], response: { 200: HealthSchema } },
+      schema: {
+        tags: ['health'],
+        response: {
+          200: HealthSchema,
+          ...errorResponses([...CONNECTION_ERRORS, 'DATABASE_UNAVAILABLE']),
+        },
+      },
     },
     async () => {
       try {

@@ -1,40 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodySchemas, ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
-import { Type } from 'typebox'
+import { type ApiErrorBody, operations as api } from '@parley/api'
+import { isProtocolError } from '@parley/protocol'
+import { isServerError } from '../../errors.ts'
+import { schemaOf } from '../../http/route-schema.ts'
 import type { NodeContext } from '../../node/context.ts'
-import { type EventView, EventViewSchema, toEventView } from '../../node/event-view.ts'
-import { ComposedResponses, sendComposed } from '../compose/compose.plugin.ts'
+import { type EventView, toEventView } from '../../node/event-view.ts'
+import { sendComposed } from '../compose/compose.plugin.ts'
 import { type ComposeContext, compose, composeBatch } from '../compose/compose.service.ts'
 import { timeline } from './messages.service.ts'
 
-const post = bodySchemas['message.post'].properties
-const translate = bodySchemas['message.translate'].properties
-const closed = { additionalProperties: false } as const
-
-const PostBody = Type.Object({ as: Type.Optional(PartyIdSchema), ...post }, closed)
-const TranslateBody = Type.Object({ as: Type.Optional(PartyIdSchema), ...translate }, closed)
-/** Most messages one batch request carries: the size of one group commit. */
-export const MAX_BATCH_MESSAGES = 500
-const BatchBody = Type.Object(
-  {
-    as: Type.Optional(PartyIdSchema),
-    messages: Type.Array(Type.Object(post, closed), {
-      minItems: 1,
-      maxItems: MAX_BATCH_MESSAGES,
-    }),
-  },
-  closed,
-)
-const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String() })
-const BatchResponse = Type.Object({
-  events: Type.Array(EventViewSchema, {
-    description: 'The stored messages, in the order they were sent',
-  }),
-  rejected: Type.Array(Type.Object({ index: Type.Integer(), error: ErrorSchema }), {
-    description: 'Messages the ledger refused (by index in the request); nothing of them is stored',
-  }),
-})
-const ChannelParams = Type.Object({ channel: ChannelIdSchema })
 const composes = {
   auth: 'officer',
   requires: { role: 'drafter', channel: 'params.channel' },
@@ -48,21 +22,9 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
   compose: ComposeContext
 }> = async (app, { ctx, compose: composing }) => {
-  const tags = ['messages']
-  const security = [{ devToken: [] }]
-
   app.post(
-    '/channels/:channel/messages',
-    {
-      config: composes,
-      schema: {
-        tags,
-        security,
-        params: ChannelParams,
-        body: PostBody,
-        response: ComposedResponses,
-      },
-    },
+    api.postMessage.path,
+    { config: composes, schema: schemaOf(api.postMessage) },
     async (request, reply) => {
       const { as, ...body } = request.body
       const composed = await compose(composing, request.officer!, {
@@ -76,24 +38,12 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.post(
-    '/channels/:channel/messages/batch',
+    api.postMessages.path,
     {
       config: composes,
       // Up to 500 messages of up to 64 KiB: the size of one federation push, not 256 KiB.
       bodyLimit: 4 * 1024 * 1024,
-      schema: {
-        tags,
-        security,
-        summary: 'Post up to 500 messages in one request, committed in one transaction',
-        description:
-          'For automated posting. Each message passes the checks of a single post; they are ' +
-          'signed and committed together, in order, and federated in the same pushes. A batch ' +
-          'is never held for release: when the channel policy would hold any of its messages, ' +
-          'the whole batch is refused with BATCH_NEEDS_RELEASE and nothing is stored.',
-        params: ChannelParams,
-        body: BatchBody,
-        response: { 201: BatchResponse },
-      },
+      schema: schemaOf(api.postMessages),
     },
     async (request, reply) => {
       const { as, messages } = request.body
@@ -103,7 +53,7 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
         ...(as === undefined ? {} : { as }),
       })
       const events: EventView[] = []
-      const rejected: { index: number; error: { code: string; message: string } }[] = []
+      const rejected: { index: number; error: ApiErrorBody }[] = []
       for (const [index, outcome] of settled.entries()) {
         if (outcome.status === 'fulfilled') events.push(toEventView(outcome.value))
         else rejected.push({ index, error: errorOf(outcome.reason) })
@@ -115,17 +65,8 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.post(
-    '/channels/:channel/translations',
-    {
-      config: composes,
-      schema: {
-        tags,
-        security,
-        params: ChannelParams,
-        body: TranslateBody,
-        response: ComposedResponses,
-      },
-    },
+    api.postTranslation.path,
+    { config: composes, schema: schemaOf(api.postTranslation) },
     async (request, reply) => {
       const { as, ...body } = request.body
       const composed = await compose(composing, request.officer!, {
@@ -139,24 +80,24 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    '/channels/:channel/timeline',
+    api.getTimeline.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
-      schema: {
-        tags,
-        security,
-        params: ChannelParams,
-        response: { 200: Type.Object({ events: Type.Array(EventViewSchema) }) },
-      },
+      schema: schemaOf(api.getTimeline),
     },
     async (request) => ({ events: await timeline(ctx, request.params.channel) }),
   )
 }
 
-function errorOf(reason: unknown): { code: string; message: string } {
-  const { code, message } = reason as { code?: unknown; message?: unknown }
-  return {
-    code: typeof code === 'string' ? code : 'INTERNAL',
-    message: typeof message === 'string' ? message : 'Internal error',
+/** A refused message's error, as the API's error body states it. */
+function errorOf(reason: unknown): ApiErrorBody {
+  if (isServerError(reason) || isProtocolError(reason)) {
+    const details = isServerError(reason) ? { ...reason.details, ...reason.lists } : reason.details
+    return {
+      code: reason.code,
+      message: reason.message,
+      ...(Object.keys(details).length > 0 ? { details: details as ApiErrorBody['details'] } : {}),
+    }
   }
+  return { code: 'INTERNAL', message: 'Internal error' }
 }

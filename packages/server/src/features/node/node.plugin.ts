@@ -1,39 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { operations as api } from '@parley/api'
 import { partyFingerprint } from '@parley/protocol'
-import { Type } from 'typebox'
+import { schemaOf } from '../../http/route-schema.ts'
 import { openAlarms } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
 import { addPeer, listPeerNodes } from '../federation/peers.service.ts'
-
-const PeerSchema = Type.Object({
-  url: Type.String(),
-  node: Type.Union([Type.String(), Type.Null()]),
-  parties: Type.Array(Type.String()),
-  /** "unreachable since T": the first failure of the current streak, or null. */
-  failingSince: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
-})
-
-const NodeSchema = Type.Object({
-  node: Type.String(),
-  federationUrl: Type.String(),
-  parties: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), fingerprint: Type.String() }),
-  ),
-  peers: Type.Array(PeerSchema),
-})
-
-const AlarmSchema = Type.Object({
-  id: Type.Integer(),
-  kind: Type.String(),
-  channel: Type.Union([Type.String(), Type.Null()]),
-  party: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Unknown(),
-  raisedAt: Type.Integer(),
-})
 
 /**
  * Officer API: who this node is, its peers' health, pinning a new peer (admins), and alarms
@@ -44,14 +17,11 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
   delivery: Delivery
   access: AccessContext
 }> = async (app, { ctx, delivery, access }) => {
-  const tags = ['node']
-  const security = [{ devToken: [] }]
-
   app.get(
-    '/node',
+    api.getNode.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer' } },
-      schema: { tags, security, response: { 200: NodeSchema } },
+      schema: schemaOf(api.getNode),
     },
     async () => ({
       node: ctx.identity.node,
@@ -68,29 +38,10 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.post(
-    '/peers',
+    api.addPeer.path,
     {
       config: { auth: 'officer', requires: { role: 'admin' } },
-      schema: {
-        tags,
-        security,
-        body: Type.Object(
-          {
-            url: Type.String({ minLength: 1, maxLength: 2000 }),
-            fingerprint: Type.String({ minLength: 1, maxLength: 100 }),
-            party: Type.Optional(Type.String()),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          201: Type.Object({
-            url: Type.String(),
-            node: Type.String(),
-            party: Type.String(),
-            fingerprint: Type.String(),
-          }),
-        },
-      },
+      schema: schemaOf(api.addPeer),
     },
     async (request, reply) => {
       const { url, fingerprint, party } = request.body
@@ -104,14 +55,10 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
   )
 
   app.get(
-    '/alarms',
+    api.listAlarms.path,
     {
       config: { auth: 'officer', requires: { role: 'viewer' } },
-      schema: {
-        tags,
-        security,
-        response: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }) },
-      },
+      schema: schemaOf(api.listAlarms),
     },
     async (request) => ({
       alarms: await visibleTo(

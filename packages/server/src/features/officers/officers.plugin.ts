@@ -1,30 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { PartyIdSchema } from '@parley/protocol'
+import { operations as api } from '@parley/api'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { schemaOf } from '../../http/route-schema.ts'
 import {
   type Actor,
   createOfficer,
   disableOfficer,
   enableOfficer,
   listOfficers,
-  OfficerSchema,
   type OfficersContext,
-  RoleSchema,
   resetPassword,
   setRoles,
-  UsernameSchema,
 } from './officers.service.ts'
-
-const Params = Type.Object({ officer: Type.String({ minLength: 1, maxLength: 64 }) })
-const Roles = Type.Array(RoleSchema, { minItems: 1, maxItems: 4, uniqueItems: true })
-const WithPassword = Type.Object({
-  officer: OfficerSchema,
-  password: Type.Union([Type.String(), Type.Null()], {
-    description: 'The generated password, shown this once; the officer must change it',
-  }),
-})
 
 /**
  * Officer management for admins (`/api/v1/officers`): an admin manages the officers of their
@@ -34,8 +22,6 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
   app,
   { officers: ctx },
 ) => {
-  const tags = ['officers']
-  const security = [{ session: [] }]
   const config = { auth: 'officer', requires: { role: 'admin' } } as const
   const actor = (request: FastifyRequest): Actor => ({
     officer: request.officer!.id,
@@ -44,38 +30,19 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
   })
 
   app.get(
-    '/officers',
+    api.listOfficers.path,
     {
       config,
-      schema: {
-        tags,
-        security,
-        response: { 200: Type.Object({ officers: Type.Array(OfficerSchema) }) },
-      },
+      schema: schemaOf(api.listOfficers),
     },
     async (request) => ({ officers: await listOfficers(ctx, request.officer!.party ?? undefined) }),
   )
 
   app.post(
-    '/officers',
+    api.createOfficer.path,
     {
       config,
-      schema: {
-        tags,
-        security,
-        summary: 'Create an officer with a generated password (shown once)',
-        body: Type.Object(
-          {
-            party: Type.Optional(PartyIdSchema),
-            username: UsernameSchema,
-            displayName: Type.String({ minLength: 1, maxLength: 200 }),
-            email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
-            roles: Roles,
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: WithPassword },
-      },
+      schema: schemaOf(api.createOfficer),
     },
     async (request, reply) => {
       const { party: named, ...rest } = request.body
@@ -86,60 +53,37 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
   )
 
   app.put(
-    '/officers/:officer/roles',
+    api.setOfficerRoles.path,
     {
       config,
-      schema: {
-        tags,
-        security,
-        summary: 'Replace an officer’s roles; their sessions get a new id',
-        params: Params,
-        body: Type.Object({ roles: Roles }, { additionalProperties: false }),
-        response: { 200: OfficerSchema },
-      },
+      schema: schemaOf(api.setOfficerRoles),
     },
     (request) => setRoles(ctx, actor(request), request.params.officer, request.body.roles),
   )
 
   app.post(
-    '/officers/:officer/disable',
+    api.disableOfficer.path,
     {
       config,
-      schema: {
-        tags,
-        security,
-        summary: 'Disable an officer and end their sessions',
-        params: Params,
-        response: { 200: OfficerSchema },
-      },
+      schema: schemaOf(api.disableOfficer),
     },
     (request) => disableOfficer(ctx, actor(request), request.params.officer),
   )
 
   app.post(
-    '/officers/:officer/enable',
+    api.enableOfficer.path,
     {
       config,
-      schema: { tags, security, params: Params, response: { 200: OfficerSchema } },
+      schema: schemaOf(api.enableOfficer),
     },
     (request) => enableOfficer(ctx, actor(request), request.params.officer),
   )
 
   app.post(
-    '/officers/:officer/reset-password',
+    api.resetOfficerPassword.path,
     {
       config,
-      schema: {
-        tags,
-        security,
-        summary: 'Set a generated password (shown once) and end the officer’s sessions',
-        params: Params,
-        body: Type.Object(
-          { clearFactors: Type.Optional(Type.Boolean()) },
-          { additionalProperties: false },
-        ),
-        response: { 200: WithPassword },
-      },
+      schema: schemaOf(api.resetOfficerPassword),
     },
     (request) =>
       resetPassword(ctx, actor(request), request.params.officer, {

@@ -1,6 +1,5 @@
-import { PartyIdSchema } from '@parley/protocol'
+import { type OfficerView, ROLES, type Role, USERNAME_PATTERN } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
-import { type Static, Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
@@ -21,42 +20,9 @@ import {
 import { assertPasswordPolicy, hashPassword, verifyPassword } from './password.ts'
 import { generatePassword, newOfficerId, newRecoveryCodes, recoveryCodeHash } from './secrets.ts'
 
-/** What an officer may do (DESIGN §6); an officer holds a set of them. */
 /** Lookups sign-in needs, which must not learn more of an officer than the row. */
 export { officerById, officerByUsername } from './officers.repository.ts'
-
-export const ROLES = ['viewer', 'drafter', 'releaser', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-export const RoleSchema = Type.Union([
-  Type.Literal('viewer'),
-  Type.Literal('drafter'),
-  Type.Literal('releaser'),
-  Type.Literal('admin'),
-])
-
-const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@+-]{1,63}$'
-
-/** Login names: letters, digits and `._@+-` (an e-mail address works), compared lower case. */
-export const UsernameSchema = Type.String({ pattern: USERNAME_PATTERN })
-
-/** An officer as the API and the CLI show it; no secrets. */
-export const OfficerSchema = Type.Object({
-  id: Type.String({ pattern: '^o_[0-9a-z]{26}$' }),
-  party: PartyIdSchema,
-  username: Type.String(),
-  displayName: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
-  roles: Type.Array(RoleSchema),
-  disabled: Type.Boolean(),
-  mustChangePassword: Type.Boolean(),
-  factors: Type.Object({
-    totp: Type.Boolean(),
-    passkeys: Type.Integer(),
-    recoveryCodes: Type.Integer({ description: 'Unused recovery codes left' }),
-  }),
-  createdAt: Type.Integer(),
-})
-export type OfficerView = Static<typeof OfficerSchema>
+export { type OfficerView, ROLES, type Role }
 
 /** What officer management needs: the database, the clock, and the parties hosted here. */
 export interface OfficersContext {

@@ -1,3 +1,4 @@
+import type { ComposableType, ReleaseView } from '@parley/api'
 import { isProtocolError } from '@parley/protocol'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
@@ -5,13 +6,11 @@ import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { audit } from '../audit/audit.service.ts'
 import {
-  type ComposableType,
   type ComposeContext,
   checkItem,
   commitItem,
   type Item,
 } from '../compose/compose.service.ts'
-import type { ReleaseView } from '../compose/release-view.ts'
 import { randomCrockford } from '../officers/secrets.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import {
@@ -24,6 +23,7 @@ import {
 import type { ReleaseStatus } from './release.table.ts'
 
 function toView(row: ReleaseRow): ReleaseView {
+  // Only bodies that passed their type's schema are queued.
   return {
     id: row.id,
     channel: row.channel,
@@ -37,7 +37,7 @@ function toView(row: ReleaseRow): ReleaseView {
     decidedAt: row.decided_at,
     reason: row.reason,
     event: row.event_id,
-  }
+  } as ReleaseView
 }
 
 /**

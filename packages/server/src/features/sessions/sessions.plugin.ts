@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { operations as api } from '@parley/api'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { schemaOf } from '../../http/route-schema.ts'
 import {
   beginTotpEnrolment,
   confirmTotpEnrolment,
@@ -31,28 +32,8 @@ import {
   reissue,
   resolveSession,
   type SecondFactorProof,
-  SessionSchema,
   sessionView,
 } from './sessions.service.ts'
-
-const Code = Type.String({ minLength: 1, maxLength: 64 })
-const Password = Type.String({ minLength: 1, maxLength: 1024 })
-/** Shown once, the first time a factor is enrolled; null afterwards. */
-const recoveryCodes = Type.Union([Type.Array(Type.String()), Type.Null()])
-/** A WebAuthn response as `@simplewebauthn/browser` produces it; the library checks the rest. */
-const WebAuthnResponse = Type.Object(
-  {
-    id: Type.String({ minLength: 1, maxLength: 1024 }),
-    rawId: Type.String({ minLength: 1, maxLength: 1024 }),
-    type: Type.Literal('public-key'),
-    response: Type.Object({}, { additionalProperties: true }),
-    clientExtensionResults: Type.Object({}, { additionalProperties: true }),
-    authenticatorAttachment: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-)
-const tags = ['auth']
-const security = [{ session: [] }]
 
 /**
  * Officer authentication (`/api/v1/auth/…`): login with password and second factor, logout,
@@ -107,18 +88,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   } as const
 
   app.post(
-    '/auth/login',
+    api.login.path,
     {
       config: { auth: 'public' },
-      schema: {
-        tags,
-        summary: 'Log in with username and password; a second factor follows when enrolled',
-        body: Type.Object(
-          { username: Type.String({ minLength: 1, maxLength: 64 }), password: Password },
-          { additionalProperties: false },
-        ),
-        response: { 200: SessionSchema },
-      },
+      schema: schemaOf(api.login),
     },
     async (request, reply) => {
       // A login form posted from another site would log the victim into the attacker's account.
@@ -134,38 +107,28 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/login/totp',
+    api.loginWithTotp.path,
     {
       config: { auth: 'public' },
-      schema: {
-        tags,
-        summary: 'Complete a login with an authenticator app code',
-        body: Type.Object({ code: Code }, { additionalProperties: false }),
-        response: { 200: SessionSchema },
-      },
+      schema: schemaOf(api.loginWithTotp),
     },
     (request, reply) => secondStep(request, reply, { method: 'totp', code: request.body.code }),
   )
 
   app.post(
-    '/auth/login/recovery',
+    api.loginWithRecoveryCode.path,
     {
       config: { auth: 'public' },
-      schema: {
-        tags,
-        summary: 'Complete a login with a single-use recovery code',
-        body: Type.Object({ code: Code }, { additionalProperties: false }),
-        response: { 200: SessionSchema },
-      },
+      schema: schemaOf(api.loginWithRecoveryCode),
     },
     (request, reply) => secondStep(request, reply, { method: 'recovery', code: request.body.code }),
   )
 
   app.post(
-    '/auth/login/passkey/options',
+    api.passkeyLoginOptions.path,
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'WebAuthn options to complete a login with a passkey' },
+      schema: schemaOf(api.passkeyLoginOptions),
     },
     async (request) => {
       const token = await pendingLogin(request)
@@ -174,15 +137,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/login/passkey',
+    api.loginWithPasskey.path,
     {
       config: { auth: 'public' },
-      schema: {
-        tags,
-        summary: 'Complete a login with a passkey assertion',
-        body: Type.Object({ response: WebAuthnResponse }, { additionalProperties: false }),
-        response: { 200: SessionSchema },
-      },
+      schema: schemaOf(api.loginWithPasskey),
     },
     (request, reply) =>
       secondStep(request, reply, {
@@ -193,14 +151,14 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.get(
-    '/auth/session',
-    { config: officerRoute, schema: { tags, security, response: { 200: SessionSchema } } },
+    api.getSession.path,
+    { config: officerRoute, schema: schemaOf(api.getSession) },
     async (request) => sessionView(auth, await ownSession(request)),
   )
 
   app.post(
-    '/auth/logout',
-    { config: officerRoute, schema: { tags, security, summary: 'End this session' } },
+    api.logout.path,
+    { config: officerRoute, schema: schemaOf(api.logout) },
     async (request, reply) => {
       await logout(auth, await ownSession(request))
       clearSessionCookie(request, reply, auth.settings)
@@ -209,16 +167,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/password',
+    api.changePassword.path,
     {
       config: officerRoute,
-      schema: {
-        tags,
-        security,
-        summary: 'Change the password; ends the officer’s other sessions and renews this one',
-        body: Type.Object({ current: Password, next: Password }, { additionalProperties: false }),
-        response: { 200: SessionSchema },
-      },
+      schema: schemaOf(api.changePassword),
     },
     async (request, reply) => {
       const { current, next } = request.body
@@ -231,31 +183,19 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/totp',
+    api.beginTotpEnrolment.path,
     {
       config: officerRoute,
-      schema: {
-        tags,
-        security,
-        summary:
-          'Start enrolling an authenticator app: a secret and its otpauth:// URI for a QR code',
-        response: { 200: Type.Object({ secret: Type.String(), uri: Type.String() }) },
-      },
+      schema: schemaOf(api.beginTotpEnrolment),
     },
     async (request) => beginTotpEnrolment(auth, (await ownSession(request)).officer),
   )
 
   app.post(
-    '/auth/totp/confirm',
+    api.confirmTotpEnrolment.path,
     {
       config: officerRoute,
-      schema: {
-        tags,
-        security,
-        summary: 'Confirm the authenticator app with a code; returns recovery codes the first time',
-        body: Type.Object({ code: Code }, { additionalProperties: false }),
-        response: { 200: Type.Object({ recoveryCodes, session: SessionSchema }) },
-      },
+      schema: schemaOf(api.confirmTotpEnrolment),
     },
     async (request, reply) => {
       const session = await ownSession(request)
@@ -265,10 +205,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/passkeys/options',
+    api.passkeyRegistrationOptions.path,
     {
       config: officerRoute,
-      schema: { tags, security, summary: 'WebAuthn options to register a passkey' },
+      schema: schemaOf(api.passkeyRegistrationOptions),
     },
     async (request) =>
       passkeyRegistrationOptions(
@@ -279,28 +219,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/passkeys',
+    api.registerPasskey.path,
     {
       config: officerRoute,
-      schema: {
-        tags,
-        security,
-        summary: 'Register a passkey; returns recovery codes the first time',
-        body: Type.Object(
-          {
-            response: WebAuthnResponse,
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            recoveryCodes,
-            passkey: Type.Object({ id: Type.String(), name: Type.String() }),
-            session: SessionSchema,
-          }),
-        },
-      },
+      schema: schemaOf(api.registerPasskey),
     },
     async (request, reply) => {
       const session = await ownSession(request)
@@ -316,15 +238,10 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
   )
 
   app.post(
-    '/auth/recovery-codes',
+    api.regenerateRecoveryCodes.path,
     {
       config: officerRoute,
-      schema: {
-        tags,
-        security,
-        summary: 'Replace the recovery codes with ten new ones (shown once)',
-        response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }) },
-      },
+      schema: schemaOf(api.regenerateRecoveryCodes),
     },
     async (request) => ({
       recoveryCodes: await regenerateRecoveryCodes(auth, (await ownSession(request)).officer),

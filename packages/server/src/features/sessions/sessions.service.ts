@@ -1,3 +1,4 @@
+import type { SessionView } from '@parley/api'
 import { toBase64Url } from '@parley/protocol'
 import type {
   AuthenticationResponseJSON,
@@ -6,7 +7,6 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { Transaction } from 'kysely'
-import { type Static, Type } from 'typebox'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
@@ -14,7 +14,6 @@ import type { OfficerRow } from '../officers/officers.repository.ts'
 import {
   changePassword,
   normalizeUsername,
-  OfficerSchema,
   type OfficersContext,
   officerById,
   officerByUsername,
@@ -61,31 +60,6 @@ export interface Client {
   readonly ip: string
   readonly userAgent: string | null
 }
-
-const SecondFactorSchema = Type.Union([
-  Type.Literal('totp'),
-  Type.Literal('passkey'),
-  Type.Literal('recovery'),
-])
-
-/** A session as its own officer sees it (`GET /api/v1/auth/session`, and every login step). */
-export const SessionSchema = Type.Object({
-  stage: Type.Union([Type.Literal('second-factor'), Type.Literal('active')]),
-  /** Send it back in `x-csrf-token` with every state-changing request. */
-  csrfToken: Type.String(),
-  /** The absolute end of the session (ms). */
-  expiresAt: Type.Integer(),
-  /** The officer, once logged in; null while the second factor is due. */
-  officer: Type.Union([OfficerSchema, Type.Null()]),
-  /** The factors that complete a pending login. */
-  secondFactors: Type.Array(SecondFactorSchema),
-  /** What the officer must do before the rest of the API answers. */
-  setup: Type.Object({
-    mustChangePassword: Type.Boolean(),
-    mustEnrolSecondFactor: Type.Boolean(),
-  }),
-})
-export type SessionView = Static<typeof SessionSchema>
 
 /** A session token for the cookie and the session it opens. */
 export interface IssuedSession {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChannelIdSchema } from '@parley/protocol'
-import { Type } from 'typebox'
+import { operations as api } from '@parley/api'
 import { isServerError } from '../../errors.ts'
+import { schemaOf } from '../../http/route-schema.ts'
 import type { Timer } from '../../node/clock.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
@@ -27,18 +27,11 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
   auth: AuthContext
 }> = async (app, { ctx, access, auth }) => {
   app.get(
-    '/stream',
+    api.stream.path,
     {
       websocket: true,
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'query.channel' } },
-      schema: {
-        tags: ['stream'],
-        security: [{ devToken: [] }],
-        querystring: Type.Object({
-          channel: Type.Optional(ChannelIdSchema),
-          token: Type.Optional(Type.String()),
-        }),
-      },
+      schema: schemaOf(api.stream),
     },
     (socket, request) => {
       const { channel } = request.query

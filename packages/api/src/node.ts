@@ -1,0 +1,106 @@
+import { ChannelIdSchema } from '@parley/protocol'
+import { Type } from 'typebox'
+import { JsonValueSchema } from './audit.ts'
+import { operation } from './operation.ts'
+
+const PeerSchema = Type.Object({
+  url: Type.String(),
+  node: Type.Union([Type.String(), Type.Null()]),
+  parties: Type.Array(Type.String()),
+  /** "unreachable since T": the first failure of the current streak, or null. */
+  failingSince: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+})
+
+const NodeSchema = Type.Object({
+  node: Type.String(),
+  federationUrl: Type.String(),
+  parties: Type.Array(
+    Type.Object({ id: Type.String(), name: Type.String(), fingerprint: Type.String() }),
+  ),
+  peers: Type.Array(PeerSchema),
+})
+
+const AlarmSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String(),
+  channel: Type.Union([Type.String(), Type.Null()]),
+  party: Type.Union([Type.String(), Type.Null()]),
+  details: JsonValueSchema,
+  raisedAt: Type.Integer(),
+})
+
+const tags = ['node']
+
+/** Who this node is, its peers' health, pinning a peer, alarms, and the live stream. */
+export const nodeOperations = {
+  getNode: operation({
+    method: 'GET',
+    path: '/node',
+    tags,
+    auth: 'officer',
+    responses: { 200: NodeSchema },
+    errors: [],
+  }),
+  addPeer: operation({
+    method: 'POST',
+    path: '/peers',
+    tags,
+    summary: 'Pin a peer node: fetch its descriptor and pin its keys if the fingerprint matches',
+    auth: 'officer',
+    body: Type.Object(
+      {
+        url: Type.String({ minLength: 1, maxLength: 2000 }),
+        fingerprint: Type.String({ minLength: 1, maxLength: 100 }),
+        party: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    responses: {
+      201: Type.Object({
+        url: Type.String(),
+        node: Type.String(),
+        party: Type.String(),
+        fingerprint: Type.String(),
+      }),
+    },
+    errors: [
+      'FORBIDDEN_ROLE',
+      'FEDERATION_URL_INVALID',
+      'FEDERATION_URL_INSECURE',
+      'DESCRIPTOR_INVALID',
+      'PARTY_NOT_IN_DESCRIPTOR',
+      'FINGERPRINT_MISMATCH',
+      'KEY_PIN_CONFLICT',
+      'PEER_UNREACHABLE',
+      'PEER_RESPONSE_INVALID',
+    ],
+  }),
+  listAlarms: operation({
+    method: 'GET',
+    path: '/alarms',
+    tags,
+    summary: 'Open alarms of your compartments, and the node-wide ones',
+    auth: 'officer',
+    responses: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }) },
+    errors: [],
+  }),
+  stream: operation({
+    method: 'GET',
+    path: '/stream',
+    tags: ['stream'],
+    summary: 'WebSocket: every event this node commits from now on, of your compartments',
+    description:
+      'Each message is `{ "type": "event", "id", "event", "sig" }`. A stream opened with a ' +
+      'session closes with code 4401 within 5 s of that session ending.',
+    auth: 'officer',
+    websocket: true,
+    querystring: Type.Object({
+      channel: Type.Optional(ChannelIdSchema),
+      token: Type.Optional(Type.String({ description: 'The automation token, for scripts' })),
+    }),
+    responses: { 101: null },
+    errors: ['CHANNEL_FORBIDDEN'],
+  }),
+}

@@ -1,0 +1,187 @@
+import { bodySchemas, ChannelIdSchema, type EventType, PartyIdSchema } from '@parley/protocol'
+import { type Static, Type } from 'typebox'
+import { ChannelParams } from './channels.ts'
+import { EventViewSchema } from './events.ts'
+import { operation } from './operation.ts'
+
+/** Event types an officer composes in an existing channel (opening and joining have routes). */
+export const COMPOSABLE_TYPES = [
+  'message.post',
+  'message.translate',
+  'notice.open',
+  'notice.ack',
+  'notice.reply',
+  'notice.close',
+  'redline.declare',
+  'redline.revise',
+  'redline.withdraw',
+  'draft.create',
+  'draft.propose',
+  'draft.accept',
+  'draft.adopt',
+  'compliance.report',
+  'forward',
+] as const satisfies readonly EventType[]
+export type ComposableType = (typeof COMPOSABLE_TYPES)[number]
+
+const closed = { additionalProperties: false } as const
+
+const composition = <T extends ComposableType>(type: T) =>
+  Type.Object(
+    { as: Type.Optional(PartyIdSchema), type: Type.Literal(type), body: bodySchemas[type] },
+    closed,
+  )
+
+/** What an officer composes: one v1 item, its body checked against its type's schema. */
+export const CompositionSchema = Type.Union([
+  composition('message.post'),
+  composition('message.translate'),
+  composition('notice.open'),
+  composition('notice.ack'),
+  composition('notice.reply'),
+  composition('notice.close'),
+  composition('redline.declare'),
+  composition('redline.revise'),
+  composition('redline.withdraw'),
+  composition('draft.create'),
+  composition('draft.propose'),
+  composition('draft.accept'),
+  composition('draft.adopt'),
+  composition('compliance.report'),
+  composition('forward'),
+])
+export type CompositionInput = Static<typeof CompositionSchema>
+
+export const ReleaseStatusSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('approved'),
+  Type.Literal('released'),
+  Type.Literal('rejected'),
+])
+
+const releaseOf = <T extends ComposableType>(type: T) =>
+  Type.Object({
+    id: Type.String({ pattern: '^r_[0-9a-z]{26}$' }),
+    channel: Type.String(),
+    party: Type.String(),
+    type: Type.Literal(type),
+    body: bodySchemas[type],
+    drafter: Type.String({ description: 'The officer who composed it; the event carries this id' }),
+    createdAt: Type.Integer(),
+    status: ReleaseStatusSchema,
+    decidedBy: Type.Union([Type.String(), Type.Null()]),
+    decidedAt: Type.Union([Type.Integer(), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    event: Type.Union([Type.String(), Type.Null()], { description: 'The released event’s id' }),
+  })
+
+/** A release queue item as the API shows it, told apart by the type of what it holds. */
+export const ReleaseSchema = Type.Union([
+  releaseOf('message.post'),
+  releaseOf('message.translate'),
+  releaseOf('notice.open'),
+  releaseOf('notice.ack'),
+  releaseOf('notice.reply'),
+  releaseOf('notice.close'),
+  releaseOf('redline.declare'),
+  releaseOf('redline.revise'),
+  releaseOf('redline.withdraw'),
+  releaseOf('draft.create'),
+  releaseOf('draft.propose'),
+  releaseOf('draft.accept'),
+  releaseOf('draft.adopt'),
+  releaseOf('compliance.report'),
+  releaseOf('forward'),
+])
+export type ReleaseView = Static<typeof ReleaseSchema>
+
+/** The answer to a composition: 201 with the event, or 202 with the item waiting for release. */
+export const ComposedResponses = {
+  201: Type.Object({ event: EventViewSchema }),
+  202: Type.Object({ release: ReleaseSchema }),
+}
+
+/**
+ * What composing an item can refuse, beyond the channel: the party it speaks for, the release
+ * guard, and the ledger's own checks of the signed event.
+ */
+export const COMPOSE_ERRORS = [
+  'FORBIDDEN_ROLE',
+  'CHANNEL_FORBIDDEN',
+  'CHANNEL_NOT_FOUND',
+  'PARTY_NOT_HOSTED',
+  'PARTY_FORBIDDEN',
+  'RELEASE_GUARD_BLOCKED',
+  'EVENT_MALFORMED',
+  'EVENT_TOO_LARGE',
+  'NOT_A_MEMBER',
+  'FORBIDDEN_FOR_TYPE',
+  'EVENT_REFERENCE_UNKNOWN',
+] as const
+
+const tags = ['release']
+const ReleaseParams = Type.Object({ release: Type.String({ minLength: 1, maxLength: 64 }) })
+const item = ['RELEASE_NOT_FOUND', 'CHANNEL_FORBIDDEN'] as const
+
+/** Release control (DESIGN §6): compose any v1 item, see the queue, approve or reject. */
+export const releaseOperations = {
+  compose: operation({
+    method: 'POST',
+    path: '/channels/:channel/compose',
+    tags,
+    summary:
+      'Compose a v1 item; it is signed at once, or waits for a releaser when the channel policy says so',
+    auth: 'officer',
+    params: ChannelParams,
+    body: CompositionSchema,
+    responses: ComposedResponses,
+    errors: COMPOSE_ERRORS,
+  }),
+  listReleases: operation({
+    method: 'GET',
+    path: '/releases',
+    tags,
+    summary: 'The release queue of your compartments, newest first',
+    auth: 'officer',
+    querystring: Type.Object(
+      {
+        channel: Type.Optional(ChannelIdSchema),
+        status: Type.Optional(ReleaseStatusSchema),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+      },
+      closed,
+    ),
+    responses: { 200: Type.Object({ releases: Type.Array(ReleaseSchema) }) },
+    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN'],
+  }),
+  getRelease: operation({
+    method: 'GET',
+    path: '/releases/:release',
+    tags,
+    auth: 'officer',
+    params: ReleaseParams,
+    responses: { 200: ReleaseSchema },
+    errors: ['FORBIDDEN_ROLE', ...item],
+  }),
+  approveRelease: operation({
+    method: 'POST',
+    path: '/releases/:release/approve',
+    tags,
+    summary: 'Approve an item another officer composed: it is signed and sent',
+    auth: 'officer',
+    params: ReleaseParams,
+    responses: { 200: Type.Object({ release: ReleaseSchema, event: EventViewSchema }) },
+    errors: [...COMPOSE_ERRORS, ...item, 'RELEASE_NOT_PENDING', 'RELEASE_OWN_DRAFT'],
+  }),
+  rejectRelease: operation({
+    method: 'POST',
+    path: '/releases/:release/reject',
+    tags,
+    summary: 'Reject a pending item, saying why',
+    auth: 'officer',
+    params: ReleaseParams,
+    body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, closed),
+    responses: { 200: ReleaseSchema },
+    errors: ['FORBIDDEN_ROLE', ...item, 'RELEASE_NOT_PENDING'],
+  }),
+}

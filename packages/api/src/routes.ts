@@ -1,0 +1,25 @@
+import { accessOperations } from './access.ts'
+import { auditOperations } from './audit.ts'
+import { channelOperations } from './channels.ts'
+import { messageOperations } from './messages.ts'
+import { nodeOperations } from './node.ts'
+import { officerOperations } from './officers.ts'
+import { releaseOperations } from './release.ts'
+import { sessionOperations } from './sessions.ts'
+
+/**
+ * The route table of the officer API, by operation name: the node registers its routes from
+ * it, OpenAPI is generated from it, and {@link createApiClient} makes one method per entry.
+ */
+export const operations = {
+  ...sessionOperations,
+  ...officerOperations,
+  ...channelOperations,
+  ...messageOperations,
+  ...releaseOperations,
+  ...accessOperations,
+  ...auditOperations,
+  ...nodeOperations,
+}
+export type Operations = typeof operations
+export type OperationName = keyof Operations
