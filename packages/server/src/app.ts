@@ -43,6 +43,7 @@ import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { type Database, openDatabase } from './store/database.ts'
+import { databaseUnavailable, isDatabaseUnavailable } from './store/database-errors.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
 
@@ -305,7 +306,8 @@ function isLoggerInstance(logger: BuildOptions['logger']): logger is FastifyBase
 
 /**
  * The one error handler: every failure leaves as `{ error: { code, message, details? } }`
- * with the status its registry gives; anything unexpected is a bare 500 INTERNAL, logged.
+ * with the status its registry gives; a lost database is a 503 with Retry-After; anything
+ * unexpected is a bare 500 INTERNAL, logged.
  */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const body = (code: string, message: string, details?: object) => ({
@@ -336,6 +338,11 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return reply.status(status).send(body('REQUEST_INVALID', fastifyError.message))
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Weather, not a bug: the node answers again once its database is back.
+    request.log.warn({ err: error }, 'database unavailable')
+    return sendError(databaseUnavailable(), request, reply)
   }
   request.log.error({ err: error }, 'unexpected error')
   return reply.status(500).send(body('INTERNAL', 'Internal error'))
