@@ -76,6 +76,9 @@ async function startDatabaseLink(target: URL): Promise<DatabaseLink> {
     }
     const upstream = createConnection(Number(target.port), target.hostname)
     upstream.on('error', () => {})
+    // A statement is a round trip or more: Nagle's delay would cost each one 40 ms.
+    client.setNoDelay(true)
+    upstream.setNoDelay(true)
     const cut = () => {
       cuts.delete(cut)
       client.resetAndDestroy()
@@ -330,6 +333,24 @@ describe.skipIf(testDialect !== 'postgres')(
       expect(await texts()).toContain('after the cut')
       await expectWholeChain()
       expectLoggedAsWeather()
+    })
+
+    it('answers 503 to a post whose backend an administrator terminates during its COMMIT', async () => {
+      // The chaos schedules' db-cut, at the worst moment: the transaction waits on its COMMIT.
+      const held = link.holdAt('commit')
+      const reply = post('terminated at the commit')
+      const { release } = await held
+      const ended = await admin(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = $1 and state = 'idle in transaction'`,
+        [name],
+      )
+      expect(ended).toHaveLength(1)
+      release()
+      expectUnavailable(await reply)
+      expect(await texts()).not.toContain('terminated at the commit')
+      expect((await post('after the termination')).status).toBe(201)
+      await expectWholeChain()
     })
 
     it('answers 503 when the connection dies mid-transaction and its ROLLBACK fails too', async () => {

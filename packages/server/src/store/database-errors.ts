@@ -22,9 +22,10 @@ const SOCKET_CODES = new Set([
 const SESSION_STATES = new Set(['57P01', '57P02', '57P03', '57P05', '53300'])
 
 /**
- * What the drivers throw when the connection is gone, as plain errors without a code: `pg`
- * for a socket that closed under a query, a client that already saw its connection fail, and
- * a pool that could not connect in time; PGlite once it is closed.
+ * What `pg` throws when the connection is gone, as plain errors without a code: a socket that
+ * closed under a query, a client that already saw its connection fail, a pool that could not
+ * connect in time. (PGlite runs inside the node: it has no connection to lose, and only the
+ * node's own close, after the last request, ends it.)
  */
 const DRIVER_MESSAGES = new Set([
   'Connection terminated unexpectedly',
@@ -32,30 +33,22 @@ const DRIVER_MESSAGES = new Set([
   'Client has encountered a connection error and is not queryable',
   'timeout exceeded when trying to connect',
   'Connection terminated due to connection timeout',
-  'PGlite is closed',
 ])
 
 /**
- * Whether `error` says the database could not be reached or the connection to it was lost,
- * rather than that it refused a statement: the request may succeed once it is back, and the
- * node itself did nothing wrong. Looks through `cause` and an AggregateError's `errors`.
+ * Whether `error`, thrown by a database call, says the database could not be reached or the
+ * connection to it was lost, rather than that it refused a statement: the request may succeed
+ * once it is back, and the node did nothing wrong. (Node's AggregateError for a host with
+ * several addresses carries its members' code itself.)
  */
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 4) return false
-  const { code, message, cause, errors } = error as {
-    code?: unknown
-    message?: unknown
-    cause?: unknown
-    errors?: unknown
-  }
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code, message } = error as { code?: unknown; message?: unknown }
   if (typeof code === 'string') {
     if (SOCKET_CODES.has(code) || SESSION_STATES.has(code)) return true
     if (/^08[0-9A-Z]{3}$/.test(code)) return true
   }
-  if (typeof message === 'string' && DRIVER_MESSAGES.has(message)) return true
-  if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1)))
-    return true
-  return isDatabaseUnavailable(cause, depth + 1)
+  return typeof message === 'string' && DRIVER_MESSAGES.has(message)
 }
 
 /** The API's answer to a request that lost its database: 503, and when to try again. */
