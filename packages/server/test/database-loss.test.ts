@@ -479,6 +479,44 @@ describe.skipIf(testDialect !== 'postgres')(
       expect(await storedOfRus()).toHaveLength(2)
     })
 
+    it('receipts a push whose commit landed although the drain after it lost the database; the next commit applies what waited', async () => {
+      const own = (await timeline()).filter((view) => view.event.author === 'usa')
+      const head = { seq: own.at(-1)!.event.seq, id: own.at(-1)!.id }
+      const join = await rus.event({
+        channel,
+        seq: 1,
+        prev: null,
+        heads: { usa: head },
+        time: t.clock.now,
+        type: 'channel.join',
+        body: { accepts: own[0]!.id },
+      } as Omit<EventFields, 'author'>)
+      const said = await rus.event({
+        channel,
+        seq: 2,
+        prev: join.id,
+        heads: { usa: head },
+        time: t.clock.now,
+        type: 'message.post',
+        body: { text: 'waited for the join', lang: 'ru', urgency: 'routine', tlp: 'clear' },
+      } as Omit<EventFields, 'author'>)
+      const early = await rus.push([said], { now: t.clock.now })
+      expect(early.body.need).toEqual([{ channel, author: 'rus', fromSeq: 1 }])
+      const rusEvents = async () =>
+        (await timeline()).filter((view) => view.event.author === 'rus').map((view) => view.id)
+
+      // The join's COMMIT is answered; the drain that would apply `said` loses the connection.
+      const cut = link.cutAt('commit', 'next')
+      const reply = await rus.push([join], { now: t.clock.now })
+      await cut
+      expect(reply.status).toBe(200)
+      expect(reply.body.receipts.flatMap(({ receipt }) => receipt.events)).toEqual([join.id])
+      expect(await rusEvents()).toEqual([join.id])
+
+      expect((await post('drains what waited')).status).toBe(201)
+      expect(await rusEvents()).toEqual([join.id, said.id])
+    })
+
     it('answers 503 to reads, logins, posts and pushes while the database is down, and serves again once it is back', async () => {
       link.down()
       try {
