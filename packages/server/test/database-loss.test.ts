@@ -205,6 +205,7 @@ describe.skipIf(testDialect !== 'postgres')(
 
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), 'parley-dbloss-'))
+      // A database of its own (not testDatabase's): the node must reach it through the link.
       name = `parley_t_${randomBytes(8).toString('hex')}`
       await admin(`create database ${name}`)
       const url = new URL(adminUrl)
