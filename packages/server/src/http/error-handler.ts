@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import { isProtocolError } from '@parley/protocol'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { isServerError, ServerError } from '../errors.ts'
+import { databaseUnavailable, isDatabaseUnavailable } from '../store/database-errors.ts'
 
 /**
  * Answers what Node's HTTP parser refuses before Fastify sees a request (a request that did not
@@ -30,7 +31,8 @@ export function sendClientError(error: Error & { code?: string }, socket: Socket
 
 /**
  * The one error handler: every failure leaves as `{ error: { code, message, details? } }`
- * with the status its registry gives; anything unexpected is a bare 500 INTERNAL, logged.
+ * with the status its registry gives; a lost database is a 503 with Retry-After; anything
+ * unexpected is a bare 500 INTERNAL, logged.
  */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const body = (code: string, message: string, details?: object) => ({
@@ -61,6 +63,11 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return reply.status(status).send(body('REQUEST_INVALID', fastifyError.message))
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Weather, not a bug: the node answers again once its database is back.
+    request.log.warn({ err: error }, 'database unavailable')
+    return sendError(databaseUnavailable(), request, reply)
   }
   request.log.error({ err: error }, 'unexpected error')
   return reply.status(500).send(body('INTERNAL', 'Internal error'))

@@ -18,7 +18,9 @@ import {
 } from '@parley/protocol'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { ServerError } from '../errors.ts'
+import { isDatabaseUnavailable } from '../store/database-errors.ts'
 import type { DB } from '../store/tables.ts'
+import { transaction } from '../store/transaction.ts'
 import { raiseAlarm } from './alarms.ts'
 import { recordEquivocation } from './equivocations.ts'
 import { pinnedKeysOf } from './keys.ts'
@@ -225,12 +227,19 @@ async function settleBatch(
     } else if (outcome.status === 'pending') channels.add(outcome.need.channel)
   }
   if (committed.length > 0) ctx.onCommitted?.(committed)
-  const waiting = await channelsWithPending(db)
-  for (const outcome of outcomes)
-    if (outcome.status === 'pending') waiting.add(outcome.need.channel)
   const drained: StoredEvent[] = []
-  for (const channel of channels) {
-    if (waiting.has(channel)) drained.push(...(await drainPending(db, channel, ctx)))
+  try {
+    const waiting = await channelsWithPending(db)
+    for (const outcome of outcomes)
+      if (outcome.status === 'pending') waiting.add(outcome.need.channel)
+    for (const channel of channels) {
+      if (waiting.has(channel)) drained.push(...(await drainPending(db, channel, ctx)))
+    }
+  } catch (error) {
+    // The batch is committed, so its callers must hear that it is, or they would retry what
+    // is stored. What it unblocked stays pending, for the next commit in its channel or the
+    // drain at start-up.
+    if (!isDatabaseUnavailable(error)) throw error
   }
   // An input put aside may have landed while it waited (a later input filled its gap).
   const landed = new Map(drained.map((stored) => [stored.id, stored]))
@@ -651,7 +660,7 @@ async function inTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(work)
+      return await transaction(db, work)
     } catch (error) {
       const code = (error as { code?: unknown }).code
       if (attempt >= 3 || typeof code !== 'string' || !RETRYABLE.has(code)) throw error

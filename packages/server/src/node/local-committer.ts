@@ -3,6 +3,7 @@ import { ServerError } from '../errors.ts'
 import type { BatchAppendResult, LocalAppend, LocalDraft, StoredEvent } from '../ledger/index.ts'
 import { appendLocalEvents } from '../ledger/index.ts'
 import { signingKey } from '../node-identity.ts'
+import { isDatabaseUnavailable } from '../store/database-errors.ts'
 import type { DB } from '../store/tables.ts'
 import type { NodeContext } from './context.ts'
 import { enqueueOwnEvents } from './outbox.repository.ts'
@@ -116,6 +117,14 @@ export class LocalCommitter {
         },
       })
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // The COMMIT may have landed before the connection went, or not: a retry could commit
+        // every draft twice. Each waiter hears it (503) and the queue goes on; nothing was
+        // announced, but outbox rows that did commit are worth a look by their push workers.
+        for (const waiter of waiting) waiter.reject(error)
+        ctx.wake([...destinations])
+        return
+      }
       // One unit must not sink the others: an unexpected failure is retried unit by unit, and
       // fails a unit (a lone draft, or a batch that commits together or not at all) alone.
       if (unitEnd(waiting, 0) < waiting.length) {

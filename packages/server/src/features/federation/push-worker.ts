@@ -10,6 +10,7 @@ import {
   recordDelivery,
 } from '../../node/outbox.repository.ts'
 import type { FederationClient } from '../../signed-http/federation-client.ts'
+import { isDatabaseUnavailable } from '../../store/database-errors.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
@@ -147,10 +148,19 @@ export class PushWorker {
         after = 0
         if (this.#abort.signal.aborted) break
         this.#failures++
-        this.#healthy = false
         const reason = isServerError(error) ? `${error.code}: ${error.message}` : String(error)
-        ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
-        await markPeerFailing(ctx.db, this.url, ctx.now(), reason).catch(() => {})
+        if (isDatabaseUnavailable(error)) {
+          // Our database, not the peer: nothing to hold against it. Unstored receipts are no
+          // loss, as the batch goes again and the peer receipts what it holds once more.
+          ctx.log.warn(
+            { peer: this.url, failures: this.#failures, reason },
+            'push paused: database unavailable',
+          )
+        } else {
+          this.#healthy = false
+          ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
+          await markPeerFailing(ctx.db, this.url, ctx.now(), reason).catch(() => {})
+        }
       }
       if (this.#failures > 0 || !progressed) {
         // A batch the peer holds as pending (a gap on its side) makes no progress: wait as
