@@ -2,7 +2,7 @@ import type { EventOf, EventType } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import { jsonb } from '../store/jsonb.ts'
 import type { DB } from '../store/tables.ts'
-import type { StoredEvent } from './append.ts'
+import type { StoredEvent } from './append-types.ts'
 
 /** What a projection may know besides the event. */
 export interface ProjectionContext {
