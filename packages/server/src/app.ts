@@ -42,6 +42,7 @@ import { hardenHttp } from './http-hardening.ts'
 import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
+import { readModels } from './read-models.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
@@ -205,6 +206,7 @@ async function assemble(
     now,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
+    projections: readModels(),
   })
   const timings = config.delivery ?? {}
   const backoff =

@@ -130,6 +130,10 @@ export const serverErrors = {
     status: 422,
     message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',
   },
+  PROJECTION_CONFLICT: {
+    status: 500,
+    message: 'Read model {what} is registered twice: each projection name and table has one owner',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

@@ -2,6 +2,7 @@ import type { Behind, Event } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import type { Need } from './pending.ts'
+import type { ProjectionContext, ProjectionRegistry } from './projection.ts'
 
 /** An event as the ledger holds it. */
 export interface StoredEvent {
@@ -13,11 +14,11 @@ export interface StoredEvent {
   readonly position: number
 }
 
-export interface AppendContext {
+export interface AppendContext extends ProjectionContext {
   /** The receiver's clock (ms): `received_at`, and the bound for events from the future. */
   readonly now: number
-  /** Parties hosted on this node. */
-  readonly hosted: readonly string[]
+  /** The read models, updated in the transaction that stores each event. */
+  readonly projections: ProjectionRegistry
   /**
    * Runs inside the transaction that stores each event (including pending events applied
    * later), so work that must not be lost with it (the outbox, notices) commits with it.

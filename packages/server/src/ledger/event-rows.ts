@@ -2,7 +2,6 @@ import type { Event } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import type { AppendContext, StoredEvent } from './append-types.ts'
-import { project } from './projections.ts'
 
 interface EventRow {
   readonly id: string
@@ -74,7 +73,7 @@ export async function afterStore(
   ctx: AppendContext,
 ): Promise<void> {
   for (const event of stored) {
-    await project(trx, event, ctx)
+    await ctx.projections.applyEvent(trx, event, ctx)
     await ctx.onStored?.(trx, event)
   }
   if (stored.length > 0) await ctx.onStoredBatch?.(trx, stored)

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
+import type { AppendContext, ProjectionRegistry } from '../ledger/index.ts'
 import type { NodeIdentity } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
 import { EventHub } from './event-hub.ts'
@@ -18,6 +19,8 @@ export interface NodeContext {
   /** Tells the push workers of these destinations that they have work. */
   readonly wake: (destinations: readonly string[]) => void
   readonly committer: LocalCommitter
+  /** The features' read models, run by the ledger as it stores events and receipts. */
+  readonly projections: ProjectionRegistry
 }
 
 /** The node's context, with a fresh event hub and committer. */
@@ -36,4 +39,9 @@ export function createNodeContext(
 /** Parties hosted by this node, as the ledger wants them. */
 export function hostedParties(ctx: Pick<NodeContext, 'identity'>): string[] {
   return [...ctx.identity.parties.keys()]
+}
+
+/** What the ledger needs to store events now: the clock, hosted parties and read models. */
+export function appendContext(ctx: NodeContext): AppendContext {
+  return { now: ctx.now(), hosted: hostedParties(ctx), projections: ctx.projections }
 }
