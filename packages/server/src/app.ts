@@ -39,6 +39,7 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { hardenHttp } from './http-hardening.ts'
+import type { ProjectionRegistry } from './ledger/index.ts'
 import { createNodeContext } from './node/context.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
@@ -86,6 +87,8 @@ export interface BuildOptions {
    * fields within at most 10 s of it; tests shorten it to watch a trickler being cut off.
    */
   readonly requestTimeout?: number
+  /** The read models (default: every feature's, `readModels()`); tests add their own. */
+  readonly readModels?: ProjectionRegistry
 }
 
 /** The node's Fastify app. */
@@ -206,7 +209,7 @@ async function assemble(
     now,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
-    projections: readModels(),
+    projections: options.readModels ?? readModels(),
   })
   const timings = config.delivery ?? {}
   const backoff =
