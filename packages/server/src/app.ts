@@ -45,6 +45,7 @@ import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { readModels } from './read-models.ts'
 import { type Database, openDatabase } from './store/database.ts'
+import { type DatabaseLock, holdDatabase } from './store/database-lock.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
 
@@ -110,12 +111,18 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
       config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl },
     ))
   const ownsDatabase = options.database === undefined
+  let lock: DatabaseLock | undefined
   try {
     await migrateToLatest(database.db)
+    lock = await holdDatabase(database)
     const identity = await loadNodeIdentity(config)
     await pinConfiguredPeers(database.db, identity, config.peers, now())
-    return await assemble(config, options, database, identity, now, ownsDatabase)
+    const app = await assemble(config, options, database, identity, now, ownsDatabase)
+    // Added last, so it runs first: the lock's connection is back before the database closes.
+    app.addHook('onClose', lock.release)
+    return app
   } catch (error) {
+    await lock?.release()
     if (ownsDatabase) await database.close()
     throw error
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedStory } from '../../cli/src/demo/seed.ts'
 import { STORY_NODES } from '../../cli/src/demo/story.ts'
 import { StoryClock } from '../../cli/src/demo/story-clock.ts'
+import { channelsProjection } from '../src/features/channels/channels.projection.ts'
 import {
   ProjectionRegistry,
   type ReceiptProjection,
@@ -11,6 +12,7 @@ import {
   reindex,
 } from '../src/ledger/index.ts'
 import { readModels } from '../src/read-models.ts'
+import { testDialect } from './support/database.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 /** Every read route of the officer API that shows a read model, as the node answers it. */
@@ -133,6 +135,49 @@ describe('parley reindex on the seeded demo day', () => {
     expect(await answers(node)).toEqual(before)
     await reindexStopped(node, readModels())
     expect(await answers(node)).toEqual(before)
+  }, 60_000)
+})
+
+// PostgreSQL is shared by nodes that may run anywhere, so the database itself is locked; an
+// embedded PGlite admits one process, and the CLI checks the node's port (commands/reindex.ts).
+describe.runIf(testDialect === 'postgres')('the database lock', () => {
+  it('refuses a reindex while a node runs, and a node while a reindex runs', async () => {
+    const parties = [
+      { id: 'usa', name: 'United States' },
+      { id: 'osce', name: 'OSCE' },
+    ]
+    const { nodes, close } = await startNodes([{ node: 'usa', parties }])
+    const node = nodes[0]!
+    try {
+      const body = { as: 'usa', title: 'Locked', members: ['usa', 'osce'] }
+      expect((await node.api('POST', '/channels', body)).status).toBe(201)
+      const hosted = ['usa', 'osce']
+      await expect(reindex(node.database.db, readModels(), { hosted })).rejects.toMatchObject({
+        code: 'DATABASE_IN_USE',
+      })
+      await node.stop()
+      let reached!: () => void
+      const replaying = new Promise<void>((resolve) => (reached = resolve))
+      let proceed!: () => void
+      const held = new Promise<void>((resolve) => (proceed = resolve))
+      const slow = new ProjectionRegistry().addEvents({
+        ...channelsProjection,
+        apply: async (trx, stored, ctx) => {
+          reached()
+          await held
+          await channelsProjection.apply(trx, stored, ctx)
+        },
+      })
+      const running = reindex(node.database.db, slow, { hosted })
+      await replaying
+      await expect(node.start()).rejects.toMatchObject({ code: 'DATABASE_IN_USE' })
+      proceed()
+      await running
+      await node.start()
+      expect((await node.api('GET', '/channels')).status).toBe(200)
+    } finally {
+      await close()
+    }
   }, 60_000)
 })
 

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { withDatabaseExclusively } from '../store/database-lock.ts'
 import type { DB } from '../store/tables.ts'
 import type { StoredEvent } from './append-types.ts'
 import { storedOf } from './log.ts'
@@ -28,7 +29,7 @@ type ReplayItem =
 
 /**
  * Rebuilds every registered read model from the log and the receipts, for a node that is not
- * running. The replay writes into empty copies of the projections' tables in a schema of its
+ * running (on PostgreSQL it refuses with `DATABASE_IN_USE` while a node holds the database). The replay writes into empty copies of the projections' tables in a schema of its
  * own ({@link REINDEX_SCHEMA}), one transaction per batch; a last transaction then replaces
  * the live tables' rows with the copies and drops the schema. Until that commits the node's
  * tables stay as they were, so an interrupted reindex leaves the old read models whole and
@@ -37,7 +38,15 @@ type ReplayItem =
  * Order: events in log order (`position`), each receipt (by `stored_at`, then id) before the
  * first event received after it was stored: the order in which a running node saw them.
  */
-export async function reindex(
+export function reindex(
+  db: Kysely<DB>,
+  registry: ProjectionRegistry,
+  options: ReindexOptions,
+): Promise<ReindexProgress> {
+  return withDatabaseExclusively(db, (connection) => rebuild(connection, registry, options))
+}
+
+async function rebuild(
   db: Kysely<DB>,
   registry: ProjectionRegistry,
   options: ReindexOptions,
