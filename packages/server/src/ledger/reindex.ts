@@ -14,6 +14,8 @@ export interface ReindexProgress {
   readonly receipts: number
   readonly totalEvents: number
   readonly totalReceipts: number
+  /** Set once the rebuilt read models replaced the node's. */
+  readonly done: boolean
 }
 
 export interface ReindexOptions extends ProjectionContext {
@@ -65,6 +67,7 @@ async function rebuild(
     receipts: 0,
     totalEvents: Number(totals.events),
     totalReceipts: Number(totals.receipts),
+    done: false,
   }
   const items = replayOrder(db, batchSize)
   for (;;) {
@@ -89,8 +92,9 @@ async function rebuild(
     options.onProgress?.({ ...progress })
   }
   await db.transaction().execute((trx) => replaceLive(trx, live, registry.tables))
-  options.onProgress?.({ ...progress })
-  return progress
+  const done = { ...progress, done: true }
+  options.onProgress?.(done)
+  return done
 }
 
 /** Empty copies of the tables (columns, keys, checks, indexes), in a fresh schema. */
