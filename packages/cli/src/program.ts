@@ -26,6 +26,7 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/demo.ts'),
     import('./commands/officer.ts'),
     import('./commands/audit.ts'),
+    import('./commands/reindex.ts'),
   ])
   for (const module of modules) module.register(program)
   return program

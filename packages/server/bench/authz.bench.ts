@@ -16,6 +16,7 @@ import { timeline } from '../src/features/messages/messages.service.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
 import { createNodeContext, type NodeContext } from '../src/node/context.ts'
 import { initNodeDirectory } from '../src/node-identity.ts'
+import { readModels } from '../src/read-models.ts'
 import { openDatabase } from '../src/store/database.ts'
 
 const arg = (name: string, fallback: number) => {
@@ -49,6 +50,7 @@ const ctx: NodeContext = createNodeContext({
   now: app.now,
   log: app.log,
   wake: () => {},
+  projections: readModels(),
 })
 const read = async (request: { params: unknown }) => ({
   events: await timeline(ctx, (request.params as { channel: string }).channel),

@@ -29,12 +29,15 @@ import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { createHttpServer } from './http/server.ts'
+import type { ProjectionRegistry } from './ledger/index.ts'
 import { type Clock, systemClock } from './node/clock.ts'
 import { createNodeContext } from './node/context.ts'
 import type { Scheduler } from './node/scheduler.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
+import { readModels } from './read-models.ts'
 import { type Database, openDatabase } from './store/database.ts'
+import { type DatabaseLock, holdDatabase } from './store/database-lock.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
 
@@ -85,6 +88,8 @@ export interface BuildOptions {
    * fields within at most 10 s of it; tests shorten it to watch a trickler being cut off.
    */
   readonly requestTimeout?: number
+  /** The read models (default: every feature's, `readModels()`); tests add their own. */
+  readonly readModels?: ProjectionRegistry
 }
 
 /** The node's Fastify app. */
@@ -107,24 +112,33 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
       config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl },
     ))
   const ownsDatabase = options.database === undefined
+  let lock: DatabaseLock | undefined
   try {
     await migrateToLatest(database.db)
+    lock = await holdDatabase(database)
     const identity = await loadNodeIdentity(config)
     await pinConfiguredPeers(database.db, identity, config.peers, now())
-    return await assemble(config, options, database, identity, clock, ownsDatabase)
+    return await assemble(config, options, { database, ownsDatabase, lock }, identity, clock)
   } catch (error) {
+    await lock?.release()
     if (ownsDatabase) await database.close()
     throw error
   }
 }
 
+/** The node's database: whether the app closes it, and the lock that says the node runs on it. */
+interface Store {
+  readonly database: Database
+  readonly ownsDatabase: boolean
+  readonly lock: DatabaseLock
+}
+
 async function assemble(
   config: NodeConfig,
   options: BuildOptions,
-  database: Database,
+  { database, ownsDatabase, lock }: Store,
   identity: NodeIdentity,
   clock: Clock,
-  ownsDatabase: boolean,
 ): Promise<ParleyApp> {
   const now = clock.now
   const app = createHttpServer({
@@ -147,6 +161,7 @@ async function assemble(
     clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
+    projections: options.readModels ?? readModels(),
   })
   app.decorate('scheduler', ctx.scheduler)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
@@ -157,6 +172,7 @@ async function assemble(
   app.addHook('onClose', async () => {
     await ctx.scheduler.stop()
     await delivery!.stop()
+    await lock.release()
     if (ownsDatabase) await database.close()
   })
 

@@ -130,6 +130,11 @@ export const serverErrors = {
     status: 422,
     message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',
   },
+  DATABASE_IN_USE: { status: 409, message: 'The database is in use: {reason}' },
+  PROJECTION_CONFLICT: {
+    status: 500,
+    message: 'Read model {what} is registered twice: each projection name and table has one owner',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

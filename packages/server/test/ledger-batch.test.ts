@@ -15,6 +15,7 @@ import {
   openAlarms,
   pinPartyKeys,
   readLog,
+  readModels,
 } from '../src/index.ts'
 import { commitLocal } from '../src/node/commit.ts'
 import { createNodeContext, type NodeContext } from '../src/node/context.ts'
@@ -67,7 +68,7 @@ describe(`batch appends on ${testDialect}`, () => {
   let database: Database
   let usa: Author
   let rus: Party
-  const ctx: AppendContext = { now: T0 + 600_000, hosted: ['rus'] }
+  const ctx: AppendContext = { now: T0 + 600_000, hosted: ['rus'], projections: readModels() }
 
   beforeEach(async () => {
     database = await testDatabase()
@@ -246,6 +247,7 @@ describe(`batch appends on ${testDialect}`, () => {
         now: () => T0 + 600_000,
         log: { warn() {}, info() {}, error() {} } as never,
         wake: () => {},
+        projections: readModels(),
       })
     }
 

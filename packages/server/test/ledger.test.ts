@@ -22,6 +22,7 @@ import {
   pinPartyKeys,
   readHeads,
   readLog,
+  readModels,
   receiptsFor,
   storeReceipt,
 } from '../src/index.ts'
@@ -104,7 +105,7 @@ describe(`ledger on ${testDialect}`, () => {
   let rus: Author
   let chn: Author
   // The receiving node hosts rus unless a test says otherwise.
-  const ctx: AppendContext = { now: T0 + 600_000, hosted: ['rus'] }
+  const ctx: AppendContext = { now: T0 + 600_000, hosted: ['rus'], projections: readModels() }
 
   beforeEach(async () => {
     database = await testDatabase()
@@ -456,21 +457,21 @@ describe(`ledger on ${testDialect}`, () => {
       { events: [genesis.id], by: 'rus', receivedAt: T0 + 1000 },
       rus.party.signer,
     )
-    const first = await storeReceipt(database.db, receipt, { now: T0 + 2000 })
+    const first = await storeReceipt(database.db, receipt, { ...ctx, now: T0 + 2000 })
     expect(first).toMatchObject({ ok: true, duplicate: false })
-    expect(await storeReceipt(database.db, receipt, { now: T0 + 3000 })).toMatchObject({
+    expect(await storeReceipt(database.db, receipt, { ...ctx, now: T0 + 3000 })).toMatchObject({
       ok: true,
       duplicate: true,
     })
     expect(await receiptsFor(database.db, genesis.id)).toEqual([receipt])
 
     const forged = { ...receipt, receipt: { ...receipt.receipt, receivedAt: T0 + 1 } }
-    expect(await storeReceipt(database.db, forged, { now: T0 })).toMatchObject({
+    expect(await storeReceipt(database.db, forged, { ...ctx, now: T0 })).toMatchObject({
       ok: false,
       code: 'RECEIPT_INVALID',
     })
     const byUsa = { ...receipt, receipt: { ...receipt.receipt, by: 'usa', key: 'rus#1' } }
-    expect(await storeReceipt(database.db, byUsa, { now: T0 })).toMatchObject({ ok: false })
+    expect(await storeReceipt(database.db, byUsa, { ...ctx, now: T0 })).toMatchObject({ ok: false })
   })
 
   it('refuses to re-pin a key id with another public key', async () => {
@@ -538,7 +539,7 @@ describe(`ledger on ${testDialect}`, () => {
       { events: [joinEvent!.id, askEvent!.id], by: 'usa', receivedAt: T0 + 301_000 },
       usa.party.signer,
     )
-    expect(await storeReceipt(database.db, receipt, { now: T0 + 302_000 })).toMatchObject({
+    expect(await storeReceipt(database.db, receipt, { ...ctx, now: T0 + 302_000 })).toMatchObject({
       ok: true,
     })
     return { genesis, answer }
@@ -600,7 +601,9 @@ describe(`ledger on ${testDialect}`, () => {
       { events: joins, by: 'usa', receivedAt: T0 + 1000 },
       usa.party.signer,
     )
-    expect(await storeReceipt(database.db, batch, { now: T0 + 2000 })).toMatchObject({ ok: true })
+    expect(await storeReceipt(database.db, batch, { ...ctx, now: T0 + 2000 })).toMatchObject({
+      ok: true,
+    })
     const text = await exportText()
     expect(text).not.toContain('"kind":"receipt"')
     expect(await verify(text)).toMatchObject({ ok: true, events: 2 })

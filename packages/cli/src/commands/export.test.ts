@@ -17,6 +17,7 @@ import {
   migrateToLatest,
   openDatabase,
   pinPartyKeys,
+  readModels,
 } from '@parley/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -54,7 +55,7 @@ async function seedLedger(dataDir: string): Promise<void> {
         hosted: party === 'rus',
       })
     }
-    const ctx = { now: T0 + 600_000, hosted: ['rus'] }
+    const ctx = { now: T0 + 600_000, hosted: ['rus'], projections: readModels() }
     const say = async (fields: Omit<EventFields, 'channel'>) => {
       const signed = await createEvent(
         { channel: CHANNEL, ...fields } as EventFields,

@@ -1,7 +1,7 @@
 import type { SignedEvent } from '@parley/protocol'
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
-import type { StoredEvent } from './append.ts'
+import type { StoredEvent } from './append-types.ts'
 import { loadHeads } from './receiver-view.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>

@@ -8,9 +8,20 @@ import {
 } from '@parley/protocol'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
+import type { StoredEvent } from './append-types.ts'
 import { partyKeys } from './keys.ts'
+import { storedOf } from './log.ts'
+import type { ProjectionContext, ProjectionRegistry, StoredReceipt } from './projection.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>
+
+/** What storing a receipt needs: the clock, and the read models it updates. */
+export interface ReceiptContext extends ProjectionContext {
+  readonly now: number
+  readonly projections: ProjectionRegistry
+  /** Narrows which of the receipt's events to link (say, the ones this node sent). */
+  readonly covers?: readonly string[]
+}
 
 export type StoreReceiptResult =
   | { readonly ok: true; readonly id: string; readonly duplicate: boolean }
@@ -18,13 +29,14 @@ export type StoreReceiptResult =
 
 /**
  * Keeps a peer's signed receipt (DESIGN §4.5) with every event it covers, after checking it
- * against the pinned keys of the receiving party. `covers` narrows which of the receipt's
- * events to link (say, the ones this node sent); by default all of them. Idempotent.
+ * against the pinned keys of the receiving party, and updates the read models of receipts in
+ * the same transaction. `covers` narrows which of the receipt's events to link; by default all
+ * of them. Idempotent.
  */
 export async function storeReceipt(
   db: Kysely<DB>,
   signed: unknown,
-  options: { readonly now: number; readonly covers?: readonly string[] },
+  options: ReceiptContext,
 ): Promise<StoreReceiptResult> {
   const checked = await checkReceipt(db, signed)
   if (!checked.ok) return checked
@@ -59,7 +71,7 @@ export async function checkReceipt(
 export async function insertReceipt(
   trx: Transaction<DB>,
   { id, receipt, sig }: CheckedReceipt,
-  options: { readonly now: number; readonly covers?: readonly string[] },
+  options: ReceiptContext,
 ): Promise<{ ok: true; id: string; duplicate: boolean }> {
   const covers = options.covers === undefined ? undefined : new Set(options.covers)
   const events = receipt.events.filter((event) => covers?.has(event) ?? true)
@@ -85,7 +97,41 @@ export async function insertReceipt(
       left join events e on e.id = w.event
       on conflict (receipt, event) do nothing`.execute(trx)
   }
+  await projectReceipt(trx, id, options)
   return { ok: true, id, duplicate: inserted === undefined }
+}
+
+/**
+ * Runs the read models of receipts for a stored receipt, in the transaction that stored it (or
+ * linked more events to it), with every event of this node it covers, in log order. Read back
+ * from the tables, so a live store and a reindex hand projections the same values.
+ */
+export async function projectReceipt(
+  trx: Transaction<DB>,
+  id: string,
+  ctx: ProjectionContext & { readonly projections: ProjectionRegistry },
+): Promise<void> {
+  if (!ctx.projections.projectsReceipts) return
+  const row = await trx
+    .selectFrom('receipts')
+    .select(['raw', 'stored_at'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
+  const { receipt, sig } = JSON.parse(row.raw) as SignedReceipt
+  const stored: StoredReceipt = { id, receipt, sig, storedAt: row.stored_at }
+  await ctx.projections.applyReceipt(trx, stored, await coveredEvents(trx, id), ctx)
+}
+
+/** The events of this node a receipt covers, in log order. */
+async function coveredEvents(db: Executor, receipt: string): Promise<StoredEvent[]> {
+  const rows = await db
+    .selectFrom('receipt_events')
+    .innerJoin('events', 'events.id', 'receipt_events.event')
+    .select(['events.id', 'events.raw', 'events.received_at', 'events.position'])
+    .where('receipt_events.receipt', '=', receipt)
+    .orderBy('events.position')
+    .execute()
+  return rows.map(storedOf)
 }
 
 /** A receipt's id: hex SHA-256 of its domain-separated canonical bytes. */

@@ -1,7 +1,7 @@
 import type { Event } from '@parley/protocol'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { StoredEvent } from './append.ts'
+import type { StoredEvent } from './append-types.ts'
 import { causalOrder } from './timeline.ts'
 
 const AUTHORS = ['chn', 'rus', 'usa'] as const

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
-import type { StoredEvent } from './append.ts'
+import type { StoredEvent } from './append-types.ts'
 import { channelEvents } from './log.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>

@@ -8,7 +8,7 @@ import {
   type StoredEvent,
 } from '../ledger/index.ts'
 import type { NodeContext } from './context.ts'
-import { hostedParties } from './context.ts'
+import { appendContext } from './context.ts'
 import type { OnStored } from './local-committer.ts'
 import { publish } from './publish.ts'
 
@@ -77,8 +77,7 @@ export async function commitReceivedBatch(
   signed: readonly unknown[] | AuthenticatedEvents,
 ): Promise<BatchAppendResult> {
   const batch = await appendEvents(ctx.db, signed, {
-    now: ctx.now(),
-    hosted: hostedParties(ctx),
+    ...appendContext(ctx),
     onCommitted: (stored) => publish(ctx, stored, false),
   })
   publish(ctx, batch.applied, false)

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
+import type { AppendContext, ProjectionRegistry } from '../ledger/index.ts'
 import type { NodeIdentity } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -25,6 +26,8 @@ export interface NodeContext {
   readonly committer: LocalCommitter
   /** Durable timed work; features register their job handlers on it at `build()`. */
   readonly scheduler: Scheduler
+  /** The features' read models, run by the ledger as it stores events and receipts. */
+  readonly projections: ProjectionRegistry
 }
 
 /**
@@ -52,4 +55,9 @@ export function createNodeContext(
 /** Parties hosted by this node, as the ledger wants them. */
 export function hostedParties(ctx: Pick<NodeContext, 'identity'>): string[] {
   return [...ctx.identity.parties.keys()]
+}
+
+/** What the ledger needs to store events now: the clock, hosted parties and read models. */
+export function appendContext(ctx: NodeContext): AppendContext {
+  return { now: ctx.now(), hosted: hostedParties(ctx), projections: ctx.projections }
 }

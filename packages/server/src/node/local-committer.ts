@@ -103,6 +103,7 @@ export class LocalCommitter {
       batch = await appendLocalEvents(ctx.db, items, {
         now,
         hosted,
+        projections: ctx.projections,
         ...(hook === undefined ? {} : { onStored: hook }),
         // Only a hosted party's own events leave from here; others reach peers from their authors.
         onStoredBatch: async (trx, stored) => {

@@ -1,4 +1,5 @@
 export * from './database.ts'
+export * from './database-lock.ts'
 export * from './jsonb.ts'
 export * from './migrate.ts'
 export type * from './tables.ts'

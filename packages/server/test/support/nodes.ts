@@ -36,6 +36,8 @@ export interface TestNode {
 export interface StartOptions extends Omit<BuildOptions, 'database'> {
   /** Which nodes know which: by default every node pins every other. */
   readonly peers?: (from: string, to: string) => boolean
+  /** Changes each node's config before it starts (the demo relaxes its officers' logins). */
+  readonly configure?: (config: NodeConfig) => NodeConfig
 }
 
 /**
@@ -70,7 +72,8 @@ export async function startNodes(
       .filter((other) => options.peers?.(spec.node, other.spec.node) ?? true)
       .map((other) => other.pins)
     const database = await testDatabase()
-    nodes.push(await startNode({ ...config, peers }, database, options))
+    const configured = options.configure?.({ ...config, peers }) ?? { ...config, peers }
+    nodes.push(await startNode(configured, database, options))
   }
   return {
     nodes,
@@ -89,7 +92,7 @@ async function startNode(
   database: Database,
   options: StartOptions,
 ): Promise<TestNode> {
-  const { peers: _peers, ...buildOptions } = options
+  const { peers: _peers, configure: _configure, ...buildOptions } = options
   let running = false
   const url = config.federationUrl
   const open = async () => {

@@ -2,7 +2,7 @@ import type { SignedEvent } from '@parley/protocol'
 import type { DeliverySettings } from '../../config.ts'
 import { drainPending } from '../../ledger/index.ts'
 import type { Timer } from '../../node/clock.ts'
-import { hostedParties, type NodeContext } from '../../node/context.ts'
+import { appendContext, hostedParties, type NodeContext } from '../../node/context.ts'
 import { waitingDestinations } from '../../node/outbox.repository.ts'
 import { signingKey } from '../../node-identity.ts'
 import {
@@ -186,7 +186,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
         .distinct()
         .execute()
       for (const { channel } of channels) {
-        await drainPending(ctx.db, channel, { now: ctx.now(), hosted: hostedParties(ctx) })
+        await drainPending(ctx.db, channel, appendContext(ctx))
       }
       for (const peer of await listPeerNodes(ctx.db)) worker(peer.url)
       for (const url of await waitingDestinations(ctx.db)) worker(url)

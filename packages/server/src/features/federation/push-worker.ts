@@ -1,7 +1,7 @@
 import type { SignedReceipt } from '@parley/protocol'
 import { isServerError } from '../../errors.ts'
-import { type CheckedReceipt, checkReceipt } from '../../ledger/index.ts'
-import type { NodeContext } from '../../node/context.ts'
+import { type CheckedReceipt, checkReceipt, projectReceipt } from '../../ledger/index.ts'
+import { hostedParties, type NodeContext } from '../../node/context.ts'
 import {
   type Chain,
   markRejected,
@@ -266,13 +266,17 @@ export class PushWorker {
   async #settle({ sent, receipts, refused }: Answer): Promise<void> {
     const { ctx } = this.#options
     const now = ctx.now()
-    if (receipts.length === 1 && refused.length === 0) {
+    if (receipts.length === 1 && refused.length === 0 && !ctx.projections.projectsReceipts) {
       // The usual answer: one statement does it all, no transaction needed.
       await recordDelivery(ctx.db, this.url, receipts[0]!, sent, now)
       return
     }
+    const projecting = { hosted: hostedParties(ctx), projections: ctx.projections }
     await ctx.db.transaction().execute(async (trx) => {
-      for (const checked of receipts) await recordDelivery(trx, this.url, checked, sent, now)
+      for (const checked of receipts) {
+        await recordDelivery(trx, this.url, checked, sent, now)
+        await projectReceipt(trx, checked.id, projecting)
+      }
       for (const rejection of refused) {
         await markRejected(trx, this.url, rejection.id, rejection.code)
       }

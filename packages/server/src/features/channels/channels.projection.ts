@@ -1,49 +1,36 @@
-import type { EventOf, EventType } from '@parley/protocol'
+import type { EventOf } from '@parley/protocol'
 import type { Transaction } from 'kysely'
-import { jsonb } from '../store/jsonb.ts'
-import type { DB } from '../store/tables.ts'
-import type { StoredEvent } from './append.ts'
+import type { EventProjection, ProjectionContext, StoredEvent } from '../../ledger/index.ts'
+import { jsonb } from '../../store/jsonb.ts'
+import type { DB } from '../../store/tables.ts'
 
-/** What a projection may know besides the event. */
-export interface ProjectionContext {
-  readonly hosted: readonly string[]
-}
-
-type Projection<T extends EventType> = (
-  trx: Transaction<DB>,
-  stored: StoredEvent & { readonly event: EventOf<T> },
-  ctx: ProjectionContext,
-) => Promise<void>
+type ChannelEvent = 'channel.create' | 'channel.join'
 
 /**
- * The read models kept beside the log, one function per event type. Each runs in the
- * transaction that stores its event, so a projection is never ahead of or behind the log,
- * and each can be rebuilt by replaying the log in order (`parley reindex`). Types without
- * an entry have no read model yet: notices (status, deadlines), red lines and drafts add
- * theirs here.
+ * The channels a node holds and who takes part in them. The ledger's validation reads these
+ * rows too (members, observers, policy), so the node cannot run without this projection.
  */
-export const projections: { readonly [T in EventType]?: Projection<T> } = {
-  'channel.create': projectChannelCreate,
-  'channel.join': projectChannelJoin,
+export const channelsProjection: EventProjection<ChannelEvent> = {
+  name: 'channels',
+  types: ['channel.create', 'channel.join'],
+  tables: ['channels', 'channel_members'],
+  apply: (trx, stored, ctx) =>
+    stored.event.type === 'channel.create'
+      ? projectChannelCreate(trx, stored as Stored<'channel.create'>, ctx)
+      : projectChannelJoin(trx, stored as Stored<'channel.join'>, ctx),
 }
 
-/** Updates the read models for one stored event. */
-export async function project(
-  trx: Transaction<DB>,
-  stored: StoredEvent,
-  ctx: ProjectionContext,
-): Promise<void> {
-  const projection = projections[stored.event.type] as Projection<EventType> | undefined
-  await projection?.(trx, stored, ctx)
-}
+type Stored<T extends ChannelEvent> = StoredEvent & { readonly event: EventOf<T> }
 
 /**
  * A new channel, with its members and observers. When a party of this node is invited (a
- * member, not the creator) it starts as an invitation the party accepts by joining.
+ * member, not the creator) it starts as an invitation the party accepts by joining. A plain
+ * insert on purpose: two parties creating one channel id at once race on its key, and the
+ * loser's transaction retries and is refused (a replay into empty tables never conflicts).
  */
 async function projectChannelCreate(
   trx: Transaction<DB>,
-  { id, event }: StoredEvent & { readonly event: EventOf<'channel.create'> },
+  { id, event }: Stored<'channel.create'>,
   { hosted }: ProjectionContext,
 ): Promise<void> {
   const { title, members, observers, policy } = event.body
@@ -82,7 +69,7 @@ async function projectChannelCreate(
 /** A member accepted the invitation; a hosted party's acceptance activates the channel here. */
 async function projectChannelJoin(
   trx: Transaction<DB>,
-  { event }: StoredEvent & { readonly event: EventOf<'channel.join'> },
+  { event }: Stored<'channel.join'>,
   { hosted }: ProjectionContext,
 ): Promise<void> {
   await trx

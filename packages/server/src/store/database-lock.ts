@@ -1,0 +1,85 @@
+import { type Kysely, sql } from 'kysely'
+import { ServerError } from '../errors.ts'
+import type { Database } from './database.ts'
+import type { DB } from './tables.ts'
+
+/** The advisory lock every Parley node and maintenance command takes on its database. */
+const LOCK_KEY = '5067356855476569' // "PARLEY" and a version, as a bigint
+
+export interface DatabaseLock {
+  release(): Promise<void>
+}
+
+/**
+ * Holds the database for as long as this node runs: a shared session advisory lock on a
+ * connection kept for it, so nodes sharing one PostgreSQL run side by side while `parley
+ * reindex` (which takes it exclusively) refuses to start, and a node will not start while a
+ * reindex runs. A node that dies lets go with its session. Embedded PGlite admits one process,
+ * and keeping its one connection would stall the node: the CLI checks the node's port instead.
+ */
+export async function holdDatabase(database: Database): Promise<DatabaseLock> {
+  if (database.dialect !== 'postgres') return { release: async () => {} }
+  let taken!: (held: boolean) => void
+  const decided = new Promise<boolean>((resolve) => (taken = resolve))
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const session = database.db.connection().execute(async (connection) => {
+    const held = await tryLock(connection, 'shared')
+    taken(held)
+    if (!held) return
+    await released
+    await sql`select pg_advisory_unlock_shared(${LOCK_KEY}::bigint)`.execute(connection)
+  })
+  // A connection lost later takes the lock with it; nothing is left to undo then.
+  const ended = session.then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  const held = await Promise.race([
+    decided,
+    ended.then((error) => Promise.reject(error ?? new Error('lock session ended'))),
+  ])
+  if (!held) {
+    throw new ServerError('DATABASE_IN_USE', { reason: 'parley reindex is rebuilding it' })
+  }
+  return {
+    release: async () => {
+      release()
+      await ended
+    },
+  }
+}
+
+/**
+ * Runs maintenance work on one connection that holds the lock exclusively, so no node runs on
+ * the database meanwhile. Throws `DATABASE_IN_USE` while a node holds it.
+ */
+export async function withDatabaseExclusively<T>(
+  db: Kysely<DB>,
+  work: (connection: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    if (!(await tryLock(connection, 'exclusive'))) {
+      throw new ServerError('DATABASE_IN_USE', { reason: 'a node is running on it; stop it first' })
+    }
+    const unlock = () => sql`select pg_advisory_unlock(${LOCK_KEY}::bigint)`.execute(connection)
+    let result: T
+    try {
+      result = await work(connection)
+    } catch (error) {
+      // The connection may be what failed, and the lock went with it: the first error tells.
+      await unlock().catch(() => {})
+      throw error
+    }
+    await unlock()
+    return result
+  })
+}
+
+async function tryLock(connection: Kysely<DB>, mode: 'shared' | 'exclusive'): Promise<boolean> {
+  const { rows } = await (mode === 'shared'
+    ? sql<{ held: boolean }>`select pg_try_advisory_lock_shared(${LOCK_KEY}::bigint) as held`
+    : sql<{ held: boolean }>`select pg_try_advisory_lock(${LOCK_KEY}::bigint) as held`
+  ).execute(connection)
+  return rows[0]!.held
+}
