@@ -22,7 +22,7 @@ export interface OpenNode {
  * embedded PGlite files) and brings the schema up to date. Embedded PGlite admits one process
  * at a time, so this refuses while the node itself is running.
  */
-export async function openNode(location: NodeLocation): Promise<OpenNode> {
+async function openNode(location: NodeLocation): Promise<OpenNode> {
   const file = resolve(location.config ?? join(location.dataDir, 'parley.json'))
   if (!existsSync(file)) {
     if (location.config !== undefined) throw new CliError('FILE_NOT_FOUND', { path: file })

@@ -279,7 +279,7 @@ async function loadMisses(db: Executor, cache: ViewCache, misses: Misses): Promi
  * events are ever stored (the channel.create that names the participants included), so
  * this is every stored chain of the channel.
  */
-export async function loadChannelState(
+async function loadChannelState(
   db: Executor,
   channels: readonly string[],
 ): Promise<{
@@ -346,15 +346,12 @@ export async function loadChannelState(
 }
 
 /** The channel as the validator sees it, or undefined when this node does not know it. */
-export async function loadChannelFacts(
-  db: Executor,
-  channel: string,
-): Promise<ChannelFacts | undefined> {
+async function _loadChannelFacts(db: Executor, channel: string): Promise<ChannelFacts | undefined> {
   return (await loadChannelFactsOf(db, [channel])).get(channel)
 }
 
 /** {@link loadChannelFacts} for several channels, in two queries. */
-export async function loadChannelFactsOf(
+async function loadChannelFactsOf(
   db: Executor,
   channels: readonly string[],
 ): Promise<Map<string, ChannelFacts>> {
@@ -401,7 +398,7 @@ export async function loadHeads(db: Executor, channel: string): Promise<Map<stri
  * chain is read from its last row in the (channel, author, seq) index: the cost does not grow
  * with the length of the log, as a scan of every author's events would.
  */
-export async function loadHeadsOf(
+async function loadHeadsOf(
   db: Executor,
   channels: readonly string[],
 ): Promise<Map<string, Map<string, ChainHead>>> {

@@ -1,6 +1,5 @@
 import { ServerError } from '../errors.ts'
 import {
-  type AppendResult,
   type AuthenticatedEvents,
   appendEvents,
   type BatchAppendResult,
@@ -54,18 +53,6 @@ export function commitLocalAll(
     }
   }
   return Promise.allSettled(ctx.committer.submitAll(drafts))
-}
-
-/**
- * Commits an event received from a peer (push or pull) and announces what got stored,
- * including pending events it unblocked.
- */
-export async function commitReceived(ctx: NodeContext, signed: unknown): Promise<AppendResult> {
-  const { results, applied } = await commitReceivedBatch(ctx, [signed])
-  const result = results[0]!
-  if (result.status === 'stored') return { ...result, applied }
-  if (result.status === 'pending' && applied.length > 0) return { ...result, applied }
-  return result
 }
 
 /**

@@ -6,34 +6,6 @@ import type { DB } from '../store/tables.ts'
 type Db = Kysely<DB> | Transaction<DB>
 
 /**
- * Queues an event for every peer node hosting one of `recipients`. Call it in the
- * transaction that appends the event, so an event is never stored without being queued.
- */
-export async function enqueueEvent(
-  db: Db,
-  eventId: string,
-  recipients: readonly string[],
-  now: number,
-): Promise<readonly string[]> {
-  if (recipients.length === 0) return []
-  const destinations = await db
-    .selectFrom('peer_parties')
-    .select('url')
-    .distinct()
-    .where('party', 'in', recipients)
-    .execute()
-  if (destinations.length === 0) return []
-  await db
-    .insertInto('outbox')
-    .values(
-      destinations.map(({ url }) => ({ destination: url, event_id: eventId, enqueued_at: now })),
-    )
-    .onConflict((oc) => oc.columns(['event_id', 'destination']).doNothing())
-    .execute()
-  return destinations.map(({ url }) => url)
-}
-
-/**
  * Queues hosted parties' new events for every peer node that hosts another participant of
  * their channel, in ONE statement (routing and insert together), in the order given: the
  * order each destination's worker pushes them in. Call it in the transaction that appends
@@ -180,7 +152,7 @@ export async function recordDelivery(
 }
 
 /** Marks events delivered to a destination under the receipt that covers them. */
-export async function markDelivered(
+async function _markDelivered(
   db: Db,
   destination: string,
   eventIds: readonly string[],
