@@ -1,19 +1,20 @@
-import { randomInt } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { eventId, verifyTranscript } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportTranscript } from '../src/ledger/index.ts'
 import { testDialect } from './support/database.ts'
 import { type NodeProcess, type NodeProcesses, startNodeProcesses } from './support/node-process.ts'
+import { chaosSeeds, exploring } from './support/seeds.ts'
 
 // Issue 3, faults: real nodes as child processes, their federation links through fault
 // proxies. Each schedule, derived from one seed, streams posts from both members while it
 // crashes nodes (SIGKILL, also while they start), reboots them, drops, refuses, delays,
 // trickles and cuts links, and on PostgreSQL ends their database connections; then it heals
 // everything and checks that every node holds the same channel, nothing lost, doubled or
-// reordered, every event receipted, no node dead or logging errors. Replay one schedule with
-// PARLEY_CHAOS_SEED=<seed>; PARLEY_CHAOS_RUNS=<n> runs n schedules (default 20 on PostgreSQL,
-// which CI always runs and where the database faults exist too, and 6 on PGlite);
+// reordered, every event receipted, no node dead or logging errors. `npm test` runs a fixed
+// list of schedules and every one that ever failed (support/seeds.ts: 20 on PostgreSQL, where
+// the database faults exist too, and 6 on PGlite); `npm run test:explore` draws fresh ones
+// (PARLEY_CHAOS_RUNS=<n> of them). Replay one schedule with PARLEY_CHAOS_SEED=<seed>;
 // PARLEY_CHAOS_VERBOSE=1 prints each schedule and what happened when.
 
 const PARTIES: Record<string, string> = {
@@ -588,11 +589,9 @@ async function checkTranscripts(
   }
 }
 
-const only = process.env.PARLEY_CHAOS_SEED
-const runs = Number(process.env.PARLEY_CHAOS_RUNS ?? (testDialect === 'postgres' ? 20 : 6))
-const first = only === undefined ? randomInt(2 ** 31) : Number(only)
-const seeds =
-  only === undefined ? Array.from({ length: runs }, (_, i) => (first + i) >>> 0) : [first]
+const runs = process.env.PARLEY_CHAOS_RUNS
+const seeds = chaosSeeds(testDialect, runs === undefined ? undefined : Number(runs))
+if (exploring) console.info(`chaos seeds (${testDialect}): ${seeds.join(' ')}`)
 
 // One federation for every schedule, each in its own channel: starting three nodes costs
 // seconds, and a schedule already restarts its nodes as often as it crashes them.

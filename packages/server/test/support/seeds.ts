@@ -1,0 +1,69 @@
+import { randomInt } from 'node:crypto'
+
+/**
+ * The seeds of the randomized system tests. `npm test` runs a fixed list, so two runs run the
+ * same tests and a red run is about the submission, not about luck; `npm run test:explore`
+ * (PARLEY_EXPLORE=1) draws fresh ones and prints them. A seed that ever failed joins its
+ * regression list below, with what it found, and runs in every `npm test` from then on.
+ */
+export const exploring = process.env.PARLEY_EXPLORE === '1'
+
+/** A seed that once failed, what it found, and on which engine it shows. */
+export interface Regression {
+  readonly seed: number
+  readonly engine: 'pglite' | 'postgres' | 'both'
+  readonly found: string
+}
+
+export const CHAOS_REGRESSIONS: readonly Regression[] = [
+  {
+    seed: 604467236,
+    engine: 'postgres',
+    found:
+      'a database connection cut during a local commit answered 500 (ECONNRESET from the ' +
+      'rollback); a group commit could also be retried into duplicates (issue 8, 6b)',
+  },
+  {
+    seed: 679771594,
+    engine: 'postgres',
+    found:
+      'a receipt write failed while the next push was in flight: an unhandled rejection ended ' +
+      'the node process',
+  },
+]
+
+/** The fixed chaos schedules `npm test` runs besides the regressions, per engine. */
+const CHAOS_FIXED: Record<'pglite' | 'postgres', readonly number[]> = {
+  postgres: [
+    979418019, 979418020, 979418021, 979418022, 979418023, 979418024, 979418025, 979418026,
+    979418027, 979418028, 979418029, 979418030, 979418031, 979418032, 979418033, 979418034,
+    979418035, 979418036,
+  ],
+  pglite: [917278879, 917278880, 917278881, 917278882, 917278883, 917278884],
+}
+
+/**
+ * The chaos schedules of this run: the one asked for (PARLEY_CHAOS_SEED), or `runs` fresh ones
+ * when exploring, or the fixed list and every regression of this engine.
+ */
+export function chaosSeeds(engine: 'pglite' | 'postgres', runs?: number): number[] {
+  const only = process.env.PARLEY_CHAOS_SEED
+  if (only !== undefined) return [Number(only) >>> 0]
+  if (exploring) {
+    const first = randomInt(2 ** 31)
+    return Array.from({ length: runs ?? CHAOS_FIXED[engine].length }, (_, i) => (first + i) >>> 0)
+  }
+  const regressions = CHAOS_REGRESSIONS.filter((r) => r.engine === engine || r.engine === 'both')
+  return [...regressions.map((r) => r.seed), ...CHAOS_FIXED[engine]]
+}
+
+/**
+ * The federation fuzz seed of this run: the one asked for (PARLEY_FUZZ_SEED), a fresh one when
+ * exploring, or the fixed one. The fuzz runs one storm against one node, so a seed that fails
+ * is fixed at its cause and its counterexample becomes a test of its own beside the storm.
+ */
+export function fuzzSeed(): number {
+  const only = process.env.PARLEY_FUZZ_SEED
+  if (only !== undefined) return Number(only)
+  return exploring ? randomInt(2 ** 31) : 1_764_277_262
+}
