@@ -16,6 +16,7 @@ import { EventHub } from '../src/features/events/event-hub.ts'
 import type { NodeContext } from '../src/features/events/events.service.ts'
 import { timeline } from '../src/features/messages/messages.service.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
+import { passwordHasher } from '../src/features/officers/password.ts'
 import { initNodeDirectory } from '../src/node-identity.ts'
 import { openDatabase } from '../src/store/database.ts'
 
@@ -65,7 +66,7 @@ app.get(
 
 const password = 'a long enough benchmark passphrase'
 await createOfficer(
-  { db: app.db, now: app.now, parties: ['usa'] },
+  { db: app.db, now: app.now, parties: ['usa'], passwords: passwordHasher() },
   { officer: null, party: null, via: 'cli' },
   { party: 'usa', username: 'alice', displayName: 'Alice', roles: ['drafter'], password },
 )

@@ -31,6 +31,7 @@ import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
+import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import type { ReleaseContext } from './features/release/release.service.ts'
 import { releaseGuard } from './features/release/release-guard.ts'
@@ -244,6 +245,7 @@ async function assemble(
     db: database.db,
     now,
     parties: [...identity.parties.keys()],
+    passwords: passwordHasher(config.auth?.passwordHash),
     settings: authSettings(config.auth, config.devToken),
   }
   app.addHook('onRequest', officerAuth(auth))

@@ -14,6 +14,7 @@ import { migrateToLatest } from '../../src/store/migrate.ts'
 import { testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
+import { cheapPasswordHash } from './password-hash.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
 // start it again on the same data, as a crash and a reboot would. Every node's federation
@@ -178,6 +179,7 @@ export async function startNodeProcesses(
         configFile,
         `${JSON.stringify({
           ...raw,
+          auth: { passwordHash: cheapPasswordHash },
           ...('url' in database ? { databaseUrl: database.url } : {}),
           ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
         })}\n`,
