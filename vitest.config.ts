@@ -1,11 +1,58 @@
-import { defineConfig } from 'vitest/config'
+import { availableParallelism } from 'node:os'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
-// One config for the workspace: unit tests sit beside code, integration tests in packages/server/test.
+// Three kinds of test, one project each:
+// - unit: beside the code, no database, no network (packages/*/src);
+// - integration: apps built in-process and driven with inject() or on loopback
+//   (packages/server/test), on PGlite or PostgreSQL;
+// - system: whole federations of nodes, spawned or in-process, under faults, fuzzing or a
+//   day's story.
+// PARLEY_TEST_DB selects the engine of the server suites: unset for PGlite, `postgres` for
+// PostgreSQL, `both` for both at once (scripts/test.sh), so that one run keeps both cores busy.
+const SYSTEM = [
+  'packages/server/test/chaos.test.ts',
+  'packages/server/test/federation-fuzz.test.ts',
+  'packages/server/test/fork-split.test.ts',
+  'packages/server/test/node.test.ts',
+  'packages/server/test/scenario.test.ts',
+]
+const GLOBAL_SETUP = ['packages/server/test/support/global-setup.ts']
+
+const requested = process.env.PARLEY_TEST_DB
+const dialects =
+  requested === 'both' ? ['pglite', 'postgres'] : [requested === 'postgres' ? 'postgres' : 'pglite']
+
+const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
+  const suffix = dialects.length > 1 && dialect === 'postgres' ? ' (postgres)' : ''
+  const env = { PARLEY_TEST_DB: dialect }
+  return [
+    {
+      test: {
+        name: `integration${suffix}`,
+        include: ['packages/*/test/**/*.test.ts'],
+        exclude: SYSTEM,
+        env,
+        globalSetup: GLOBAL_SETUP,
+      },
+    },
+    { test: { name: `system${suffix}`, include: SYSTEM, env, globalSetup: GLOBAL_SETUP } },
+  ]
+}
+
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest leaves one core to itself by default; its main process is mostly idle, and many
+    // tests wait on sockets and child processes, so every core runs a test file.
+    maxWorkers: availableParallelism(),
+    projects: [
+      // Unit tests touch no database: one engine is enough.
+      ...(dialects.includes('pglite')
+        ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } }]
+        : []),
+      ...dialects.flatMap(serverProjects),
+    ],
   },
 })

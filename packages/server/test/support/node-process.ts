@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { inject } from 'vitest'
 import { addPeerToConfigFile, type DeliverySettings, loadConfig } from '../../src/config.ts'
 import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
 import { type Database, openDatabase } from '../../src/store/database.ts'
-import { migrateToLatest } from '../../src/store/migrate.ts'
-import { testDialect } from './database.ts'
+import { migratedTemplate, testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
 import { cheapPasswordHash } from './password-hash.ts'
@@ -165,7 +165,10 @@ export async function startNodeProcesses(
       let database: { dataDir: string } | { url: string }
       if (testDialect === 'postgres') {
         const name = `parley_chaos_${randomBytes(6).toString('hex')}`
-        await adminQuery(`create database ${name}`)
+        const template = inject('postgresTemplate')
+        await adminQuery(
+          `create database ${name}${template === undefined ? '' : ` template ${template}`}`,
+        )
         databases.push(name)
         const url = new URL(adminUrl)
         url.pathname = `/${name}`
@@ -427,14 +430,10 @@ async function listenablePort(): Promise<number> {
   }
 }
 
-/** Creates a migrated PGlite data directory at `dir`. */
+/** Creates a migrated PGlite data directory at `dir`, from the run's template. */
 async function pgliteTemplate(dir: string): Promise<string> {
-  const database = await openDatabase({ dataDir: dir })
-  try {
-    await migrateToLatest(database.db)
-  } finally {
-    await database.close()
-  }
+  const database = await openDatabase({ dataDir: dir, loadDataDir: await migratedTemplate() })
+  await database.close()
   return dir
 }
 
