@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 // Three kinds of test, one project each:
@@ -17,6 +18,10 @@ const SYSTEM = [
   'packages/server/test/scenario.test.ts',
 ]
 const GLOBAL_SETUP = ['packages/server/test/support/global-setup.ts']
+
+// Tests start hundreds of node processes (the CLI, whole nodes); V8's code cache on disk
+// spares each the compilation of the same modules. The workers and their children inherit it.
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'parley-compile-cache')
 
 const requested = process.env.PARLEY_TEST_DB
 const dialects =
