@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 // Three kinds of test, one project each:
 // - unit: beside the code, no database, no network (packages/*/src);
@@ -44,6 +45,19 @@ const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
   ]
 }
 
+/**
+ * Vitest's order (slowest or largest first), except that the system suites on PostgreSQL
+ * start first and those on PGlite last: the PostgreSQL chaos run is the longest file, and two
+ * chaos runs side by side would put six nodes' restarts on two cores at once.
+ */
+class SystemSuitesApart extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) =>
+      file.project.name === 'system (postgres)' ? 0 : file.project.name === 'system' ? 2 : 1
+    return (await super.sort(files)).toSorted((a, b) => rank(a) - rank(b))
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -52,6 +66,7 @@ export default defineConfig({
     // Vitest leaves one core to itself by default; its main process is mostly idle, and many
     // tests wait on sockets and child processes, so every core runs a test file.
     maxWorkers: availableParallelism(),
+    sequence: { sequencer: SystemSuitesApart },
     projects: [
       // Unit tests touch no database: one engine is enough.
       ...(dialects.includes('pglite')
