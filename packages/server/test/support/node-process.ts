@@ -182,7 +182,7 @@ export async function startNodeProcesses(
         configFile,
         `${JSON.stringify({
           ...raw,
-          auth: { passwordHash: cheapPasswordHash },
+          auth: { ...(raw.auth as object | undefined), passwordHash: cheapPasswordHash },
           ...('url' in database ? { databaseUrl: database.url } : {}),
           ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
         })}\n`,
