@@ -1,11 +1,82 @@
-import { defineConfig } from 'vitest/config'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
-// One config for the workspace: unit tests sit beside code, integration tests in packages/server/test.
+// Three kinds of test, one project each:
+// - unit: beside the code, no database, no network (packages/*/src);
+// - integration: apps built in-process and driven with inject() or on loopback
+//   (packages/server/test), on PGlite or PostgreSQL;
+// - system: whole federations of nodes, spawned or in-process, under faults, fuzzing or a
+//   day's story.
+// PARLEY_TEST_DB selects the engine of the server suites: unset for PGlite, `postgres` for
+// PostgreSQL, `both` for both at once (scripts/test.sh), so that one run keeps both cores busy.
+const SYSTEM = [
+  'packages/server/test/chaos.test.ts',
+  'packages/server/test/federation-fuzz.test.ts',
+  'packages/server/test/fork-split.test.ts',
+  'packages/server/test/node.test.ts',
+  'packages/server/test/scenario.test.ts',
+]
+const GLOBAL_SETUP = ['packages/server/test/support/global-setup.ts']
+
+// Tests start hundreds of node processes (the CLI, whole nodes); V8's code cache on disk
+// spares each the compilation of the same modules. The workers and their children inherit it.
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'parley-compile-cache')
+
+const requested = process.env.PARLEY_TEST_DB
+const dialects =
+  requested === 'both' ? ['pglite', 'postgres'] : [requested === 'postgres' ? 'postgres' : 'pglite']
+
+const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
+  const suffix = dialects.length > 1 && dialect === 'postgres' ? ' (postgres)' : ''
+  const env = { PARLEY_TEST_DB: dialect }
+  return [
+    {
+      test: {
+        name: `integration${suffix}`,
+        include: ['packages/*/test/**/*.test.ts'],
+        exclude: SYSTEM,
+        env,
+        globalSetup: GLOBAL_SETUP,
+      },
+    },
+    { test: { name: `system${suffix}`, include: SYSTEM, env, globalSetup: GLOBAL_SETUP } },
+  ]
+}
+
+/**
+ * Vitest's order (slowest or largest first), except that the chaos run starts first and, when
+ * both engines run, the one on PGlite last: the chaos run on PostgreSQL is the longest file,
+ * and two side by side would put six nodes' restarts on two cores at once.
+ */
+class ChaosRunsApart extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const chaos = (file: TestSpecification) => file.moduleId.endsWith('/chaos.test.ts')
+    const twice = files.filter(chaos).length > 1
+    const rank = (file: TestSpecification) => {
+      if (!chaos(file)) return 1
+      return !twice || file.project.config.env.PARLEY_TEST_DB === 'postgres' ? 0 : 2
+    }
+    return (await super.sort(files)).toSorted((a, b) => rank(a) - rank(b))
+  }
+}
+
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest leaves one core to itself by default; its main process is mostly idle, and many
+    // tests wait on sockets and child processes, so every core runs a test file.
+    maxWorkers: availableParallelism(),
+    sequence: { sequencer: ChaosRunsApart },
+    projects: [
+      // Unit tests touch no database: one engine is enough.
+      ...(dialects.includes('pglite')
+        ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } }]
+        : []),
+      ...dialects.flatMap(serverProjects),
+    ],
   },
 })

@@ -45,7 +45,12 @@ async function openNode(location: NodeLocation): Promise<OpenNode> {
   }
   return {
     config,
-    ctx: { db: database.db, now: Date.now, parties: config.parties.map((party) => party.id) },
+    ctx: {
+      db: database.db,
+      now: Date.now,
+      parties: config.parties.map((party) => party.id),
+      passwords: server.passwordHasher(config.auth?.passwordHash),
+    },
     close: () => database.close(),
   }
 }

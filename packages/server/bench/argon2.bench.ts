@@ -2,8 +2,7 @@
 // neighbours for comparison. DESIGN §6 / issue 4: one hash must take 50–250 ms here.
 // Run: node packages/server/bench/argon2.bench.ts [--runs 15]
 import { availableParallelism, cpus } from 'node:os'
-import { hash, verify } from '@node-rs/argon2'
-import { hashPassword, passwordHashing } from '../src/features/officers/password.ts'
+import { passwordHasher } from '../src/features/officers/password.ts'
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15
 const password = 'correct horse battery staple'
@@ -32,11 +31,12 @@ function report(label: string, samples: number[]): void {
 process.stdout.write(
   `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} CPUs, ${runs} runs each\n`,
 )
-const { memoryCost, timeCost, parallelism } = passwordHashing
+const used = passwordHasher()
+const { memoryCost, timeCost, parallelism } = used.parameters
 const chosen = `m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}`
-report(`hash   ${chosen} (used)`, await time(() => hashPassword(password)))
-const stored = await hashPassword(password)
-report(`verify ${chosen} (used)`, await time(() => verify(stored, password)))
+report(`hash   ${chosen} (used)`, await time(() => used.hash(password)))
+const stored = await used.hash(password)
+report(`verify ${chosen} (used)`, await time(() => used.verify(stored, password)))
 for (const [m, t] of [
   [19 * 1024, 2],
   [64 * 1024, 3],
@@ -44,6 +44,6 @@ for (const [m, t] of [
 ]) {
   report(
     `hash   m=${m} KiB, t=${t}, p=1`,
-    await time(() => hash(password, { ...passwordHashing, memoryCost: m!, timeCost: t! })),
+    await time(() => passwordHasher({ memoryCost: m!, timeCost: t! }).hash(password)),
   )
 }

@@ -14,6 +14,7 @@ import { build } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { timeline } from '../src/features/messages/messages.service.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
+import { passwordHasher } from '../src/features/officers/password.ts'
 import { createNodeContext, type NodeContext } from '../src/node/context.ts'
 import { initNodeDirectory } from '../src/node-identity.ts'
 import { readModels } from '../src/read-models.ts'
@@ -65,7 +66,7 @@ app.get(
 
 const password = 'a long enough benchmark passphrase'
 await createOfficer(
-  { db: app.db, now: app.now, parties: ['usa'] },
+  { db: app.db, now: app.now, parties: ['usa'], passwords: passwordHasher() },
   { officer: null, party: null, via: 'cli' },
   { party: 'usa', username: 'alice', displayName: 'Alice', roles: ['drafter'], password },
 )

@@ -18,6 +18,7 @@ import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
+import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
@@ -184,6 +185,7 @@ async function assemble(
     db: database.db,
     now,
     parties: [...identity.parties.keys()],
+    passwords: passwordHasher(config.auth?.passwordHash),
     settings: authSettings(config.auth, config.devToken),
   }
   app.addHook('onRequest', officerAuth(auth))

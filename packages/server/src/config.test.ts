@@ -63,6 +63,24 @@ describe('parseConfig', () => {
     )
   })
 
+  it('takes the argon2id cost of new password hashes, within argon2’s limits', () => {
+    const cheap = { memoryCost: 8, timeCost: 1, parallelism: 1 }
+    expect(parseConfig({ ...base, auth: { passwordHash: cheap } }, '/').auth?.passwordHash).toEqual(
+      cheap,
+    )
+    const refused = [
+      { memoryCost: 8, parallelism: 2 },
+      { timeCost: 0 },
+      { memoryCost: 4 },
+      { salt: 1 },
+    ]
+    for (const passwordHash of refused) {
+      expect(codeOf(() => parseConfig({ ...base, auth: { passwordHash } }, '/'))).toMatch(
+        /^CONFIG_INVALID: .*\/auth\/passwordHash/,
+      )
+    }
+  })
+
   it('reports a missing file as CONFIG_NOT_FOUND', () => {
     expect(codeOf(() => loadConfig('/nonexistent/parley.json', {}))).toMatch(/^CONFIG_NOT_FOUND/)
   })

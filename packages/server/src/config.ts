@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { ServerError } from './errors.ts'
 import { ReleaseConfigSchema } from './features/compose/release-guard.ts'
+import { passwordHashParameters } from './features/officers/password.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
 const PartyId = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
@@ -154,6 +155,13 @@ export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}):
   const ids = value.parties.map((party) => party.id)
   if (new Set(ids).size !== ids.length) {
     throw new ServerError('CONFIG_INVALID', { reason: 'a party is hosted twice' })
+  }
+  const hashing = passwordHashParameters(value.auth?.passwordHash)
+  // argon2 needs 8 KiB of memory per lane.
+  if (hashing.memoryCost < 8 * hashing.parallelism) {
+    throw new ServerError('CONFIG_INVALID', {
+      reason: `/auth/passwordHash/memoryCost must be at least 8 KiB per lane (${8 * hashing.parallelism})`,
+    })
   }
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path))
   const port = env.PARLEY_PORT === undefined ? value.listen.port : Number(env.PARLEY_PORT)

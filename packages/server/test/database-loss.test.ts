@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { build } from '../src/app.ts'
 import { loadConfig, type NodeConfig } from '../src/config.ts'
 import { ServerError } from '../src/errors.ts'
+import { passwordHasher } from '../src/features/officers/password.ts'
 import { authSettings } from '../src/features/sessions/auth-settings.ts'
 import { LocalCommitter } from '../src/node/local-committer.ts'
 import { initNodeDirectory, loadNodeIdentity, peerEntryOf } from '../src/node-identity.ts'
@@ -263,6 +264,7 @@ describe.skipIf(testDialect !== 'postgres')(
           now,
           parties: ['usa'],
           settings: authSettings(config.auth, config.devToken),
+          passwords: passwordHasher(config.auth?.passwordHash),
         },
         close: async () => {
           await app.close()

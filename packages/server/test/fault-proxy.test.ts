@@ -133,12 +133,14 @@ describe('drop', () => {
     const received: Buffer[] = []
     socket.on('data', (chunk: Buffer) => received.push(chunk))
     proxy.drop()
-    socket.write('GET /hello HTTP/1.1\r\n')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    const head = 'GET /hello HTTP/1.1\r\n'
+    socket.write(head)
+    await until(() => proxy.stats().bytesDiscarded === head.length)
     proxy.pass()
 
-    socket.write('host: proxy\r\n\r\n')
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const tail = 'host: proxy\r\n\r\n'
+    socket.write(tail)
+    await until(() => proxy.stats().bytesDiscarded === head.length + tail.length)
 
     // Forwarding the tail alone would reach the target as a garbled request.
     expect(received).toEqual([])
@@ -320,3 +322,12 @@ describe('controls', () => {
     expect(proxy.mode).toEqual({ kind: 'pass' })
   })
 })
+
+/** Polls `done` until it holds, or fails after `ms`. */
+async function until(done: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the proxy')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}

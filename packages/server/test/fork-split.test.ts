@@ -165,7 +165,16 @@ describe('a fork split across two nodes', () => {
     // store it, and keeps it waiting for that gap.
     const stuck = await osce.api('POST', `/channels/${channel}/messages`, post('osce'))
     expect(stuck.status).toBe(201)
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // usa holds it, waiting for the gap: osce's worker has pushed that chain and set it aside.
+    await eventually(async () => {
+      const held = await usa.database.db
+        .selectFrom('pending_events')
+        .select('id')
+        .where('channel', '=', channel)
+        .where('author', '=', 'osce')
+        .execute()
+      return held.length > 0
+    }, SETUP_MS)
     const sent = Date.now()
     const text = 'A routine message in another channel.'
     const message = { ...post('osce'), text }

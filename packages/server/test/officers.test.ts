@@ -18,17 +18,41 @@ describe('officers', () => {
   })
   afterAll(() => t.close())
 
+  const storedHash = async (app: AuthTestApp, officer: string) =>
+    (
+      await app.database.db
+        .selectFrom('officers')
+        .select('password_hash')
+        .where('id', '=', officer)
+        .executeTakeFirstOrThrow()
+    ).password_hash
+
   it('stores only an argon2id hash with the node’s cost parameters', async () => {
-    const officer = await addOfficer(t, 'hashed')
-    const row = await t.database.db
-      .selectFrom('officers')
-      .select('password_hash')
-      .where('id', '=', officer.id)
-      .executeTakeFirstOrThrow()
-    expect(row.password_hash).toMatch(
-      /^\$argon2id\$v=19\$m=65536,t=5,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
-    )
-    expect(row.password_hash).not.toContain(PASSWORD)
+    // The test node is configured with auth.passwordHash = { memoryCost: 8, timeCost: 1, parallelism: 1 }.
+    const hash = await storedHash(t, (await addOfficer(t, 'hashed')).id)
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=8,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+    expect(hash).not.toContain(PASSWORD)
+  })
+
+  it('hashes at the production cost, 64 MiB and 5 passes, when the config names none', async () => {
+    const production = await startAuthApp({ passwordHash: {} })
+    try {
+      const hash = await storedHash(production, (await addOfficer(production, 'costly')).id)
+      expect(hash).toMatch(
+        /^\$argon2id\$v=19\$m=65536,t=5,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
+      )
+      // A hash names its own cost: moved to a node configured cheaper, it still logs in.
+      const officer = await addOfficer(t, 'moved')
+      await t.database.db
+        .updateTable('officers')
+        .set({ password_hash: hash })
+        .where('id', '=', officer.id)
+        .execute()
+      expect((await new Browser(t.app).login('moved', PASSWORD)).status).toBe(200)
+      expect((await new Browser(t.app).login('moved', `${PASSWORD}!`)).status).toBe(401)
+    } finally {
+      await production.close()
+    }
   })
 
   it('gives each officer a random pseudonymous id that their events carry', async () => {

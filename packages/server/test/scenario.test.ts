@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as story from '../../cli/src/demo/story.ts'
 import { StoryClock } from '../../cli/src/demo/story-clock.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
+import { passwordHasher } from '../src/features/officers/password.ts'
 import { exportTranscript, partyKeys, receiptsFor } from '../src/ledger/index.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 import { OfficerClient } from './support/officer-client.ts'
@@ -124,6 +125,7 @@ describe('a day in the life of the US–Russia working group', () => {
             db: node.database.db,
             now: clock.now,
             parties: node.config.parties.map((party) => party.id),
+            passwords: passwordHasher(node.config.auth?.passwordHash),
           },
           { officer: null, party: null, via: 'cli' },
           { ...spec, roles: [...spec.roles], password: PASSWORD },

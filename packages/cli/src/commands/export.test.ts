@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cp } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,7 +120,8 @@ beforeAll(async () => {
     now: 0,
     devToken: true,
   })
-  await seedLedger(loadConfig(configFile).dataDir)
+  // The same ledger, copied: a second initdb would cost seconds.
+  await cp(bare, loadConfig(configFile).dataDir, { recursive: true })
 }, 120_000)
 
 describe('parley export', () => {

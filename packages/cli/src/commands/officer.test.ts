@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -60,6 +60,12 @@ describe('parley officer and parley audit', () => {
     expect(init.code).toBe(0)
     expect(init.stdout).toMatch(/First admin of usa: chief \(o_[0-9a-z]{26}\)/)
     expect(init.stdout).not.toContain('Password')
+    // The operator lowers the cost of the passwords set from now on (the first admin's hash
+    // keeps its production cost, and still verifies): argon2id at 8 KiB and one pass.
+    const configFile = join(dir, 'parley.json')
+    const config = JSON.parse(readFileSync(configFile, 'utf8'))
+    const passwordHash = { memoryCost: 8, timeCost: 1, parallelism: 1 }
+    writeFileSync(configFile, JSON.stringify({ ...config, auth: { ...config.auth, passwordHash } }))
   })
 
   it('parley init creates a first admin who can log in with the password from the file', async () => {

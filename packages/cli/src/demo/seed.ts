@@ -1,6 +1,6 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
-import { createOfficer, type ParleyApp } from '@parley/server'
+import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -35,6 +35,8 @@ export async function seedStory(
   storyDay: number,
 ): Promise<SeedRecord> {
   const times = story.sceneTimes(storyDay)
+  // The demo is a production node: its officers' passwords get the production cost.
+  const hasher = passwordHasher()
   const passwords = {} as Record<story.OfficerName, string>
   const sessions = {} as Record<story.OfficerName, OfficerSession>
   await Promise.all(
@@ -42,7 +44,12 @@ export async function seedStory(
       const node = nodes[spec.node]
       const password = initialPassword(spec.username)
       const created = await createOfficer(
-        { db: node.app.db, now: clock.now, parties: [...node.app.identity.parties.keys()] },
+        {
+          db: node.app.db,
+          now: clock.now,
+          parties: [...node.app.identity.parties.keys()],
+          passwords: hasher,
+        },
         { officer: null, party: null, via: 'cli' },
         { ...spec, roles: [...spec.roles], password },
       )

@@ -4,12 +4,14 @@ import { join } from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { build, type ParleyApp } from '../../src/app.ts'
 import { loadConfig, type NodeConfig } from '../../src/config.ts'
+import { type PasswordHashConfig, passwordHasher } from '../../src/features/officers/password.ts'
 import type { AuthConfig } from '../../src/features/sessions/auth-settings.ts'
 import { authSettings } from '../../src/features/sessions/auth-settings.ts'
 import type { AuthContext } from '../../src/features/sessions/sessions.service.ts'
 import { initNodeDirectory } from '../../src/node-identity.ts'
 import type { Database } from '../../src/store/database.ts'
 import { testDatabase } from './database.ts'
+import { cheapPasswordHash } from './password-hash.ts'
 
 /** A test clock: time moves only when the test says so. */
 export interface TestClock {
@@ -33,6 +35,8 @@ export interface AuthAppOptions {
   /** The automation token; by default the node has none. */
   readonly devToken?: string
   readonly logger?: FastifyServerOptions['logger']
+  /** `auth.passwordHash`: by default {@link cheapPasswordHash}; `{}` is the production cost. */
+  readonly passwordHash?: PasswordHashConfig
 }
 
 export const START = Date.UTC(2025, 5, 1, 9, 0, 0)
@@ -53,7 +57,7 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
   const config: NodeConfig = {
     ...loaded,
     ...(options.devToken === undefined ? {} : { devToken: options.devToken }),
-    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    auth: { passwordHash: options.passwordHash ?? cheapPasswordHash, ...options.auth },
   }
   const database = await testDatabase()
   const clock: TestClock = {
@@ -73,6 +77,7 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
     db: database.db,
     now,
     parties: ['usa', 'est'],
+    passwords: passwordHasher(config.auth?.passwordHash),
     settings: authSettings(config.auth, config.devToken),
   }
   return {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { readFile } from 'node:fs/promises'
+import { inject } from 'vitest'
 import { type Database, openDatabase } from '../../src/store/database.ts'
 import { migrateToLatest } from '../../src/store/migrate.ts'
+import { adminQuery, databaseUrl } from './postgres-admin.ts'
 
 /** Which engine the integration suite runs on: `PARLEY_TEST_DB=postgres` selects PostgreSQL. */
 export const testDialect: 'pglite' | 'postgres' =
   process.env.PARLEY_TEST_DB === 'postgres' ? 'postgres' : 'pglite'
-
-const adminUrl =
-  process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 /**
  * A fresh, migrated database for one test: in-memory PGlite, or with `PARLEY_TEST_DB=postgres`
@@ -18,8 +17,9 @@ export async function testDatabase(options: { migrate?: boolean } = {}): Promise
   if (testDialect === 'pglite' && options.migrate !== false) {
     return openDatabase({ loadDataDir: await migratedTemplate() })
   }
-  const database = testDialect === 'postgres' ? await freshPostgres() : await openDatabase()
-  if (options.migrate !== false) {
+  const migrated = options.migrate === false ? undefined : inject('postgresTemplate')
+  const database = testDialect === 'postgres' ? await freshPostgres(migrated) : await openDatabase()
+  if (options.migrate !== false && migrated === undefined) {
     try {
       await migrateToLatest(database.db)
     } catch (error) {
@@ -33,11 +33,13 @@ export async function testDatabase(options: { migrate?: boolean } = {}): Promise
 let template: Promise<Blob> | undefined
 
 /**
- * A migrated PGlite cluster, dumped once per test process: starting from it takes a fraction
- * of initdb plus migrations.
+ * A migrated PGlite cluster: the run's (made by global-setup.ts), or else one dumped once per
+ * test process. Starting from it takes a fraction of initdb plus migrations.
  */
-function migratedTemplate(): Promise<Blob> {
+export function migratedTemplate(): Promise<Blob> {
   template ??= (async () => {
+    const file = inject('pgliteTemplate')
+    if (file !== undefined) return new Blob([await readFile(file)])
     const database = await openDatabase()
     try {
       await migrateToLatest(database.db)
@@ -49,27 +51,18 @@ function migratedTemplate(): Promise<Blob> {
   return template
 }
 
-async function freshPostgres(): Promise<Database> {
+/** A new database on the test server, a copy of `template` when given (else empty). */
+async function freshPostgres(template: string | undefined): Promise<Database> {
   const name = `parley_t_${randomBytes(8).toString('hex')}`
-  await admin(`create database ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ url: url.toString() })
+  await adminQuery(
+    `create database ${name}${template === undefined ? '' : ` template ${template}`}`,
+  )
+  const database = await openDatabase({ url: databaseUrl(name) })
   return {
     ...database,
     close: async () => {
       await database.close()
-      await admin(`drop database if exists ${name} with (force)`)
+      await adminQuery(`drop database if exists ${name} with (force)`)
     },
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
   }
 }

@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { inject } from 'vitest'
 import { addPeerToConfigFile, type DeliverySettings, loadConfig } from '../../src/config.ts'
 import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
 import { type Database, openDatabase } from '../../src/store/database.ts'
-import { migrateToLatest } from '../../src/store/migrate.ts'
-import { testDialect } from './database.ts'
+import { migratedTemplate, testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
+import { cheapPasswordHash } from './password-hash.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
 // start it again on the same data, as a crash and a reboot would. Every node's federation
@@ -164,7 +165,10 @@ export async function startNodeProcesses(
       let database: { dataDir: string } | { url: string }
       if (testDialect === 'postgres') {
         const name = `parley_chaos_${randomBytes(6).toString('hex')}`
-        await adminQuery(`create database ${name}`)
+        const template = inject('postgresTemplate')
+        await adminQuery(
+          `create database ${name}${template === undefined ? '' : ` template ${template}`}`,
+        )
         databases.push(name)
         const url = new URL(adminUrl)
         url.pathname = `/${name}`
@@ -178,6 +182,7 @@ export async function startNodeProcesses(
         configFile,
         `${JSON.stringify({
           ...raw,
+          auth: { ...(raw.auth as object | undefined), passwordHash: cheapPasswordHash },
           ...('url' in database ? { databaseUrl: database.url } : {}),
           ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
         })}\n`,
@@ -425,14 +430,10 @@ async function listenablePort(): Promise<number> {
   }
 }
 
-/** Creates a migrated PGlite data directory at `dir`. */
+/** Creates a migrated PGlite data directory at `dir`, from the run's template. */
 async function pgliteTemplate(dir: string): Promise<string> {
-  const database = await openDatabase({ dataDir: dir })
-  try {
-    await migrateToLatest(database.db)
-  } finally {
-    await database.close()
-  }
+  const database = await openDatabase({ dataDir: dir, loadDataDir: await migratedTemplate() })
+  await database.close()
   return dir
 }
 

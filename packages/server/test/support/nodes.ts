@@ -7,6 +7,7 @@ import { loadConfig, type NodeConfig } from '../../src/config.ts'
 import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
 import type { Database } from '../../src/store/database.ts'
 import { testDatabase } from './database.ts'
+import { cheapPasswordHash } from './password-hash.ts'
 
 export interface NodeSpec {
   readonly node: string
@@ -62,7 +63,8 @@ export async function startNodes(
       now: 0,
       devToken: true,
     })
-    const config = loadConfig(join(dir, 'parley.json'), {})
+    const loaded = loadConfig(join(dir, 'parley.json'), {})
+    const config = { ...loaded, auth: { passwordHash: cheapPasswordHash, ...loaded.auth } }
     made.push({ spec, config, pins: await peerEntryOf(config, 0) })
   }
   const nodes: TestNode[] = []

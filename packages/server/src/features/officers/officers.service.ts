@@ -17,18 +17,22 @@ import {
   replaceRecoveryCodes,
   updateOfficer,
 } from './officers.repository.ts'
-import { assertPasswordPolicy, hashPassword, verifyPassword } from './password.ts'
+import { assertPasswordPolicy, type PasswordHasher } from './password.ts'
 import { generatePassword, newOfficerId, newRecoveryCodes, recoveryCodeHash } from './secrets.ts'
 
 /** Lookups sign-in needs, which must not learn more of an officer than the row. */
 export { officerById, officerByUsername } from './officers.repository.ts'
 export { type OfficerView, ROLES, type Role }
 
-/** What officer management needs: the database, the clock, and the parties hosted here. */
+/**
+ * What officer management needs: the database, the clock, the parties hosted here, and the
+ * node's password hashing.
+ */
 export interface OfficersContext {
   readonly db: Kysely<DB>
   now(): number
   readonly parties: readonly string[]
+  readonly passwords: PasswordHasher
 }
 
 /**
@@ -118,7 +122,7 @@ export async function createOfficer(
   const generated = input.password === undefined ? generatePassword() : null
   const password = input.password ?? generated!
   if (generated === null) assertPasswordPolicy(password, username)
-  const passwordHash = await hashPassword(password)
+  const passwordHash = await ctx.passwords.hash(password)
   const now = ctx.now()
   const id = newOfficerId()
   await ctx.db
@@ -313,7 +317,7 @@ export async function resetPassword(
   const generated = options.password === undefined ? generatePassword() : null
   const password = options.password ?? generated!
   if (generated === null) assertPasswordPolicy(password, target.username)
-  const passwordHash = await hashPassword(password)
+  const passwordHash = await ctx.passwords.hash(password)
   const now = ctx.now()
   await ctx.db.transaction().execute(async (trx) => {
     await updateOfficer(trx, target.id, {
@@ -355,14 +359,14 @@ export async function changePassword(
   next: string,
 ): Promise<void> {
   const row = await findOfficer(ctx.db, officer)
-  if (!(await verifyPassword(row.password_hash, current))) {
+  if (!(await ctx.passwords.verify(row.password_hash, current))) {
     throw new ServerError('PASSWORD_INCORRECT')
   }
   assertPasswordPolicy(next, row.username)
-  if (await verifyPassword(row.password_hash, next)) {
+  if (await ctx.passwords.verify(row.password_hash, next)) {
     throw new ServerError('PASSWORD_TOO_WEAK', { reason: 'it is the current password' })
   }
-  const passwordHash = await hashPassword(next)
+  const passwordHash = await ctx.passwords.hash(next)
   const now = ctx.now()
   await ctx.db.transaction().execute(async (trx) => {
     await updateOfficer(trx, row.id, {

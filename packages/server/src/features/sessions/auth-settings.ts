@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox'
+import { PasswordHashConfigSchema } from '../officers/password.ts'
 
 /** The `auth` section of `parley.json`: sessions, lock-out and the WebAuthn relying party. */
 export const AuthConfigSchema = Type.Object(
@@ -51,6 +52,7 @@ export const AuthConfigSchema = Type.Object(
           'Force the Secure cookie flag (behind a TLS-terminating proxy); default: when the request came over TLS',
       }),
     ),
+    passwordHash: Type.Optional(PasswordHashConfigSchema),
   },
   { additionalProperties: false },
 )

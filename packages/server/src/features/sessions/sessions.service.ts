@@ -20,7 +20,6 @@ import {
   officerView,
 } from '../officers/officers.service.ts'
 import type { RelyingParty } from '../officers/passkeys.ts'
-import { spendPasswordCheck, verifyPassword } from '../officers/password.ts'
 import {
   beginPasskeyLogin,
   beginPasskeyRegistration,
@@ -100,8 +99,8 @@ export async function login(
   await assertNotLocked(ctx, client, username)
   const row = await officerByUsername(ctx.db, username)
   let matches = false
-  if (row === undefined) await spendPasswordCheck(credentials.password)
-  else matches = await verifyPassword(row.password_hash, credentials.password)
+  if (row === undefined) await ctx.passwords.spendCheck(credentials.password)
+  else matches = await ctx.passwords.verify(row.password_hash, credentials.password)
   if (!matches || row === undefined || row.disabled_at !== null) {
     const reason = row === undefined ? 'unknown-user' : !matches ? 'password' : 'disabled'
     return loginFailed(ctx, client, username, row, reason, new ServerError('LOGIN_FAILED'))
