@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { type NodeLocation, withNode } from '../node-database.ts'
 
 interface PeerOptions {
   fingerprint: string
@@ -8,12 +9,14 @@ interface PeerOptions {
   config?: string
 }
 
-/** `parley peer add`: pins a peer party's keys after checking its fingerprint. */
+/** `parley peer add`: pins a peer party's keys after checking its fingerprint and its URL. */
 export function register(program: Command): void {
   const peer = program.command('peer').description('manage the peers this node trusts')
   peer
     .command('add <url>')
-    .description('fetch a peer’s descriptor, check its fingerprint and pin its keys')
+    .description(
+      'fetch a peer’s descriptor, check its fingerprint, bind its URL by hello and pin its keys',
+    )
     .requiredOption('--fingerprint <fp>', 'the party’s fingerprint, received out of band')
     .option('--party <id>', 'the party to pin (default: the one with this fingerprint)')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
@@ -22,44 +25,84 @@ export function register(program: Command): void {
       const server = await import('@parley/server')
       const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
       const config = server.loadConfig(file, {})
-      const base = server.peerUrl(url)
-      const now = Date.now()
-      const pin = await server.peerKeysToPin(
-        await server.fetchDescriptor(base),
-        options.fingerprint,
+      // The same checks as the node's own peer add, hello included: a URL that cannot prove
+      // it holds the party's key is never written into the config.
+      const pin = await server.checkPeer(
+        { now: Date.now, identity: await server.loadNodeIdentity(config) },
         {
-          now,
+          url,
+          fingerprint: options.fingerprint,
           ...(options.party === undefined ? {} : { party: options.party }),
         },
       )
       await server.addPeerToConfigFile(file, {
-        url: base,
+        url: pin.url,
         node: pin.node,
         parties: [
           { id: pin.party, name: pin.name, fingerprint: pin.fingerprint, keys: [...pin.keys] },
         ],
       })
-      const lines = [`Pinned ${pin.party} (${pin.name}) of node ${pin.node} at ${base}`]
+      const lines = [`Pinned ${pin.party} (${pin.name}) of node ${pin.node} at ${pin.url}`]
       lines.push(`  fingerprint ${pin.fingerprint}`)
       lines.push(`  keys        ${pin.keys.map((key) => key.id).join(', ')}`)
-      lines.push(await tellRunningNode(config, base, options.fingerprint, pin.party))
+      lines.push(
+        `  bound       ${new Date().toISOString()} (the URL answered hello as ${pin.party})`,
+      )
+      lines.push(await tellRunningNode(config, pin.url, options.fingerprint, pin.party))
       process.stdout.write(`${lines.join('\n')}\n`)
     })
 
   peer
     .command('list')
-    .description('list pinned peers')
+    .description('list pinned peers, with when each URL last proved it holds their keys')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
     .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
     .action(async (options: { dataDir: string; config?: string }) => {
       const { loadConfig } = await import('@parley/server')
       const config = loadConfig(resolve(options.config ?? join(options.dataDir, 'parley.json')), {})
+      const bound = await boundTimes(config, {
+        dataDir: options.dataDir,
+        ...(options.config === undefined ? {} : { config: options.config }),
+      })
       for (const entry of config.peers) {
         for (const party of entry.parties) {
-          process.stdout.write(`${party.id}\t${entry.url}\t${party.fingerprint}\n`)
+          const at = bound.get(entry.url.replace(/\/+$/, ''))
+          const when =
+            at === undefined || at === null ? 'not bound yet' : new Date(at).toISOString()
+          process.stdout.write(`${party.id}\t${entry.url}\t${party.fingerprint}\tbound ${when}\n`)
         }
       }
     })
+}
+
+/**
+ * When each peer URL was last bound: asked of the running node when it answers, else read
+ * from its database (which embedded PGlite admits only while the node is stopped).
+ */
+async function boundTimes(
+  config: { listen: { host: string; port: number }; devToken?: string | undefined },
+  location: NodeLocation,
+): Promise<Map<string, number | null>> {
+  if (config.devToken !== undefined) {
+    try {
+      const response = await fetch(
+        `http://${config.listen.host}:${config.listen.port}/api/v1/node`,
+        {
+          headers: { authorization: `Bearer ${config.devToken}` },
+          signal: AbortSignal.timeout(5000),
+        },
+      )
+      if (response.ok) {
+        const body = (await response.json()) as { peers: { url: string; boundAt: number | null }[] }
+        return new Map(body.peers.map((peer) => [peer.url, peer.boundAt]))
+      }
+    } catch {
+      // Not running: read the database below.
+    }
+  }
+  const { listPeerNodes } = await import('@parley/server')
+  const peers = await withNode(location, ({ ctx }) => listPeerNodes(ctx.db))
+  return new Map(peers.map((peer) => [peer.url, peer.boundAt]))
 }
 
 /** A running node pins at once through its API; otherwise the pin applies at next start. */

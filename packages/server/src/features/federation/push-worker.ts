@@ -1,5 +1,5 @@
 import type { SignedReceipt } from '@parley/protocol'
-import { isServerError } from '../../errors.ts'
+import { isServerError, ServerError } from '../../errors.ts'
 import { type CheckedReceipt, checkReceipt } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import {
@@ -11,6 +11,7 @@ import {
 } from '../../node/outbox.repository.ts'
 import type { FederationClient } from '../../signed-http/federation-client.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
+import { peerFailure, peerRefused } from './peer-failure.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
@@ -26,6 +27,8 @@ export interface PushWorkerOptions {
   readonly url: string
   /** The client signing as `party` (the author of the batch's first event). */
   readonly clientFor: (party: string) => FederationClient
+  /** Resolves once the URL proved it holds its parties' keys (DESIGN §4.6); nothing before. */
+  readonly bound: () => Promise<void>
   /** Called when the peer answers again after failing: time for anti-entropy. */
   readonly onReconnect: (url: string) => void
   /** Test hook: a shorter backoff. */
@@ -117,6 +120,7 @@ export class PushWorker {
           await this.#sleep(this.#untilUnparked())
           continue
         }
+        await this.#options.bound()
         const answer = await this.#send(batch)
         const previous = settling
         settling = undefined
@@ -150,7 +154,7 @@ export class PushWorker {
         this.#healthy = false
         const reason = isServerError(error) ? `${error.code}: ${error.message}` : String(error)
         ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
-        await markPeerFailing(ctx.db, this.url, ctx.now(), reason).catch(() => {})
+        await markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
       }
       if (this.#failures > 0 || !progressed) {
         // A batch the peer holds as pending (a gap on its side) makes no progress: wait as
@@ -213,10 +217,7 @@ export class PushWorker {
     const reply = await client.postJsonText(`${this.url}/federation/v1/events`, body, {
       signal: this.#abort.signal,
     })
-    if (!reply.ok) {
-      const error = (reply.body as { error?: { code?: string; message?: string } })?.error
-      throw new Error(`${reply.status} ${error?.code ?? ''} ${error?.message ?? ''}`.trim())
-    }
+    if (!reply.ok) throw peerRefused(this.url, reply.status, reply.body)
     const result = reply.body as {
       receipts?: SignedReceipt[]
       rejected?: { id: string | null; code: string }[]
@@ -227,7 +228,12 @@ export class PushWorker {
     for (const checked of await Promise.all(
       (result.receipts ?? []).map((signed) => checkReceipt(ctx.db, signed)),
     )) {
-      if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`)
+      if (!checked.ok) {
+        throw new ServerError('PEER_RESPONSE_INVALID', {
+          url: this.url,
+          reason: `a receipt is refused (${checked.code})`,
+        })
+      }
       receipts.push(checked)
     }
     const refused = (result.rejected ?? []).filter(

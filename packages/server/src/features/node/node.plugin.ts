@@ -5,7 +5,8 @@ import { openAlarms } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
-import { addPeer, listPeerNodes } from '../federation/peers.service.ts'
+import { addPeer, listPeerNodes, type PeerNodeRow } from '../federation/peers.service.ts'
+import type { RequestOfficer } from '../sessions/session-auth.ts'
 
 const PeerSchema = Type.Object({
   url: Type.String(),
@@ -13,8 +14,16 @@ const PeerSchema = Type.Object({
   parties: Type.Array(Type.String()),
   /** "unreachable since T": the first failure of the current streak, or null. */
   failingSince: Type.Union([Type.Integer(), Type.Null()]),
+  /** The last failure: its code, status and reason, then the failing channels you may see. */
   lastError: Type.Union([Type.String(), Type.Null()]),
+  lastErrorCode: Type.Union([Type.String(), Type.Null()]),
+  /** Channels whose exchanges fail in this streak, of those you may see. */
+  failingChannels: Type.Array(Type.String()),
+  /** How many more fail that you may not see. */
+  hiddenFailingChannels: Type.Integer(),
   lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+  /** When the URL last proved by hello that it holds its parties' pinned keys (§4.6). */
+  boundAt: Type.Union([Type.Integer(), Type.Null()]),
 })
 
 const NodeSchema = Type.Object({
@@ -53,7 +62,7 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: { tags, security, response: { 200: NodeSchema } },
     },
-    async () => ({
+    async (request) => ({
       node: ctx.identity.node,
       federationUrl: ctx.identity.federationUrl,
       parties: await Promise.all(
@@ -63,7 +72,9 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
           fingerprint: await partyFingerprint(party.keys, ctx.now()),
         })),
       ),
-      peers: await listPeerNodes(ctx.db),
+      peers: await Promise.all(
+        (await listPeerNodes(ctx.db)).map((peer) => peerView(access, request.officer!, peer)),
+      ),
     }),
   )
 
@@ -88,18 +99,27 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
             node: Type.String(),
             party: Type.String(),
             fingerprint: Type.String(),
+            boundAt: Type.Integer(),
           }),
         },
       },
     },
     async (request, reply) => {
-      const { url, fingerprint, party } = request.body
-      const pin = await addPeer(ctx, url, fingerprint, party)
+      const { officer } = request
+      const pin = await addPeer(ctx, request.body, {
+        officer: officer!.id,
+        party: officer!.party,
+        via: 'api',
+      })
       delivery.wake([pin.url])
       void delivery.syncAll()
-      return reply
-        .status(201)
-        .send({ url: pin.url, node: pin.node, party: pin.party, fingerprint: pin.fingerprint })
+      return reply.status(201).send({
+        url: pin.url,
+        node: pin.node,
+        party: pin.party,
+        fingerprint: pin.fingerprint,
+        boundAt: pin.boundAt,
+      })
     },
   )
 
@@ -122,4 +142,24 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
+
+/**
+ * A peer's health as one officer may see it: the failing channels outside their compartments
+ * are only counted (issue 15: peer health must not leak channel ids).
+ */
+async function peerView(access: AccessContext, officer: RequestOfficer, peer: PeerNodeRow) {
+  const { failingChannels, ...rest } = peer
+  const visible = await visibleTo(access.db, officer, failingChannels, (channel) => channel)
+  const hidden = failingChannels.length - visible.length
+  const where = [
+    ...(visible.length === 0 ? [] : [`in ${visible.join(', ')}`]),
+    ...(hidden === 0 ? [] : [`in ${hidden} channel${hidden === 1 ? '' : 's'} you cannot see`]),
+  ]
+  return {
+    ...rest,
+    lastError: peer.lastError === null ? null : [peer.lastError, ...where].join('; '),
+    failingChannels: visible,
+    hiddenFailingChannels: hidden,
+  }
 }
