@@ -232,8 +232,10 @@ describe('fetchDescriptor', () => {
   it('refuses a tampered descriptor or a reply that is not one, with a fixed reason', async () => {
     const tampered = structuredClone(descriptor)
     tampered.parties[0]!.party.keys[0]!.publicKey = mallory.publicKey
-    const serve = (status: number, body: string, type = 'application/json') => async () =>
-      new Response(body, { status, headers: { 'content-type': type } })
+    const serve =
+      (status: number, body: string, type = 'application/json') =>
+      async () =>
+        new Response(body, { status, headers: { 'content-type': type } })
     const cases: [typeof fetch, string][] = [
       [serve(200, JSON.stringify(tampered)), 'the reply is not a valid node descriptor'],
       [serve(200, '{"format":'), 'the reply is not JSON'],
