@@ -6,6 +6,7 @@ import { ServerError } from '../src/errors.ts'
 import { peerFailure } from '../src/features/federation/peer-failure.ts'
 import { markPeerFailing, upsertPeerNode } from '../src/features/federation/peers.repository.ts'
 import { pinConfiguredPeers } from '../src/features/federation/peers.service.ts'
+import { pinPartyKeys } from '../src/ledger/index.ts'
 import { loadNodeIdentity } from '../src/node-identity.ts'
 import { verifyResponse } from '../src/signed-http/http-signatures.ts'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
@@ -88,7 +89,7 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
     close = started.close
     const node = await rus.api<{ parties: { id: string; fingerprint: string }[] }>('GET', '/node')
     rusFingerprint = node.body.parties[0]!.fingerprint
-  })
+  }, 60_000)
   afterAll(() => close())
 
   const hello = (node: TestNode, body: unknown) =>
@@ -250,6 +251,56 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
       expect.objectContaining({ url: rus.url, parties: ['rus'], boundAt: expect.any(Number) }),
     ])
   })
+})
+
+describe('delivery to a URL that has not proved its key', () => {
+  it('pushes, pulls and asks nothing there, retries the hello with backoff and shows the code', async () => {
+    const started = await startNodes(
+      [
+        { node: 'usa', parties: [{ id: 'usa', name: 'United States' }] },
+        { node: 'rus', parties: [{ id: 'rus', name: 'Russian Federation' }] },
+      ],
+      { backoff: () => 50, peers: () => false },
+    )
+    const impostorServer = await impostor(async () => ({ status: 200, body: '{}' }))
+    try {
+      const [usa, rus] = started.nodes as [TestNode, TestNode]
+      // rus's real keys, routed to a URL that does not hold them (as a config edit could).
+      const keys = (await loadNodeIdentity(rus.config)).parties
+        .get('rus')!
+        .keys.map(({ id, publicKey, validFrom, validUntil }) => ({
+          id,
+          publicKey,
+          validFrom,
+          validUntil,
+        }))
+      await pinPartyKeys(usa.database.db, 'rus', 'Russian Federation', keys, {
+        now: Date.now(),
+      })
+      await upsertPeerNode(usa.database.db, impostorServer.url, 'rus', ['rus'])
+      const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {
+        title: 'Working group',
+        members: ['usa', 'rus'],
+      })
+      expect(created.status).toBe(201)
+      const peer = await eventually(async () => {
+        const peers = (await usa.api<{ peers: PeerView[] }>('GET', '/node')).body.peers
+        const found = peers.find((row) => row.url === impostorServer.url)
+        return found?.lastErrorCode === 'PEER_BINDING_FAILED' && impostorServer.seen.length >= 3
+          ? found
+          : undefined
+      })
+      expect(peer).toMatchObject({ boundAt: null, lastErrorCode: 'PEER_BINDING_FAILED' })
+      expect(peer.lastError).toContain('not signed by a pinned key of rus')
+      for (const request of impostorServer.seen) {
+        expect(request.url).toBe('/federation/v1/hello')
+        expect(request.body).not.toContain(created.body.channel.id)
+      }
+    } finally {
+      await impostorServer.close()
+      await started.close()
+    }
+  }, 60_000)
 })
 
 describe('peer changes from the config', () => {
