@@ -68,8 +68,10 @@ export function register(program: Command): void {
         for (const party of entry.parties) {
           const at = bound.get(entry.url.replace(/\/+$/, ''))
           const when =
-            at === undefined || at === null ? 'not bound yet' : new Date(at).toISOString()
-          process.stdout.write(`${party.id}\t${entry.url}\t${party.fingerprint}\tbound ${when}\n`)
+            at === undefined || at === null
+              ? 'not bound yet'
+              : `bound ${new Date(at).toISOString()}`
+          process.stdout.write(`${party.id}\t${entry.url}\t${party.fingerprint}\t${when}\n`)
         }
       }
     })
