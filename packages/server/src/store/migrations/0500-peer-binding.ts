@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * Peer URLs bound by proof of key (DESIGN §4.6): when each URL last answered a hello signed
@@ -13,6 +13,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_error_detail', 'jsonb')
     .addColumn('failing_channels', 'jsonb')
     .execute()
+  // The text kept so far quotes the URL called and the peer's message, channel ids included;
+  // `last_error` is a code from now on, set again by the next failure.
+  await sql`update peer_nodes set last_error = null`.execute(db)
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
