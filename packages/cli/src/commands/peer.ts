@@ -53,6 +53,49 @@ export function register(program: Command): void {
     })
 
   peer
+    .command('remove <party>')
+    .description('stop routing a peer party: nothing more is sent to it (its keys stay pinned)')
+    .option('--data-dir <dir>', 'the node directory', 'parley-data')
+    .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
+    .action(async (party: string, options: { dataDir: string; config?: string }) => {
+      const server = await import('@parley/server')
+      const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
+      const config = server.loadConfig(file, {})
+      // The node first (the API when it runs, else its database), then the config, so a
+      // refusal leaves both as they were; a peer left in the config would return at a start.
+      const api = await callRunningNode(config, 'DELETE', `/peers/${encodeURIComponent(party)}`)
+      let routed: string
+      if (api !== undefined) {
+        if (!api.ok && api.status !== 404) {
+          process.stderr.write(`The running node refused it (${api.status}); nothing changed.\n`)
+          process.exitCode = 1
+          return
+        }
+        routed = `The running node routes nothing to ${party}.`
+      } else {
+        const location = {
+          dataDir: options.dataDir,
+          ...(options.config === undefined ? {} : { config: options.config }),
+        }
+        routed = await withNode(location, ({ ctx }) =>
+          server.removePeer({ db: ctx.db, now: ctx.now }, party, {
+            officer: null,
+            party: null,
+            via: 'cli',
+          }),
+        ).then(
+          (done) => `Stopped routing ${party} (it was at ${done.url}).`,
+          (error: unknown) => {
+            if (server.isServerError(error, 'NOT_FOUND')) return `${party} was not routed.`
+            throw error
+          },
+        )
+      }
+      const inConfig = await server.removePeerFromConfigFile(file, party)
+      process.stdout.write(`${inConfig ? `Removed ${party} from ${file}.\n` : ''}${routed}\n`)
+    })
+
+  peer
     .command('list')
     .description('list pinned peers, with when each URL last proved it holds their keys')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
@@ -85,22 +128,10 @@ async function boundTimes(
   config: { listen: { host: string; port: number }; devToken?: string | undefined },
   location: NodeLocation,
 ): Promise<Map<string, number | null>> {
-  if (config.devToken !== undefined) {
-    try {
-      const response = await fetch(
-        `http://${config.listen.host}:${config.listen.port}/api/v1/node`,
-        {
-          headers: { authorization: `Bearer ${config.devToken}` },
-          signal: AbortSignal.timeout(5000),
-        },
-      )
-      if (response.ok) {
-        const body = (await response.json()) as { peers: { url: string; boundAt: number | null }[] }
-        return new Map(body.peers.map((peer) => [peer.url, peer.boundAt]))
-      }
-    } catch {
-      // Not running: read the database below.
-    }
+  const response = await callRunningNode(config, 'GET', '/node')
+  if (response?.ok === true) {
+    const body = (await response.json()) as { peers: { url: string; boundAt: number | null }[] }
+    return new Map(body.peers.map((peer) => [peer.url, peer.boundAt]))
   }
   const { listPeerNodes } = await import('@parley/server')
   const peers = await withNode(location, ({ ctx }) => listPeerNodes(ctx.db))
@@ -114,18 +145,32 @@ async function tellRunningNode(
   fingerprint: string,
   party: string,
 ): Promise<string> {
-  const api = `http://${config.listen.host}:${config.listen.port}/api/v1/peers`
   if (config.devToken === undefined) return 'Restart the node to apply the pin.'
+  const response = await callRunningNode(config, 'POST', '/peers', { url, fingerprint, party })
+  if (response === undefined) return 'The node is not running; the pin applies at its next start.'
+  if (response.ok) return 'The running node pinned it too.'
+  return `The running node refused it (${response.status}); it applies at the next start.`
+}
+
+/** Calls the running node's officer API with the config's token; undefined when none answers. */
+async function callRunningNode(
+  config: { listen: { host: string; port: number }; devToken?: string | undefined },
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<Response | undefined> {
+  if (config.devToken === undefined) return undefined
   try {
-    const response = await fetch(api, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.devToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url, fingerprint, party }),
+    return await fetch(`http://${config.listen.host}:${config.listen.port}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${config.devToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(5000),
     })
-    if (response.ok) return 'The running node pinned it too.'
-    return `The running node refused it (${response.status}); it applies at the next start.`
   } catch {
-    return 'The node is not running; the pin applies at its next start.'
+    return undefined
   }
 }

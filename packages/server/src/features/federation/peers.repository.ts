@@ -69,6 +69,17 @@ function describePeerFailure(code: string, detail: PeerFailureDetail | null): st
   return `${code}${status}${reason}`
 }
 
+/** Stops routing a party anywhere; returns the URL it was routed to. */
+export async function removePeerRoute(db: Db, party: string): Promise<string | undefined> {
+  const row = await db
+    .deleteFrom('peer_parties')
+    .where('party', '=', party)
+    .returning('url')
+    .executeTakeFirst()
+  peerRoutesVersion++
+  return row?.url
+}
+
 /** The node URL that hosts a party, if the party is a known peer. */
 export async function urlOfParty(db: Db, party: string): Promise<string | undefined> {
   const row = await db

@@ -1,6 +1,13 @@
-import { isKeyValidAt, keyParty, type PartyKey } from '@parley/protocol'
+import {
+  isKeyValidAt,
+  isProtocolError,
+  keyParty,
+  type PartyKey,
+  partyFingerprint,
+} from '@parley/protocol'
 import type { Kysely } from 'kysely'
 import type { PeerConfig } from '../../config.ts'
+import { ServerError } from '../../errors.ts'
 import { partyKeys, pinPartyKeys } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { backfillDestination } from '../../node/outbox.repository.ts'
@@ -10,7 +17,14 @@ import { type PeerPin, peerKeysToPin } from '../../signed-http/peer-trust.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import { proveUrl } from './hello.ts'
-import { markPeerBound, peerRoutesVersion, upsertPeerNode, urlOfParty } from './peers.repository.ts'
+import {
+  listPeerNodes,
+  markPeerBound,
+  peerRoutesVersion,
+  removePeerRoute,
+  upsertPeerNode,
+  urlOfParty,
+} from './peers.repository.ts'
 
 /** Every peer node with its parties and delivery health, as the node's health and timelines show it. */
 export { listPeerNodes, type PeerNodeRow } from './peers.repository.ts'
@@ -26,26 +40,37 @@ export interface PeerChanger {
   readonly officer: string | null
   /** The officer's party, whose admins see the entry; null for node-wide changes. */
   readonly party: string | null
-  /** `api`, `config` (a start with peers in parley.json) or `cli`. */
+  /** `api`, `config` (a start with peers in parley.json) or `cli` (on a stopped node). */
   readonly via: 'api' | 'config' | 'cli'
 }
 
-/** Records a peer pinned or moved: `peer.add` for a party new here or at its URL again, else `peer.url`. */
+interface PeerChange {
+  readonly peer: string
+  /** The party's URL after the change; null once it is removed. */
+  readonly url: string | null
+  readonly previousUrl: string | undefined
+  readonly fingerprint: string
+  readonly node: string | null
+}
+
+/**
+ * Records a peer change: `peer.remove` when it has no URL any more, `peer.url` when it moved,
+ * else `peer.add` (a party new here, or pinned at its URL again).
+ */
 async function auditPeerChange(
   ctx: Pick<NodeContext, 'db' | 'now'>,
   by: PeerChanger,
-  change: {
-    readonly peer: string
-    readonly url: string
-    readonly previousUrl: string | undefined
-    readonly fingerprint: string
-    readonly node: string | null
-  },
+  change: PeerChange,
 ): Promise<void> {
-  const moved = change.previousUrl !== undefined && change.previousUrl !== change.url
+  const action =
+    change.url === null
+      ? 'peer.remove'
+      : change.previousUrl !== undefined && change.previousUrl !== change.url
+        ? 'peer.url'
+        : 'peer.add'
   await audit(ctx.db, {
     time: ctx.now(),
-    action: moved ? 'peer.url' : 'peer.add',
+    action,
     officer: by.officer,
     party: by.party,
     details: {
@@ -57,6 +82,32 @@ async function auditPeerChange(
       fingerprint: change.fingerprint,
     },
   })
+}
+
+/**
+ * Stops routing a peer party (`DELETE /api/v1/peers/:party`, `parley peer remove`): nothing
+ * more is queued for it, and its node is sent nothing once no party is routed there. Its keys
+ * stay pinned, since its past events must still verify. Audited as `peer.remove` with the URL
+ * it had and its fingerprint. Throws `NOT_FOUND` for a party that is not routed.
+ */
+export async function removePeer(
+  ctx: Pick<NodeContext, 'db' | 'now'>,
+  party: string,
+  by: PeerChanger,
+): Promise<{ party: string; url: string }> {
+  const url = await urlOfParty(ctx.db, party)
+  if (url === undefined) throw new ServerError('NOT_FOUND', { what: `Peer party ${party}` })
+  const fingerprint = await partyFingerprint(await partyKeys(ctx.db, party), ctx.now()).catch(
+    (error: unknown) => {
+      // A party whose keys all expired has no fingerprint now; the entry says so.
+      if (isProtocolError(error, 'DESCRIPTOR_INVALID')) return 'none valid now'
+      throw error
+    },
+  )
+  const node = (await listPeerNodes(ctx.db)).find((row) => row.url === url)?.node ?? null
+  await removePeerRoute(ctx.db, party)
+  await auditPeerChange(ctx, by, { peer: party, url: null, previousUrl: url, fingerprint, node })
+  return { party, url }
 }
 
 /** Pins the public keys of the node's own parties, so its own events verify like any other. */

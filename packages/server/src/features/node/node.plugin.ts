@@ -5,7 +5,12 @@ import { openAlarms } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
-import { addPeer, listPeerNodes, type PeerNodeRow } from '../federation/peers.service.ts'
+import {
+  addPeer,
+  listPeerNodes,
+  type PeerNodeRow,
+  removePeer,
+} from '../federation/peers.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 
 const PeerSchema = Type.Object({
@@ -45,7 +50,7 @@ const AlarmSchema = Type.Object({
 })
 
 /**
- * Officer API: who this node is, its peers' health, pinning a new peer (admins), and alarms
+ * Officer API: who this node is, its peers' health, pinning and removing peers (admins), and alarms
  * (of the officer's compartments, and the node-wide ones).
  */
 export const nodePlugin: FastifyPluginAsyncTypebox<{
@@ -119,6 +124,27 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
         party: pin.party,
         fingerprint: pin.fingerprint,
         boundAt: pin.boundAt,
+      })
+    },
+  )
+
+  app.delete(
+    '/peers/:party',
+    {
+      config: { auth: 'officer', requires: { role: 'admin' } },
+      schema: {
+        tags,
+        security,
+        params: Type.Object({ party: Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' }) }),
+        response: { 200: Type.Object({ party: Type.String(), url: Type.String() }) },
+      },
+    },
+    async (request) => {
+      const { officer } = request
+      return removePeer(ctx, request.params.party, {
+        officer: officer!.id,
+        party: officer!.party,
+        via: 'api',
       })
     },
   )
