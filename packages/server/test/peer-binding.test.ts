@@ -251,6 +251,28 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
       expect.objectContaining({ url: rus.url, parties: ['rus'], boundAt: expect.any(Number) }),
     ])
   })
+
+  it('removes a peer: routed nowhere, audited with the URL it had, and not found a second time', async () => {
+    const removed = await usa.api('DELETE', '/peers/rus')
+    expect(removed).toEqual({ status: 200, body: { party: 'rus', url: rus.url } })
+    const peers = await usa.api<{ peers: PeerView[] }>('GET', '/node')
+    expect(peers.body.peers).toEqual([expect.objectContaining({ url: rus.url, parties: [] })])
+    const audit = await usa.api<{ entries: AuditEntry[] }>('GET', '/audit')
+    expect(audit.body.entries.at(-1)).toMatchObject({
+      officer: 'o_devtoken',
+      action: 'peer.remove',
+      details: {
+        via: 'api',
+        peer: 'rus',
+        url: null,
+        previousUrl: rus.url,
+        fingerprint: rusFingerprint,
+      },
+    })
+    const again = await usa.api<ApiError>('DELETE', '/peers/rus')
+    expect(again.status).toBe(404)
+    expect(again.body.error.code).toBe('NOT_FOUND')
+  })
 })
 
 describe('delivery to a URL that has not proved its key', () => {
