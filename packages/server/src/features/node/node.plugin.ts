@@ -176,7 +176,10 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
  */
 async function peerView(access: AccessContext, officer: RequestOfficer, peer: PeerNodeRow) {
   const { failingChannels, ...rest } = peer
-  const visible = await visibleTo(access.db, officer, failingChannels, (channel) => channel)
+  const visible =
+    failingChannels.length === 0
+      ? []
+      : await visibleTo(access.db, officer, failingChannels, (channel) => channel)
   const hidden = failingChannels.length - visible.length
   const where = [
     ...(visible.length === 0 ? [] : [`in ${visible.join(', ')}`]),
