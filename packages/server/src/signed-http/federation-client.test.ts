@@ -239,6 +239,7 @@ describe('fetchDescriptor', () => {
     const cases: [typeof fetch, string][] = [
       [serve(200, JSON.stringify(tampered)), 'the reply is not a valid node descriptor'],
       [serve(200, '{"format":'), 'the reply is not JSON'],
+      [serve(200, '{"marker":1,"marker":2}'), 'the reply repeats a member name'],
       [serve(200, 'MARKER-BAD body'), 'the reply is not JSON'],
       [serve(200, '{}', 'text/x-marker-type'), 'the reply is not application/json'],
       [serve(404, 'MARKER-404'), 'status 404'],

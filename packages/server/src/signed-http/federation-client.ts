@@ -304,7 +304,9 @@ function parseJsonReply(url: URL, reply: Reply): unknown {
     if (!(error instanceof Error)) throw error
     throw new ServerError('PEER_RESPONSE_INVALID', {
       url: url.href,
-      reason: 'the reply is not JSON',
+      reason: isProtocolError(error, 'JSON_DUPLICATE_NAME')
+        ? 'the reply repeats a member name'
+        : 'the reply is not JSON',
     })
   }
 }
