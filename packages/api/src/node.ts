@@ -1,4 +1,4 @@
-import { ChannelIdSchema } from '@parley/protocol'
+import { ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
 import { JsonValueSchema } from './audit.ts'
 import { operation } from './operation.ts'
@@ -9,8 +9,16 @@ const PeerSchema = Type.Object({
   parties: Type.Array(Type.String()),
   /** "unreachable since T": the first failure of the current streak, or null. */
   failingSince: Type.Union([Type.Integer(), Type.Null()]),
+  /** The last failure: its code, status and reason, then the failing channels you may see. */
   lastError: Type.Union([Type.String(), Type.Null()]),
+  lastErrorCode: Type.Union([Type.String(), Type.Null()]),
+  /** Channels whose exchanges fail in this streak, of those you may see. */
+  failingChannels: Type.Array(Type.String()),
+  /** How many more fail that you may not see. */
+  hiddenFailingChannels: Type.Integer(),
   lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+  /** When the URL last proved by hello that it holds its parties' pinned keys (§4.6). */
+  boundAt: Type.Union([Type.Integer(), Type.Null()]),
 })
 
 const NodeSchema = Type.Object({
@@ -63,6 +71,7 @@ export const nodeOperations = {
         node: Type.String(),
         party: Type.String(),
         fingerprint: Type.String(),
+        boundAt: Type.Integer(),
       }),
     },
     errors: [
@@ -75,7 +84,21 @@ export const nodeOperations = {
       'KEY_PIN_CONFLICT',
       'PEER_UNREACHABLE',
       'PEER_RESPONSE_INVALID',
+      'PEER_NOT_PARLEY',
+      'PEER_REFUSED',
+      'DESCRIPTOR_URL_MISMATCH',
+      'PEER_BINDING_FAILED',
     ],
+  }),
+  removePeer: operation({
+    method: 'DELETE',
+    path: '/peers/:party',
+    tags,
+    summary: 'Stop routing a peer party: its keys stay pinned for its past events',
+    auth: 'officer',
+    params: Type.Object({ party: PartyIdSchema }),
+    responses: { 200: Type.Object({ party: Type.String(), url: Type.String() }) },
+    errors: ['FORBIDDEN_ROLE', 'NOT_FOUND'],
   }),
   listAlarms: operation({
     method: 'GET',

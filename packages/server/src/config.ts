@@ -200,6 +200,25 @@ export function loadConfig(file: string, env: NodeEnv = process.env): NodeConfig
 }
 
 /**
+ * Drops a peer party from a config file (and its peer entry once it has no party left), keeping
+ * everything else as written; atomic like {@link addPeerToConfigFile}. Returns whether it was there.
+ */
+export async function removePeerFromConfigFile(file: string, party: string): Promise<boolean> {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as NodeConfig
+  parseConfig(raw, dirname(resolve(file)))
+  if (!raw.peers.some((entry) => entry.parties.some((p) => p.id === party))) return false
+  const peers = raw.peers
+    .map((entry) => ({ ...entry, parties: entry.parties.filter((p) => p.id !== party) }))
+    .filter((entry) => entry.parties.length > 0)
+  const next = { ...raw, peers }
+  parseConfig(next, dirname(resolve(file)))
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 })
+  await rename(temporary, file)
+  return true
+}
+
+/**
  * Records a pinned peer in a config file, replacing the pins of the same parties, and keeps
  * everything else of the file as written. The write is atomic (a new file renamed over).
  */

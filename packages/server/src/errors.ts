@@ -126,6 +126,19 @@ export const serverErrors = {
     status: 403,
     message: 'Two-person rule: you drafted {release}, so another releaser must approve it',
   },
+  PEER_NOT_PARLEY: {
+    status: 502,
+    message: '{url} does not answer as a Parley node: {reason}',
+  },
+  PEER_REFUSED: { status: 502, message: 'Peer {url} answered {status} {code}' },
+  DESCRIPTOR_URL_MISMATCH: {
+    status: 400,
+    message: 'The descriptor fetched from {url} names another federation URL; nothing was pinned',
+  },
+  PEER_BINDING_FAILED: {
+    status: 502,
+    message: '{url} did not prove it holds the pinned keys of {party}: {reason}',
+  },
   RELEASE_GUARD_BLOCKED: {
     status: 422,
     message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',

@@ -2,7 +2,13 @@ export * from './app.ts'
 export * from './config.ts'
 export * from './errors.ts'
 export * from './features/audit/audit.service.ts'
-export { addPeer, peerUrl } from './features/federation/peers.service.ts'
+export {
+  addPeer,
+  checkPeer,
+  listPeerNodes,
+  peerUrl,
+  removePeer,
+} from './features/federation/peers.service.ts'
 export * from './features/officers/officers.service.ts'
 export { type PasswordHasher, passwordHasher } from './features/officers/password.ts'
 export * from './ledger/index.ts'

@@ -84,6 +84,10 @@ const MATRIX: Record<string, Row> = {
     call: () => ({ url: '/peers', body: { url: 'ftp://peer.example', fingerprint: 'ab' } }),
     cells: adminsOnly(code(400, 'FEDERATION_URL_INVALID')),
   },
+  'DELETE /api/v1/peers/:party': {
+    call: () => ({ url: '/peers/rus' }),
+    cells: adminsOnly(code(404, 'NOT_FOUND')),
+  },
   'GET /api/v1/alarms': { call: () => ({ url: '/alarms' }), cells: everyOfficer(200) },
   'GET /api/v1/channels': { call: () => ({ url: '/channels' }), cells: everyOfficer(200) },
   'POST /api/v1/channels': {

@@ -220,22 +220,37 @@ describe('createFederationClient', () => {
 
 describe('fetchDescriptor', () => {
   it('fetches and checks the peer descriptor without signing', async () => {
-    await expect(fetchDescriptor(base)).resolves.toEqual(descriptor)
-    await expect(client().fetchDescriptor(`${base}/federation/v1`)).resolves.toEqual(descriptor)
+    await expect(fetchDescriptor(`${base}/federation/v1`)).resolves.toEqual(descriptor)
+    await expect(client().fetchDescriptor(`${base}/federation/v1/`)).resolves.toEqual(descriptor)
   })
 
-  it('refuses a tampered descriptor or a reply that is not one', async () => {
+  it('refuses a descriptor that names another federation URL than the one it came from', async () => {
+    const error = await fetchDescriptor(base).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'DESCRIPTOR_URL_MISMATCH', details: { url: base } })
+  })
+
+  it('refuses a tampered descriptor or a reply that is not one, with a fixed reason', async () => {
     const tampered = structuredClone(descriptor)
     tampered.parties[0]!.party.keys[0]!.publicKey = mallory.publicKey
-    const serve = (status: number, body: string) => async () =>
-      new Response(body, { status, headers: { 'content-type': 'application/json' } })
+    const serve =
+      (status: number, body: string, type = 'application/json') =>
+      async () =>
+        new Response(body, { status, headers: { 'content-type': type } })
     const cases: [typeof fetch, string][] = [
-      [serve(200, JSON.stringify(tampered)), 'DESCRIPTOR_INVALID'],
-      [serve(200, '{"format":'), 'PEER_RESPONSE_INVALID'],
-      [serve(404, '{}'), 'PEER_RESPONSE_INVALID'],
+      [serve(200, JSON.stringify(tampered)), 'the reply is not a valid node descriptor'],
+      [serve(200, '{"format":'), 'the reply is not JSON'],
+      [serve(200, '{"marker":1,"marker":2}'), 'the reply repeats a member name'],
+      [serve(200, 'MARKER-BAD body'), 'the reply is not JSON'],
+      [serve(200, '{}', 'text/x-marker-type'), 'the reply is not application/json'],
+      [serve(404, 'MARKER-404'), 'status 404'],
     ]
-    for (const [fake, code] of cases) {
-      expect(await codeOf(fetchDescriptor('https://r.example', { fetch: fake }))).toBe(code)
+    for (const [fake, reason] of cases) {
+      const error = await fetchDescriptor('https://r.example', { fetch: fake }).catch(
+        (caught: unknown) => caught,
+      )
+      expect(error).toMatchObject({ code: 'PEER_NOT_PARLEY', details: { reason } })
+      // Nothing the URL sent comes back: not its bytes, not its content type.
+      expect(JSON.stringify(error) + String(error)).not.toMatch(/MARKER|marker|format/)
     }
   })
 })

@@ -1,6 +1,7 @@
 import {
   concatBytes,
   decodeUtf8,
+  isProtocolError,
   type NodeDescriptor,
   parseJson,
   utf8,
@@ -117,8 +118,10 @@ export function createFederationClient(options: FederationClientOptions): Federa
 
 /**
  * Fetches and checks a node's descriptor, `GET /.well-known/parley` (unauthenticated: what it
- * says is trusted only once an operator pins a fingerprint). Throws the client's errors, or
- * `DESCRIPTOR_INVALID` from @parley/protocol.
+ * says is trusted only once an operator pins a fingerprint). Throws `PEER_UNREACHABLE`,
+ * `PEER_NOT_PARLEY` (a fixed reason: the answer is not a descriptor) or
+ * `DESCRIPTOR_URL_MISMATCH` (its `federation` is not `nodeUrl`). No error quotes what the URL
+ * sent: whoever adds a peer may be shown a server's private answer otherwise.
  */
 export async function fetchDescriptor(
   nodeUrl: string | URL,
@@ -136,19 +139,47 @@ export async function fetchDescriptor(
     // A descriptor of 100 parties with 100 keys each stays well under this.
     maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
   }
-  const reply = await exchange(
-    transport,
-    url,
-    { method: 'GET', headers: { accept: 'application/json' }, body: undefined },
-    options.signal,
-  )
-  if (reply.status !== 200) {
-    throw new ServerError('PEER_RESPONSE_INVALID', {
-      url: url.href,
-      reason: `status ${reply.status}`,
+  const base = federationBase(nodeUrl)
+  const notParley = (reason: string, status?: number) =>
+    new ServerError('PEER_NOT_PARLEY', {
+      url: base,
+      reason,
+      ...(status === undefined ? {} : { status }),
     })
+  let descriptor: NodeDescriptor
+  try {
+    const reply = await exchange(
+      transport,
+      url,
+      { method: 'GET', headers: { accept: 'application/json' }, body: undefined },
+      options.signal,
+    )
+    if (reply.status !== 200) throw notParley(`status ${reply.status}`, reply.status)
+    descriptor = await verifyDescriptor(parseJsonReply(url, reply))
+  } catch (error) {
+    if (isServerError(error, 'PEER_RESPONSE_INVALID')) throw notParley(String(error.details.reason))
+    if (isProtocolError(error, 'DESCRIPTOR_INVALID')) {
+      throw notParley('the reply is not a valid node descriptor')
+    }
+    throw error
   }
-  return verifyDescriptor(parseJsonReply(url, reply))
+  if (sameFederationUrl(descriptor.federation, base)) return descriptor
+  throw new ServerError('DESCRIPTOR_URL_MISMATCH', { url: base })
+}
+
+/** A federation base URL as nodes compare and store it: scheme, host, port, path, no trailing slash. */
+export function federationBase(target: string | URL): string {
+  return federationUrl(target).href.replace(/\/+$/, '')
+}
+
+/** Whether a URL a peer named is `base` (false for one that is no usable federation URL). */
+export function sameFederationUrl(named: string, base: string): boolean {
+  try {
+    return federationBase(named) === base
+  } catch (error) {
+    if (isServerError(error)) return false
+    throw error
+  }
 }
 
 /**
@@ -240,7 +271,7 @@ async function readBody(response: Response, maxBytes: number, url: URL): Promise
   const tooLarge = () =>
     new ServerError('PEER_RESPONSE_INVALID', {
       url: url.href,
-      reason: `body larger than ${maxBytes} bytes`,
+      reason: `the reply is larger than ${maxBytes} bytes`,
     })
   if (Number(response.headers.get('content-length')) > maxBytes) {
     await response.body?.cancel()
@@ -260,18 +291,22 @@ async function readBody(response: Response, maxBytes: number, url: URL): Promise
 function parseJsonReply(url: URL, reply: Reply): unknown {
   if (reply.body.length === 0) return undefined
   const type = reply.headers['content-type'] ?? ''
+  // Fixed reasons: a parser's message quotes the bytes, and those are the peer's to keep.
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ServerError('PEER_RESPONSE_INVALID', {
       url: url.href,
-      reason: `content type ${type || 'missing'} is not application/json`,
+      reason: 'the reply is not application/json',
     })
   }
   try {
     return parseJson(decodeUtf8(reply.body))
   } catch (error) {
+    if (!(error instanceof Error)) throw error
     throw new ServerError('PEER_RESPONSE_INVALID', {
       url: url.href,
-      reason: (error as Error).message,
+      reason: isProtocolError(error, 'JSON_DUPLICATE_NAME')
+        ? 'the reply repeats a member name'
+        : 'the reply is not JSON',
     })
   }
 }

@@ -12,6 +12,7 @@ import type { NodeContext } from '../../node/context.ts'
 import type { FederationClient } from '../../signed-http/federation-client.ts'
 import type { DB } from '../../store/tables.ts'
 import { proveForks } from './fork-proof.ts'
+import { peerRefused } from './peer-failure.ts'
 
 type Heads = Record<string, { seq: number; id: string }>
 
@@ -75,13 +76,13 @@ export async function syncChannel(
   const base = `${target.url}/federation/v1/channels/${target.channel}`
   const options = signal ? { signal } : {}
   const reply = await client.get(`${base}/heads`, options)
-  if (!reply.ok) throw replyError(reply.status, reply.body)
+  if (!reply.ok) throw peerRefused(target.url, reply.status, reply.body)
   const theirs = (reply.body as { heads?: Heads }).heads ?? {}
   const ours = await readHeads(ctx.db, target.channel)
   const page = async (author: string, from: number): Promise<Page> => {
     const url = `${base}/log/${author}?from=${from}&limit=${MAX_LOG_READ}`
     const answer = await client.get(url, options)
-    if (!answer.ok) throw replyError(answer.status, answer.body)
+    if (!answer.ok) throw peerRefused(target.url, answer.status, answer.body)
     const events = (answer.body as { events?: unknown[] }).events ?? []
     // Signatures are checked as soon as a page is here, while earlier pages commit.
     return { events, checked: await authenticateEvents(ctx.db, events) }
@@ -137,12 +138,7 @@ export async function syncChannel(
   return stored
 }
 
-function replyError(status: number, body: unknown): Error {
-  const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error
-  return new Error(`${status} ${error?.code ?? ''} ${error?.message ?? ''}`.trim())
-}
-
-/** A short account of a failed exchange for logs and `last_error`. */
+/** A short account of a failed exchange for the log. */
 export function describeFailure(error: unknown): string {
   return isServerError(error)
     ? `${error.code}: ${error.message}`

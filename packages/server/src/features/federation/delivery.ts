@@ -12,6 +12,8 @@ import {
 import { describeFailure, type SyncTarget, syncChannel, syncTargets } from './anti-entropy.ts'
 import { receivingParty } from './federation.service.ts'
 import { proveForks } from './fork-proof.ts'
+import { PeerBindings } from './peer-binding.ts'
+import { peerFailure } from './peer-failure.ts'
 import { listPeerNodes, markPeerFailing, markPeerHealthy, urlOfParty } from './peers.repository.ts'
 import { replyKeyResolver } from './peers.service.ts'
 import { backoffDelay, backoffSchedule, PushWorker } from './push-worker.ts'
@@ -75,6 +77,10 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
     { failures: number; pending: boolean; timer: Timer | undefined }
   >()
   const abort = new AbortController()
+  const bindings = new PeerBindings(ctx, {
+    signal: abort.signal,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  })
   let timer: Timer | undefined
   let started = false
 
@@ -107,6 +113,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
         ctx,
         url,
         clientFor,
+        bound: () => bindings.ensure(url),
         onReconnect: (peer) => void track(syncPeer(peer)),
         ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       })
@@ -134,6 +141,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       do {
         syncing.set(key, false)
         if (abort.signal.aborted) return
+        await bindings.ensure(target.url)
         await syncChannel(ctx, clientFor(target.party), target, abort.signal)
       } while (syncing.get(key) === true)
       await markPeerHealthy(ctx.db, target.url, ctx.now())
@@ -147,7 +155,12 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       if (abort.signal.aborted) return
       const reason = describeFailure(error)
       ctx.log.warn({ peer: target.url, channel: target.channel, reason }, 'anti-entropy failed')
-      await markPeerFailing(ctx.db, target.url, ctx.now(), reason).catch(() => {})
+      await markPeerFailing(
+        ctx.db,
+        target.url,
+        ctx.now(),
+        peerFailure(error, target.channel),
+      ).catch(() => {})
       retryLater(target.url)
     } finally {
       syncing.delete(key)
@@ -223,6 +236,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
       atNodeOf(party, async (url) => {
         try {
           const hosted = await receivingParty(ctx, channel)
+          await bindings.ensure(url)
           await proveForks(ctx, clientFor(hosted.id), url, signed, abort.signal)
         } catch (error) {
           if (abort.signal.aborted) return

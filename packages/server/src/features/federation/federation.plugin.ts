@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { ApiErrorSchema } from '@parley/api'
 import {
   decodeUtf8,
   isProtocolError,
@@ -15,6 +16,7 @@ import { ServerError } from '../../errors.ts'
 import { CONNECTION_ERRORS, errorResponses } from '../../http/route-schema.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
+import { federationBase } from '../../signed-http/federation-client.ts'
 import { signResponse, verifyRequest } from '../../signed-http/http-signatures.ts'
 import { openNonceCache, saveNonceCache } from '../../signed-http/nonce-store.ts'
 import type { Delivery } from './delivery.ts'
@@ -27,6 +29,14 @@ import {
   receiveBatch,
   receivingParty,
 } from './federation.service.ts'
+import {
+  HELLO_FORMAT,
+  HELLO_PATH,
+  type HelloReply,
+  HelloReplySchema,
+  HelloRequestSchema,
+  isHelloNonce,
+} from './hello.ts'
 import { peerKeyResolver } from './peers.service.ts'
 
 declare module 'fastify' {
@@ -86,9 +96,9 @@ const PushResponse = Type.Object({
 })
 
 /**
- * The node-to-node API of DESIGN §4.6. Every request must carry an RFC 9421 signature by a
- * pinned peer key (checked in one hook before anything else looks at it); every reply,
- * errors included, is signed by a hosted party.
+ * The node-to-node API of DESIGN §4.6. Every request but a hello must carry an RFC 9421
+ * signature by a pinned peer key (checked in one hook before anything else looks at it); every
+ * reply, errors included, is signed by a hosted party.
  */
 export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions> = async (
   app,
@@ -140,16 +150,21 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
       },
     )
     fed.addHook('preValidation', async (request) => {
-      const signer = await verifyRequest(
-        {
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          body: request.rawBody,
-        },
-        { now: ctx.now(), resolveKey, nonces, origin },
-      )
-      request.peer = signer.party
+      // A hello is answered to anyone, signed or not: a node binding a new peer is not yet
+      // pinned there, and the answer grants nothing but a signature over the caller's nonce.
+      // Its signature is not checked, so no nonce of the replay memory is spent on it.
+      if (request.routeOptions.url !== HELLO_PATH) {
+        const signer = await verifyRequest(
+          {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.rawBody,
+          },
+          { now: ctx.now(), resolveKey, nonces, origin },
+        )
+        request.peer = signer.party
+      }
       if (request.body === undefined) return
       // Bytes that are not UTF-8 are refused (UTF8_INVALID), never repaired with U+FFFD. One
       // ambiguous event in a push is refused on its own; any other ambiguity refuses the request.
@@ -194,6 +209,45 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
         for (const channel of result.sync) delivery.syncWith(request.peer!, channel)
         for (const signed of result.forks) delivery.proveFork(request.peer!, signed)
         return { receipts: result.receipts, rejected: result.rejected, need: result.need }
+      },
+    )
+
+    fed.post(
+      HELLO_PATH,
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags: ['federation'],
+          body: HelloRequestSchema,
+          response: {
+            200: HelloReplySchema,
+            ...errorResponses([...CONNECTION_ERRORS, 'REQUEST_INVALID', 'DATABASE_UNAVAILABLE']),
+            // DESIGN §4.6: a party the node does not host is 404 here (403 in the officer API).
+            404: { ...ApiErrorSchema, description: 'PARTY_NOT_HOSTED' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { nonce, party } = request.body
+        if (!isHelloNonce(nonce)) {
+          throw new ServerError('REQUEST_INVALID', {
+            reason: 'nonce must be base64url of 16 to 64 bytes',
+          })
+        }
+        const hosted = ctx.identity.parties.get(party)
+        if (hosted === undefined) {
+          // DESIGN §4.6 answers an unknown party with 404, where the officer API uses 403.
+          const error = new ServerError('PARTY_NOT_HOSTED', { party })
+          return reply.status(404).send({ error: { code: error.code, message: error.message } })
+        }
+        request.replyAs = hosted
+        return {
+          format: HELLO_FORMAT,
+          nonce,
+          party,
+          node: ctx.identity.node,
+          federation: federationBase(ctx.identity.federationUrl),
+        } satisfies HelloReply
       },
     )
 

@@ -1,5 +1,5 @@
 import type { SignedReceipt } from '@parley/protocol'
-import { isServerError } from '../../errors.ts'
+import { isServerError, ServerError } from '../../errors.ts'
 import { type CheckedReceipt, checkReceipt, projectReceipt } from '../../ledger/index.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
 import {
@@ -12,6 +12,7 @@ import {
 import type { FederationClient } from '../../signed-http/federation-client.ts'
 import { isDatabaseUnavailable } from '../../store/database-errors.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
+import { peerFailure, peerRefused } from './peer-failure.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
@@ -27,6 +28,8 @@ export interface PushWorkerOptions {
   readonly url: string
   /** The client signing as `party` (the author of the batch's first event). */
   readonly clientFor: (party: string) => FederationClient
+  /** Resolves once the URL proved it holds its parties' keys (DESIGN §4.6); nothing before. */
+  readonly bound: () => Promise<void>
   /** Called when the peer answers again after failing: time for anti-entropy. */
   readonly onReconnect: (url: string) => void
   /** Test hook: a shorter backoff. */
@@ -118,6 +121,7 @@ export class PushWorker {
           await this.#sleep(this.#untilUnparked())
           continue
         }
+        await this.#options.bound()
         const answer = await this.#send(batch)
         const previous = settling
         settling = undefined
@@ -159,7 +163,7 @@ export class PushWorker {
         } else {
           this.#healthy = false
           ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
-          await markPeerFailing(ctx.db, this.url, ctx.now(), reason).catch(() => {})
+          await markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
         }
       }
       if (this.#failures > 0 || !progressed) {
@@ -223,10 +227,7 @@ export class PushWorker {
     const reply = await client.postJsonText(`${this.url}/federation/v1/events`, body, {
       signal: this.#abort.signal,
     })
-    if (!reply.ok) {
-      const error = (reply.body as { error?: { code?: string; message?: string } })?.error
-      throw new Error(`${reply.status} ${error?.code ?? ''} ${error?.message ?? ''}`.trim())
-    }
+    if (!reply.ok) throw peerRefused(this.url, reply.status, reply.body)
     const result = reply.body as {
       receipts?: SignedReceipt[]
       rejected?: { id: string | null; code: string }[]
@@ -237,7 +238,12 @@ export class PushWorker {
     for (const checked of await Promise.all(
       (result.receipts ?? []).map((signed) => checkReceipt(ctx.db, signed)),
     )) {
-      if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`)
+      if (!checked.ok) {
+        throw new ServerError('PEER_RESPONSE_INVALID', {
+          url: this.url,
+          reason: `a receipt is refused (${checked.code})`,
+        })
+      }
       receipts.push(checked)
     }
     const refused = (result.rejected ?? []).filter(

@@ -6,10 +6,16 @@ import { openAlarms } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
-import { addPeer, listPeerNodes } from '../federation/peers.service.ts'
+import {
+  addPeer,
+  listPeerNodes,
+  type PeerNodeRow,
+  removePeer,
+} from '../federation/peers.service.ts'
+import type { RequestOfficer } from '../sessions/session-auth.ts'
 
 /**
- * Officer API: who this node is, its peers' health, pinning a new peer (admins), and alarms
+ * Officer API: who this node is, its peers' health, pinning and removing peers (admins), and alarms
  * (of the officer's compartments, and the node-wide ones).
  */
 export const nodePlugin: FastifyPluginAsyncTypebox<{
@@ -23,7 +29,7 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: schemaOf(api.getNode),
     },
-    async () => ({
+    async (request) => ({
       node: ctx.identity.node,
       federationUrl: ctx.identity.federationUrl,
       parties: await Promise.all(
@@ -33,7 +39,9 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
           fingerprint: await partyFingerprint(party.keys, ctx.now()),
         })),
       ),
-      peers: await listPeerNodes(ctx.db),
+      peers: await Promise.all(
+        (await listPeerNodes(ctx.db)).map((peer) => peerView(access, request.officer!, peer)),
+      ),
     }),
   )
 
@@ -44,13 +52,37 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       schema: schemaOf(api.addPeer),
     },
     async (request, reply) => {
-      const { url, fingerprint, party } = request.body
-      const pin = await addPeer(ctx, url, fingerprint, party)
+      const { officer } = request
+      const pin = await addPeer(ctx, request.body, {
+        officer: officer!.id,
+        party: officer!.party,
+        via: 'api',
+      })
       delivery.wake([pin.url])
       void delivery.syncAll()
-      return reply
-        .status(201)
-        .send({ url: pin.url, node: pin.node, party: pin.party, fingerprint: pin.fingerprint })
+      return reply.status(201).send({
+        url: pin.url,
+        node: pin.node,
+        party: pin.party,
+        fingerprint: pin.fingerprint,
+        boundAt: pin.boundAt,
+      })
+    },
+  )
+
+  app.delete(
+    api.removePeer.path,
+    {
+      config: { auth: 'officer', requires: { role: 'admin' } },
+      schema: schemaOf(api.removePeer),
+    },
+    async (request) => {
+      const { officer } = request
+      return removePeer(ctx, request.params.party, {
+        officer: officer!.id,
+        party: officer!.party,
+        via: 'api',
+      })
     },
   )
 
@@ -69,4 +101,27 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
+
+/**
+ * A peer's health as one officer may see it: the failing channels outside their compartments
+ * are only counted (issue 15: peer health must not leak channel ids).
+ */
+async function peerView(access: AccessContext, officer: RequestOfficer, peer: PeerNodeRow) {
+  const { failingChannels, ...rest } = peer
+  const visible =
+    failingChannels.length === 0
+      ? []
+      : await visibleTo(access.db, officer, failingChannels, (channel) => channel)
+  const hidden = failingChannels.length - visible.length
+  const where = [
+    ...(visible.length === 0 ? [] : [`in ${visible.join(', ')}`]),
+    ...(hidden === 0 ? [] : [`in ${hidden} channel${hidden === 1 ? '' : 's'} you cannot see`]),
+  ]
+  return {
+    ...rest,
+    lastError: peer.lastError === null ? null : [peer.lastError, ...where].join('; '),
+    failingChannels: visible,
+    hiddenFailingChannels: hidden,
+  }
 }
