@@ -130,6 +130,15 @@ export const serverErrors = {
     status: 422,
     message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',
   },
+  RELEASE_POLICY_BELOW_FLOOR: {
+    status: 422,
+    message: 'The channel policy is weaker than the node’s release floor: {reason}',
+  },
+  UTF8_INVALID: { status: 400, message: 'The request body is not valid UTF-8 (byte {offset})' },
+  MEDIA_TYPE_UNSUPPORTED: {
+    status: 415,
+    message: 'This route takes {expected}, not {received}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

@@ -16,6 +16,7 @@ import { commitLocal, commitLocalAll } from '../../node/commit.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, actingAs, assertChannelAccess } from '../access/access.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
+import { needsRelease, type ReleaseFloor } from './release-floor.ts'
 import { assertReleasable, type ReleaseGuard } from './release-guard.ts'
 import type { ReleaseView } from './release-view.ts'
 
@@ -36,13 +37,14 @@ export interface Item {
 }
 
 /**
- * What composing needs: the node (to sign and append), the release guard, compartments, and
+ * What composing needs: the node (to sign and append), the release guard and floor, compartments, and
  * where an item the channel policy holds for a second officer goes (the release queue, wired
  * in at build so that compose knows nothing of its tables).
  */
 export interface ComposeContext {
   readonly node: NodeContext
   readonly guard: ReleaseGuard
+  readonly floor: ReleaseFloor
   readonly access: AccessContext
   readonly hold: (item: Item) => Promise<ReleaseView>
 }
@@ -59,22 +61,6 @@ export interface Composition {
 export type Composed =
   | { readonly status: 'released'; readonly event: StoredEvent }
   | { readonly status: 'queued'; readonly release: ReleaseView }
-
-interface ReleasePolicy {
-  readonly twoPersonRule: readonly string[]
-  readonly flashExempt: boolean
-}
-
-/**
- * Whether the channel's policy holds this item for a second officer: its type is under the
- * two-person rule, unless the policy exempts flash items and this one is flash.
- */
-export function needsRelease(policy: unknown, type: string, body: unknown): boolean {
-  const release = (policy as { release?: ReleasePolicy } | null)?.release
-  if (release === undefined || !release.twoPersonRule.includes(type)) return false
-  const urgency = (body as { urgency?: unknown }).urgency
-  return !(release.flashExempt && urgency === 'flash')
-}
 
 /**
  * Composes an item of any type: checks its body against the protocol schema and the release
@@ -101,7 +87,7 @@ export async function compose(
     body: input.body as Record<string, unknown>,
     drafter: officer.id,
   }
-  if (needsRelease(channel.policy, input.type, input.body)) {
+  if (needsRelease(ctx.floor, policyOf(channel), input.type, input.body)) {
     return { status: 'queued', release: await ctx.hold(item) }
   }
   return { status: 'released', event: await commitItem(ctx.node, item) }
@@ -128,7 +114,7 @@ export async function composeBatch(
   )
   for (const [index, body] of input.bodies.entries()) {
     await checkItem(ctx, officer, 'message.post', body)
-    if (needsRelease(channel.policy, 'message.post', body)) {
+    if (needsRelease(ctx.floor, policyOf(channel), 'message.post', body)) {
       throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
     }
   }
@@ -142,6 +128,10 @@ export async function composeBatch(
       officer: officer.id,
     })),
   )
+}
+
+function policyOf(channel: { readonly policy: unknown }): Parameters<typeof needsRelease>[1] {
+  return channel.policy as Parameters<typeof needsRelease>[1]
 }
 
 function assertComposable(type: string, body: unknown): void {

@@ -67,8 +67,11 @@ describe('release guard', () => {
     expect(guardMatches(guard, item({ text: 'for your Eyes Only' }))).toMatchObject([
       { offset: 9, text: 'Eyes Only', rule: '(?i:eyes only)' },
     ])
-    expect(guardMatches(releaseGuard({ forbiddenMarkings: [] }), item({ text: 'NOFORN' }))).toEqual(
-      [],
+  })
+
+  it('cannot be turned off: an empty list of markings is CONFIG_INVALID', () => {
+    expect(() => releaseGuard({ forbiddenMarkings: [] })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
     )
   })
 
