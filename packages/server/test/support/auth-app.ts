@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { build, type ParleyApp } from '../../src/app.ts'
 import { loadConfig, type NodeConfig } from '../../src/config.ts'
+import type { ReleaseConfig } from '../../src/features/compose/release-guard.ts'
 import type { AuthConfig } from '../../src/features/sessions/auth-settings.ts'
 import { authSettings } from '../../src/features/sessions/auth-settings.ts'
 import type { AuthContext } from '../../src/features/sessions/sessions.service.ts'
@@ -33,6 +34,8 @@ export interface AuthAppOptions {
   /** The automation token; by default the node has none. */
   readonly devToken?: string
   readonly logger?: FastifyServerOptions['logger']
+  /** The release floor and guard; by default the node's defaults. */
+  readonly release?: ReleaseConfig
 }
 
 export const START = Date.UTC(2025, 5, 1, 9, 0, 0)
@@ -54,6 +57,7 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
     ...loaded,
     ...(options.devToken === undefined ? {} : { devToken: options.devToken }),
     ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.release === undefined ? {} : { release: options.release }),
   }
   const database = await testDatabase()
   const clock: TestClock = {

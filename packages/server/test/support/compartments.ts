@@ -27,7 +27,10 @@ export async function loggedIn(
   return { id: officer.id, username, party, browser }
 }
 
-/** The scenario's working group policy: notices, red lines, draft text and forwards need release. */
+/**
+ * The scenario's working group policy: the node's release floor (notices, red lines, adoption,
+ * compliance reports, forwards) and draft text need release.
+ */
 export const WORKING_GROUP_POLICY = {
   languages: ['en', 'ru'],
   ackWithin: { routine: 24 * 3_600_000, priority: 3_600_000, flash: 15 * 60_000 },
@@ -36,13 +39,17 @@ export const WORKING_GROUP_POLICY = {
     twoPersonRule: [
       'notice.open',
       'notice.reply',
+      'notice.close',
       'redline.declare',
+      'redline.revise',
+      'redline.withdraw',
       'draft.create',
       'draft.propose',
       'draft.adopt',
+      'compliance.report',
       'forward',
     ],
-    flashExempt: true,
+    flashExempt: false,
   },
 }
 
