@@ -4,14 +4,7 @@ import { join, resolve } from 'node:path'
 import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
 import type { SeedRecord } from '../demo/seed.ts'
-import {
-  DAY,
-  HOUR,
-  OFFICERS,
-  type OfficerName,
-  RELEASE_FLOOR,
-  STORY_NODES,
-} from '../demo/story.ts'
+import { DAY, HOUR, OFFICERS, type OfficerName, RELEASE_FLOOR, STORY_NODES } from '../demo/story.ts'
 import { StoryClock } from '../demo/story-clock.ts'
 import { CliError } from '../errors.ts'
 

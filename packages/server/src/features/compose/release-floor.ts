@@ -54,8 +54,10 @@ export function needsRelease(
   body: unknown,
 ): boolean {
   const flash = (body as { urgency?: unknown }).urgency === 'flash'
-  const holds = (rule: { readonly twoPersonRule: readonly string[]; readonly flashExempt: boolean }) =>
-    rule.twoPersonRule.includes(type) && !(rule.flashExempt && flash)
+  const holds = (rule: {
+    readonly twoPersonRule: readonly string[]
+    readonly flashExempt: boolean
+  }) => rule.twoPersonRule.includes(type) && !(rule.flashExempt && flash)
   return holds(floor) || (policy?.release !== undefined && holds(policy.release))
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChannelIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
+import { ServerError } from '../../errors.ts'
 import { EventViewSchema, toEventView } from '../../node/event-view.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { ReleaseSchema } from '../compose/release-view.ts'
@@ -31,6 +32,11 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ compose: ComposeContext 
         role,
         channel: (request: { params: unknown }) =>
           channelOfRelease(ctx, (request.params as { release: string }).release),
+        // An item in a compartment the officer is outside of is answered as one that never was.
+        hidden: (request: { params: unknown }) =>
+          new ServerError('RELEASE_NOT_FOUND', {
+            release: (request.params as { release: string }).release,
+          }),
       },
     }) as const
 

@@ -24,6 +24,7 @@ import {
   completeLogin,
   type IssuedSession,
   login,
+  loginRefused,
   logout,
   passkeyLoginOptions,
   passkeyRegistrationOptions,
@@ -110,6 +111,14 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
     '/auth/login',
     {
       config: { auth: 'public' },
+      // The input layer and the schema refuse before the handler runs; such an attempt still
+      // counts towards the lock-out and is audited (the app's error handler then answers it).
+      errorHandler: async (error, request) => {
+        const status =
+          (error as { status?: unknown; statusCode?: unknown }).status ?? error.statusCode
+        if (status !== 400 && status !== 415) throw error
+        await loginRefused(auth, client(request), request.refusedBody ?? request.body, error)
+      },
       schema: {
         tags,
         summary: 'Log in with username and password; a second factor follows when enrolled',
