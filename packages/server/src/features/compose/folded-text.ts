@@ -24,12 +24,24 @@ const SPACE = /^\s$/u
 // mapped (unhomoglyph reads `|` as `l` and `"` as `''`); letters and digits are.
 const ASCII_PUNCTUATION = /^[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/
 
+const ASCII = /^[ -~]*$/
+
 /**
  * The folded form of one character. Upper case first: the confusables table maps capitals
  * (Cyrillic `Т` to `T`) where their small forms have no Latin twin (`т`), and marking text is
- * capitals. Then skeleton, then lower case, so `I`, `l` and `1` all read alike.
+ * capitals. Then skeleton, then lower case, so `I`, `l` and `1` all read alike. Where that
+ * leaves no Latin letter but the character's own skeleton is one, that wins: NFKC turns the
+ * lunate sigma `ϲ`, a look-alike of `c`, into a sigma first.
  */
 export function foldCharacter(character: string): string {
+  const folded = foldAsCapital(character)
+  const direct = skeletons[character]
+  if (ASCII.test(folded) || direct === undefined) return folded
+  const alternative = foldAsCapital(direct)
+  return ASCII.test(alternative) ? alternative : folded
+}
+
+function foldAsCapital(character: string): string {
   let out = ''
   for (const unit of character.normalize('NFKC')) {
     if (IGNORABLE.test(unit)) continue
