@@ -134,7 +134,6 @@ export const serverErrors = {
     status: 422,
     message: 'The channel policy is weaker than the node’s release floor: {reason}',
   },
-  UTF8_INVALID: { status: 400, message: 'The request body is not valid UTF-8 (byte {offset})' },
   MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
     message: 'This route takes {expected}, not {received}',

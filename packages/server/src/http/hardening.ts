@@ -122,7 +122,7 @@ function acceptStrictJson(app: FastifyInstance): void {
     const text = bytes.toString('utf8')
     const invalid = isUtf8(bytes)
       ? null
-      : new ServerError('UTF8_INVALID', { offset: firstInvalidUtf8(bytes) })
+      : new ProtocolError('UTF8_INVALID', { offset: firstInvalidUtf8(bytes) })
     parse(request, text, (error, value) => {
       if (invalid !== null) {
         if (error === null) request.refusedBody = value
