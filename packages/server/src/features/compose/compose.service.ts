@@ -37,9 +37,9 @@ export interface Item {
 }
 
 /**
- * What composing needs: the node (to sign and append), the release guard and floor, compartments, and
- * where an item the channel policy holds for a second officer goes (the release queue, wired
- * in at build so that compose knows nothing of its tables).
+ * What composing needs: the node (to sign and append), the release guard, the node's release
+ * floor, compartments, and where an item held for a second officer goes (the release queue,
+ * wired in at build so that compose knows nothing of its tables).
  */
 export interface ComposeContext {
   readonly node: NodeContext
@@ -64,8 +64,8 @@ export type Composed =
 
 /**
  * Composes an item of any type: checks its body against the protocol schema and the release
- * guard, then signs and appends it when the channel policy lets it go at once, or holds it
- * for a different officer with the releaser role.
+ * guard, then signs and appends it when neither the node's release floor nor the channel's
+ * policy holds it, or holds it for a different officer with the releaser role.
  */
 export async function compose(
   ctx: ComposeContext,
@@ -96,7 +96,7 @@ export async function compose(
 /**
  * Composes many `message.post` items for one channel and commits them in one transaction, in
  * order. Each passes the checks of {@link compose}; a batch is never split between the release
- * queue and the ledger, so when the channel policy would hold any of its messages for a
+ * queue and the ledger, so when the floor or the channel policy would hold any of its messages for a
  * releaser the whole batch is refused (`BATCH_NEEDS_RELEASE`) and nothing is stored.
  */
 export async function composeBatch(
@@ -130,6 +130,7 @@ export async function composeBatch(
   )
 }
 
+// The stored policy passed the protocol's schema when its channel.create was validated.
 function policyOf(channel: { readonly policy: unknown }): Parameters<typeof needsRelease>[1] {
   return channel.policy as Parameters<typeof needsRelease>[1]
 }
