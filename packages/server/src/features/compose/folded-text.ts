@@ -58,26 +58,50 @@ function foldAsCapital(character: string): string {
   return out
 }
 
-/** Folds a text, keeping for every folded unit where it came from (see {@link FoldedText}). */
-export function foldText(original: string): FoldedText {
-  let text = ''
-  const origin: number[] = []
-  const end: number[] = []
-  let offset = 0
-  for (const character of original) {
-    const next = offset + character.length
-    let folded = foldCharacter(character)
-    // A run of white space, however spelled and whatever ignorables sit inside it, is one space.
-    if (text.endsWith(' ')) folded = folded.replace(/^ +/, '')
-    folded = folded.replace(/ {2,}/g, ' ')
-    for (let i = 0; i < folded.length; i++) {
-      origin.push(offset)
-      end.push(next)
+/** More distinct characters than this are folded afresh each time: the memo stays small. */
+const MEMO_LIMIT = 10_000
+
+/**
+ * Folds texts (see {@link FoldedText}), remembering how each character it met folds: a body
+ * repeats a few dozen letters, and folding one afresh costs a normalization and a table walk.
+ */
+export class TextFolder {
+  readonly #memo = new Map<string, string>()
+
+  fold(original: string): FoldedText {
+    const parts: string[] = []
+    const origin: number[] = []
+    const end: number[] = []
+    let offset = 0
+    let afterSpace = false
+    for (const character of original) {
+      const next = offset + character.length
+      let folded = this.#character(character)
+      if (folded.includes(' ')) {
+        // A run of white space, however spelled and whatever ignorables sit inside it, is one space.
+        folded = folded.replace(/ {2,}/g, ' ')
+        if (afterSpace && folded.startsWith(' ')) folded = folded.slice(1)
+      }
+      if (folded !== '') {
+        parts.push(folded)
+        for (let i = 0; i < folded.length; i++) {
+          origin.push(offset)
+          end.push(next)
+        }
+        afterSpace = folded.endsWith(' ')
+      }
+      offset = next
     }
-    text += folded
-    offset = next
+    return { text: parts.join(''), origin, end }
   }
-  return { text, origin, end }
+
+  #character(character: string): string {
+    const known = this.#memo.get(character)
+    if (known !== undefined) return known
+    const folded = foldCharacter(character)
+    if (this.#memo.size < MEMO_LIMIT) this.#memo.set(character, folded)
+    return folded
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
-import { foldPattern, foldText } from './folded-text.ts'
+import { foldPattern, TextFolder } from './folded-text.ts'
 
 /**
  * The `release` section of `parley.json`: the node's release floor (what always needs a second
@@ -45,6 +45,7 @@ export const DEFAULT_FORBIDDEN_MARKINGS: readonly string[] = [
 /** The compiled guard: one rule per configured marking, matched on folded text. */
 export interface ReleaseGuard {
   readonly markings: readonly { readonly rule: string; readonly pattern: RegExp }[]
+  readonly folder: TextFolder
 }
 
 /**
@@ -74,6 +75,7 @@ export function releaseGuard(config: ReleaseConfig | undefined): ReleaseGuard {
     throw new ServerError('CONFIG_INVALID', { reason: '/release/forbiddenMarkings is empty' })
   }
   return {
+    folder: new TextFolder(),
     markings: sources.map((source, i) => {
       try {
         return { rule: source, pattern: new RegExp(foldPattern(source), 'gu') }
@@ -103,7 +105,7 @@ export interface GuardedItem {
 export function guardMatches(guard: ReleaseGuard, item: GuardedItem): GuardMatch[] {
   const matches: GuardMatch[] = []
   walkStrings(item.body, '', (path, key, text) => {
-    const folded = foldText(text)
+    const folded = guard.folder.fold(text)
     for (const { rule, pattern } of guard.markings) {
       for (const found of folded.text.matchAll(pattern)) {
         if (found[0] === '') continue
