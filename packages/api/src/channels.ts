@@ -73,6 +73,7 @@ export const channelOperations = {
       'FORBIDDEN_ROLE',
       ...acting,
       'RELEASE_GUARD_BLOCKED',
+      'RELEASE_POLICY_BELOW_FLOOR',
       'EVENT_MALFORMED',
       'EVENT_TOO_LARGE',
     ],

@@ -38,6 +38,15 @@ export function operation<const O extends Operation>(op: O): O {
   return op
 }
 
+/** What the node's input layer refuses before any route runs, on every state-changing route. */
+const INPUT_LAYER_CODES = [
+  'MEDIA_TYPE_UNSUPPORTED',
+  'UTF8_INVALID',
+  'JSON_DUPLICATE_NAME',
+  'STRING_HAS_NUL',
+  'JSON_VALUE_INVALID',
+] as const
+
 /**
  * Every code an operation can answer with: its own, and those of its kind. Input is checked
  * against the schemas (and a body's size); an officer's session, CSRF token and account setup
@@ -49,7 +58,11 @@ export function errorCodes(op: Operation): string[] {
   if (changes || op.params !== undefined || op.querystring !== undefined) {
     codes.add('REQUEST_INVALID')
   }
-  if (changes) codes.add('REQUEST_TOO_LARGE')
+  if (changes) {
+    codes.add('REQUEST_TOO_LARGE')
+    // The input layer in front of every route: JSON only, and JSON read one way only.
+    for (const code of INPUT_LAYER_CODES) codes.add(code)
+  }
   if (op.auth === 'officer') {
     codes.add('AUTH_REQUIRED')
     codes.add('SESSION_EXPIRED')

@@ -10,6 +10,7 @@ import { auditPlugin } from './features/audit/audit.plugin.ts'
 import { channelsPlugin } from './features/channels/channels.plugin.ts'
 import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
+import { releaseFloor } from './features/compose/release-floor.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
 import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
@@ -194,6 +195,7 @@ async function assemble(
   const compose: ComposeContext = {
     node: ctx,
     guard: releaseGuard(config.release),
+    floor: releaseFloor(config.release),
     access,
     hold: (item) => holdForRelease(ctx, item),
   }

@@ -32,6 +32,21 @@ const codeOf = (action: () => unknown) => {
 }
 
 describe('parseConfig', () => {
+  it('refuses a release section that would switch the guard off or name no event type', () => {
+    expect(codeOf(() => parseConfig({ ...base, release: { forbiddenMarkings: [] } }, '/'))).toMatch(
+      /^CONFIG_INVALID: .*\/release\/forbiddenMarkings/,
+    )
+    expect(
+      codeOf(() =>
+        parseConfig({ ...base, release: { twoPersonRule: ['notice.*', 'memo.*'] } }, '/'),
+      ),
+    ).toMatch(/^CONFIG_INVALID: .*memo\.\* names no event type/)
+    expect(
+      parseConfig({ ...base, release: { twoPersonRule: ['forward'], flashExempt: true } }, '/')
+        .release,
+    ).toEqual({ twoPersonRule: ['forward'], flashExempt: true })
+  })
+
   it('resolves relative paths against the config file’s directory', () => {
     const config = parseConfig(base, '/srv/parley')
     expect(config.dataDir).toBe('/srv/parley/db')

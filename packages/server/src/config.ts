@@ -5,7 +5,8 @@ import { parseJson } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { ServerError } from './errors.ts'
-import { ReleaseConfigSchema } from './features/compose/release-guard.ts'
+import { releaseFloor } from './features/compose/release-floor.ts'
+import { ReleaseConfigSchema, releaseGuard } from './features/compose/release-guard.ts'
 import { passwordHashParameters } from './features/officers/password.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
@@ -152,6 +153,9 @@ export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}):
       reason: `${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`,
     })
   }
+  // Refused at load, not at the first composition: a floor naming no type, a bad expression.
+  releaseFloor(value.release)
+  releaseGuard(value.release)
   const ids = value.parties.map((party) => party.id)
   if (new Set(ids).size !== ids.length) {
     throw new ServerError('CONFIG_INVALID', { reason: 'a party is hosted twice' })

@@ -148,6 +148,14 @@ export const serverErrors = {
     status: 500,
     message: 'Read model {what} is registered twice: each projection name and table has one owner',
   },
+  RELEASE_POLICY_BELOW_FLOOR: {
+    status: 422,
+    message: 'The channel policy is weaker than the node’s release floor: {reason}',
+  },
+  MEDIA_TYPE_UNSUPPORTED: {
+    status: 415,
+    message: 'This route takes {expected}, not {received}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

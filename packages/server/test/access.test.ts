@@ -183,8 +183,8 @@ describe('compartments', () => {
     const hers = await erin.browser.request('GET', '/releases?status=pending')
     expect(hers.body.releases).toEqual([])
     const item = await erin.browser.request('GET', `/releases/${queued.body.release.id}`)
-    expect(item.status).toBe(403)
-    expect(item.body.error.code).toBe('CHANNEL_FORBIDDEN')
+    expect(item.status).toBe(404)
+    expect(item.body.error.code).toBe('RELEASE_NOT_FOUND')
   })
 
   it('gives the officer who opens a channel access to it, and nobody else', async () => {

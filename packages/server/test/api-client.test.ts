@@ -9,6 +9,7 @@ import {
 import { Value } from 'typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
+import { WORKING_GROUP_POLICY } from './support/compartments.ts'
 import { addOfficer, nextStep, PASSWORD, totpCode } from './support/officers.ts'
 
 const table = Object.entries(operations as Record<string, Operation>)
@@ -126,7 +127,8 @@ describe('the typed API client against a built node', () => {
           languages: ['en'],
           ackWithin: { routine: 86_400_000, priority: 3_600_000, flash: 900_000 },
           respondWithin: 259_200_000,
-          release: { twoPersonRule: ['notice.open'], flashExempt: false },
+          // The node's release floor: a channel may tighten it, never loosen it.
+          release: WORKING_GROUP_POLICY.release,
         },
       },
     })
@@ -140,7 +142,9 @@ describe('the typed API client against a built node', () => {
     const listed = (await ada.listChannels()).channels.find((c) => c.id === channel)
     const policy = (await ada.getChannel({ params: { channel } })).policy
     expect(listed?.members.every((member) => member.joined)).toBe(true)
-    expect('release' in policy && policy.release.twoPersonRule).toEqual(['notice.open'])
+    expect('release' in policy && policy.release.twoPersonRule).toEqual(
+      WORKING_GROUP_POLICY.release?.twoPersonRule,
+    )
 
     // messages
     const posted = await ada.postMessage({

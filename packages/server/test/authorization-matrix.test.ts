@@ -30,11 +30,14 @@ const PRINCIPALS = [
 type Principal = (typeof PRINCIPALS)[number]
 
 // What a cell expects: a status the handler answers once authorization let the call through,
-// or a refusal (401 AUTH_REQUIRED, 403 FORBIDDEN_ROLE, 403 CHANNEL_FORBIDDEN), or a status
+// or a refusal (401 AUTH_REQUIRED, 403 FORBIDDEN_ROLE, 403 CHANNEL_FORBIDDEN, 404 for an
+// item in a hidden compartment), or a status
 // with its error code.
 const AUTH = { status: 401, code: 'AUTH_REQUIRED' } as const
 const ROLE = { status: 403, code: 'FORBIDDEN_ROLE' } as const
 const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
+// A release item in a compartment the caller is outside of is answered as one that never was.
+const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
 
@@ -241,16 +244,16 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/v1/releases/:release': {
     call: (f) => ({ url: `/releases/${f.release}` }),
-    cells: [AUTH, ROLE, ROLE, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+    cells: [AUTH, ROLE, ROLE, 200, GONE, 200, GONE, 200, GONE, GONE],
   },
   // A fresh item each time, composed by drafter-in (who may not approve: a drafter).
   'POST /api/v1/releases/:release/approve': {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/approve` }),
-    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, CHAN, 200, CHAN, CHAN],
+    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
   },
   'POST /api/v1/releases/:release/reject': {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
-    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, CHAN, 200, CHAN, CHAN],
+    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
   },
 }
 

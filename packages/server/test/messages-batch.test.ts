@@ -16,7 +16,8 @@ describe('batch posting (POST /channels/:channel/messages/batch)', () => {
   let desk: string
 
   beforeAll(async () => {
-    t = await startAuthApp({ auth: { requireSecondFactor: false } })
+    // A floor that lets flash items out at once, so that a channel may exempt them too.
+    t = await startAuthApp({ auth: { requireSecondFactor: false }, release: { flashExempt: true } })
     alice = await loggedIn(t, 'alice', ['drafter'])
     carla = await loggedIn(t, 'carla', ['admin'])
     desk = await openChannel(alice, { title: 'Duty desk', members: ['usa', 'rus'] })
@@ -82,6 +83,7 @@ describe('batch posting (POST /channels/:channel/messages/batch)', () => {
         release: {
           ...WORKING_GROUP_POLICY.release,
           twoPersonRule: [...WORKING_GROUP_POLICY.release.twoPersonRule, 'message.post'],
+          flashExempt: true,
         },
       },
     })

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
 import type { SeedRecord } from '../demo/seed.ts'
-import { DAY, HOUR, OFFICERS, type OfficerName, STORY_NODES } from '../demo/story.ts'
+import { DAY, HOUR, OFFICERS, type OfficerName, RELEASE_FLOOR, STORY_NODES } from '../demo/story.ts'
 import { StoryClock } from '../demo/story-clock.ts'
 import { CliError } from '../errors.ts'
 
@@ -244,6 +244,10 @@ function instructions(
     `      -d '{"type":"notice.reply","body":{"notice":"${seeded.notice}","lang":"en","tlp":"green","text":"Per SECRET//NOFORN reporting, ..."}}' \\`,
     `      ${usa.url}/api/v1/channels/${workingGroup}/compose`,
     `  Ben’s release queue: log in as ben (password above), then GET ${usa.url}/api/v1/releases`,
+    '  The release floor: every node holds these for a second officer, whatever a channel says:',
+    `    ${RELEASE_FLOOR.join(', ')}`,
+    '    (release.twoPersonRule in parley.json); a channel policy may add types, never leave one',
+    '    out (422 RELEASE_POLICY_BELOW_FLOOR).',
     `  Dan is outside the working group’s compartment: the same timeline answers him 403.`,
     `  What est received: log in as kadri at ${at('allies').url}, then GET .../channels/${allies}/timeline`,
     '  Peers’ health as usa sees it:',

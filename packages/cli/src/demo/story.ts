@@ -155,6 +155,22 @@ export function sceneTimes(day: number) {
 
 export type SceneTimes = ReturnType<typeof sceneTimes>
 
+/**
+ * The node's default release floor (`release.twoPersonRule` in parley.json): these always
+ * wait for a second officer, and a channel's policy must name every one of them.
+ */
+export const RELEASE_FLOOR = [
+  'notice.open',
+  'notice.reply',
+  'notice.close',
+  'redline.declare',
+  'redline.revise',
+  'redline.withdraw',
+  'draft.adopt',
+  'compliance.report',
+  'forward',
+] as const
+
 /** The policy of SCENARIO.md: en and ru; flash in 15 min, routine in 24 h; two-person rule. */
 export const WORKING_GROUP_POLICY = {
   languages: ['en', 'ru'],
@@ -168,9 +184,12 @@ export const WORKING_GROUP_POLICY = {
       'notice.close',
       'redline.declare',
       'redline.revise',
+      'redline.withdraw',
       'draft.create',
       'draft.propose',
       'draft.adopt',
+      'compliance.report',
+      'forward',
     ],
     flashExempt: false,
   },
@@ -195,7 +214,7 @@ export function alliesChannel(): BodyOf<'channel.create'> {
       languages: ['en'],
       ackWithin: { routine: 24 * HOUR, priority: 4 * HOUR, flash: HOUR },
       respondWithin: 72 * HOUR,
-      release: { twoPersonRule: ['forward', 'notice.open'], flashExempt: false },
+      release: { twoPersonRule: [...RELEASE_FLOOR], flashExempt: false },
     },
   }
 }

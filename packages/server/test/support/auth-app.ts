@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { build, type ParleyApp } from '../../src/app.ts'
 import { loadConfig, type NodeConfig } from '../../src/config.ts'
+import type { ReleaseConfig } from '../../src/features/compose/release-guard.ts'
 import { type PasswordHashConfig, passwordHasher } from '../../src/features/officers/password.ts'
 import type { AuthConfig } from '../../src/features/sessions/auth-settings.ts'
 import { authSettings } from '../../src/features/sessions/auth-settings.ts'
@@ -37,6 +38,8 @@ export interface AuthAppOptions {
   readonly logger?: FastifyServerOptions['logger']
   /** `auth.passwordHash`: by default {@link cheapPasswordHash}; `{}` is the production cost. */
   readonly passwordHash?: PasswordHashConfig
+  /** The release floor and guard; by default the node's defaults. */
+  readonly release?: ReleaseConfig
 }
 
 export const START = Date.UTC(2025, 5, 1, 9, 0, 0)
@@ -58,6 +61,7 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
     ...loaded,
     ...(options.devToken === undefined ? {} : { devToken: options.devToken }),
     auth: { passwordHash: options.passwordHash ?? cheapPasswordHash, ...options.auth },
+    ...(options.release === undefined ? {} : { release: options.release }),
   }
   const database = await testDatabase()
   const clock: TestClock = {

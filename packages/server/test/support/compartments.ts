@@ -1,3 +1,4 @@
+import type { BodyOf } from '@parley/protocol'
 import type { Role } from '../../src/features/officers/officers.service.ts'
 import { type AuthTestApp, Browser } from './auth-app.ts'
 import { addOfficer, PASSWORD } from './officers.ts'
@@ -27,8 +28,11 @@ export async function loggedIn(
   return { id: officer.id, username, party, browser }
 }
 
-/** The scenario's working group policy: notices, red lines, draft text and forwards need release. */
-export const WORKING_GROUP_POLICY = {
+/**
+ * The scenario's working group policy: the node's release floor (notices, red lines, adoption,
+ * compliance reports, forwards) and draft text need release.
+ */
+export const WORKING_GROUP_POLICY: BodyOf<'channel.create'>['policy'] & object = {
   languages: ['en', 'ru'],
   ackWithin: { routine: 24 * 3_600_000, priority: 3_600_000, flash: 15 * 60_000 },
   respondWithin: 72 * 3_600_000,
@@ -36,13 +40,17 @@ export const WORKING_GROUP_POLICY = {
     twoPersonRule: [
       'notice.open',
       'notice.reply',
+      'notice.close',
       'redline.declare',
+      'redline.revise',
+      'redline.withdraw',
       'draft.create',
       'draft.propose',
       'draft.adopt',
+      'compliance.report',
       'forward',
     ],
-    flashExempt: true,
+    flashExempt: false,
   },
 }
 

@@ -11,6 +11,7 @@ import {
   compartments,
   grantAccess,
   hasRole,
+  mayAccessChannel,
   type Requirement,
   revokeAccess,
 } from './access.service.ts'
@@ -74,7 +75,8 @@ export function officerRoutes(app: FastifyInstance): DeclaredRoute[] {
 
 /**
  * The authorization hook. Role first (it needs no lookup), then the channel: an officer
- * outside the channel's compartment learns nothing about it, not even whether it exists.
+ * outside the channel's compartment learns nothing about it, not even whether it exists, and
+ * nothing about a resource inside it (`requires.hidden`: the resource's own not-found answer).
  */
 export function authorize(ctx: AccessContext) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -89,7 +91,14 @@ export function authorize(ctx: AccessContext) {
     }
     if (requires.channel === undefined) return
     const channel = await locateChannel(request, requires.channel)
-    if (channel !== undefined) await assertChannelAccess(ctx, officer, channel, requires.scope)
+    if (channel === undefined) return
+    if (requires.hidden !== undefined) {
+      if (!(await mayAccessChannel(ctx, officer, channel, requires.scope))) {
+        throw requires.hidden(request)
+      }
+      return
+    }
+    await assertChannelAccess(ctx, officer, channel, requires.scope)
   }
 }
 

@@ -32,6 +32,12 @@ export interface Requirement {
    * officer's party must take part in the channel, for admins who manage the list itself.
    */
   readonly scope?: 'compartment' | 'party'
+  /**
+   * What to answer when the channel is outside the officer's compartments, for a route whose
+   * channel is found from another resource (a release item): the answer that resource gives
+   * when it does not exist, so that its ids cannot be probed.
+   */
+  readonly hidden?: (request: { readonly params: unknown }) => ServerError
 }
 
 export type ChannelLocator =

@@ -7,7 +7,8 @@ import { listAudit } from './audit.service.ts'
 
 /**
  * `GET /api/v1/audit`: the local audit log for admins, oldest first, paged by seq. An admin
- * sees their own party's entries; the automation credential sees the whole log.
+ * sees their own party's entries and the node's failed logins that belong to no party (an
+ * unknown username); the automation credential sees the whole log.
  */
 export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(

@@ -23,7 +23,10 @@ export async function insertAuditRow(db: Executor, row: AuditRow): Promise<void>
     .execute()
 }
 
-/** Rows after `after` in seq order, optionally of one party only. */
+/** Actions without a party that every admin sees: attempts at the node's door. */
+const NODE_WIDE_ACTIONS = ['login.failed', 'login.locked']
+
+/** Rows after `after` in seq order, optionally of what one party's admins see. */
 export async function auditRows(
   db: Executor,
   options: { readonly after: number; readonly limit: number; readonly party?: string },
@@ -34,6 +37,14 @@ export async function auditRows(
     .where('seq', '>', options.after)
     .orderBy('seq')
     .limit(options.limit)
-  if (options.party !== undefined) query = query.where('party', '=', options.party)
+  const { party } = options
+  if (party !== undefined) {
+    query = query.where((where) =>
+      where.or([
+        where('party', '=', party),
+        where.and([where('party', 'is', null), where('action', 'in', NODE_WIDE_ACTIONS)]),
+      ]),
+    )
+  }
   return query.execute()
 }

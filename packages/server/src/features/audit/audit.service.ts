@@ -58,7 +58,7 @@ export async function audit(
     officer: entry.officer,
     party: entry.party,
     action: entry.action,
-    details: { ...entry.details },
+    details: storable(entry.details ?? {}) as Record<string, unknown>,
     prev: last?.hash ?? null,
   }
   const row: AuditRecord = { ...unhashed, hash: await auditRowHash(unhashed) }
@@ -66,7 +66,39 @@ export async function audit(
   return row
 }
 
-/** Audit rows after `after` (a seq), oldest first; `party` limits them to one party's. */
+/**
+ * A value the audit can always hash and store: what it records comes from requests, and a
+ * string holding U+0000 or a lone surrogate (a login name, say) must still be recorded, not
+ * fail the write and roll back what it records. Such characters are written as the escape
+ * that spells them (`\ud800` as six characters), and a backslash of that string is doubled, so
+ * the escape reads back unambiguously.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value === 'string') return escapeUnstorable(value)
+  if (Array.isArray(value)) return value.map(storable)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, member]) => [escapeUnstorable(key), storable(member)]),
+    )
+  }
+  return value
+}
+
+function escapeUnstorable(text: string): string {
+  if (text.isWellFormed() && !text.includes('\u0000')) return text
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is what must be escaped
+    /\\|\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (unit) => (unit === '\\' ? '\\\\' : `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  )
+}
+
+/**
+ * Audit rows after `after` (a seq), oldest first. `party` limits them to what that party's
+ * admins see: the party's own rows, and the node's door, the failed logins and lock-outs that
+ * belong to no party (an unknown username, an address), which every hosted party's admins
+ * watch alike.
+ */
 export function listAudit(
   db: Kysely<DB>,
   options: { readonly after?: number; readonly limit?: number; readonly party?: string } = {},

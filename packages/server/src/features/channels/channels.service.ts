@@ -7,6 +7,7 @@ import { commitLocal } from '../../node/commit.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
 import { actingAs, dropCreatorGrant, grantCreator } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
+import { assertPolicyMeetsFloor } from '../compose/release-floor.ts'
 import { assertReleasable } from '../compose/release-guard.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 
@@ -50,8 +51,9 @@ export async function createChannel(
 }
 
 /**
- * Opens a channel as the officer's party: the genesis passes the release guard like any item,
- * and the officer is on the new channel's access list before its event commits.
+ * Opens a channel as the officer's party: its policy meets the node's release floor, the
+ * genesis passes the release guard like any item, and the officer is on the new channel's
+ * access list before its event commits.
  */
 export async function openChannel(
   ctx: ComposeContext,
@@ -60,6 +62,7 @@ export async function openChannel(
 ): Promise<Awaited<ReturnType<typeof createChannel>>> {
   const { as, ...body } = input
   const author = actingParty(ctx.node, actingAs(officer, as), hostedParties(ctx.node))
+  assertPolicyMeetsFloor(ctx.floor, body.policy)
   assertReleasable(ctx.guard, { type: 'channel.create', body })
   const id = newChannelId()
   await grantCreator(ctx.access, officer, id)

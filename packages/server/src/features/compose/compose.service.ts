@@ -16,6 +16,7 @@ import { commitLocal, commitLocalAll } from '../../node/commit.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, actingAs, assertChannelAccess } from '../access/access.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
+import { needsRelease, type ReleaseFloor } from './release-floor.ts'
 import { assertReleasable, type ReleaseGuard } from './release-guard.ts'
 
 /** An item ready to be signed: what it says, in which channel, for which party, by whom. */
@@ -29,13 +30,14 @@ export interface Item {
 }
 
 /**
- * What composing needs: the node (to sign and append), the release guard, compartments, and
- * where an item the channel policy holds for a second officer goes (the release queue, wired
- * in at build so that compose knows nothing of its tables).
+ * What composing needs: the node (to sign and append), the release guard, the node's release
+ * floor, compartments, and where an item held for a second officer goes (the release queue,
+ * wired in at build so that compose knows nothing of its tables).
  */
 export interface ComposeContext {
   readonly node: NodeContext
   readonly guard: ReleaseGuard
+  readonly floor: ReleaseFloor
   readonly access: AccessContext
   readonly hold: (item: Item) => Promise<ReleaseView>
 }
@@ -53,26 +55,10 @@ export type Composed =
   | { readonly status: 'released'; readonly event: StoredEvent }
   | { readonly status: 'queued'; readonly release: ReleaseView }
 
-interface ReleasePolicy {
-  readonly twoPersonRule: readonly string[]
-  readonly flashExempt: boolean
-}
-
-/**
- * Whether the channel's policy holds this item for a second officer: its type is under the
- * two-person rule, unless the policy exempts flash items and this one is flash.
- */
-export function needsRelease(policy: unknown, type: string, body: unknown): boolean {
-  const release = (policy as { release?: ReleasePolicy } | null)?.release
-  if (release === undefined || !release.twoPersonRule.includes(type)) return false
-  const urgency = (body as { urgency?: unknown }).urgency
-  return !(release.flashExempt && urgency === 'flash')
-}
-
 /**
  * Composes an item of any type: checks its body against the protocol schema and the release
- * guard, then signs and appends it when the channel policy lets it go at once, or holds it
- * for a different officer with the releaser role.
+ * guard, then signs and appends it when neither the node's release floor nor the channel's
+ * policy holds it, or holds it for a different officer with the releaser role.
  */
 export async function compose(
   ctx: ComposeContext,
@@ -94,7 +80,7 @@ export async function compose(
     body: input.body as Record<string, unknown>,
     drafter: officer.id,
   }
-  if (needsRelease(channel.policy, input.type, input.body)) {
+  if (needsRelease(ctx.floor, policyOf(channel), input.type, input.body)) {
     return { status: 'queued', release: await ctx.hold(item) }
   }
   return { status: 'released', event: await commitItem(ctx.node, item) }
@@ -103,7 +89,7 @@ export async function compose(
 /**
  * Composes many `message.post` items for one channel and commits them in one transaction, in
  * order. Each passes the checks of {@link compose}; a batch is never split between the release
- * queue and the ledger, so when the channel policy would hold any of its messages for a
+ * queue and the ledger, so when the floor or the channel policy would hold any of its messages for a
  * releaser the whole batch is refused (`BATCH_NEEDS_RELEASE`) and nothing is stored.
  */
 export async function composeBatch(
@@ -121,7 +107,7 @@ export async function composeBatch(
   )
   for (const [index, body] of input.bodies.entries()) {
     await checkItem(ctx, officer, 'message.post', body)
-    if (needsRelease(channel.policy, 'message.post', body)) {
+    if (needsRelease(ctx.floor, policyOf(channel), 'message.post', body)) {
       throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
     }
   }
@@ -135,6 +121,11 @@ export async function composeBatch(
       officer: officer.id,
     })),
   )
+}
+
+// The stored policy passed the protocol's schema when its channel.create was validated.
+function policyOf(channel: { readonly policy: unknown }): Parameters<typeof needsRelease>[1] {
+  return channel.policy as Parameters<typeof needsRelease>[1]
 }
 
 function assertComposable(type: string, body: unknown): void {

@@ -18,7 +18,90 @@ const item = (body: unknown, type = 'message.post') => ({
 // Text that can never contain a default marking: no capital letters at all.
 const plain = fc.string({ unit: fc.constantFrom(...'abc xyz-/.,\n0123456789éж') })
 
+// Look-alikes a drafter could type for each letter of the default markings: Cyrillic, Greek,
+// fullwidth, mathematical and double-struck forms, small letters, and digits.
+const LOOK_ALIKES: Readonly<Record<string, string>> = {
+  T: 'tТΤＴ𝐓𝑇𝕋тτ',
+  O: 'oОΟＯ𝐎𝕆0оοσ',
+  P: 'pРΡＰ𝐏ℙрρ',
+  S: 'sЅＳ𝐒𝕊ѕ',
+  E: 'eЕΕＥ𝐄𝔼еε',
+  C: 'cСϹＣ𝐂ℂсϲ',
+  R: 'rＲ𝐑ℝ',
+  N: 'nΝＮ𝐍ℕ',
+  F: 'fＦ𝐅𝔽Ϝ',
+  '/': '／⁄∕',
+  ' ': '\u00a0\u2009\u3000\t \n',
+}
+// Zero-width space, joiner and non-joiner, soft hyphen, word joiner, BOM, bidi marks and overrides.
+const IGNORABLES = '\u200b\u200c\u200d\u00ad\u2060\ufeff\u200e\u200f\u202a\u202e\u2066\u2069'
+
+/** A marking as a drafter might disguise it: each character swapped, or not, and ignorables between. */
+const disguised = (marking: string) =>
+  fc
+    .tuple(
+      ...[...marking].map((character) =>
+        fc.tuple(
+          fc.constantFrom(character, ...(LOOK_ALIKES[character] ?? '')),
+          fc.string({ unit: fc.constantFrom(...IGNORABLES), maxLength: 2 }),
+        ),
+      ),
+    )
+    .map((parts) =>
+      parts
+        .map(([character, ignorables], i) => (i === 0 ? character : ignorables + character))
+        .join(''),
+    )
+
+const ENGLISH =
+  'the parties agree to notify each other of incidents within hours top secretary secrets notice reply forward red line draft text of no form or for north'.split(
+    ' ',
+  )
+const RUSSIAN =
+  'стороны договорились уведомлять друг друга об инцидентах это не секрет тор сор топ рост кот нет сообщение ответ работа проект текста СЕКРЕТ ТОП НЕТ Россия США ОБСЕ'.split(
+    ' ',
+  )
+
 describe('release guard', () => {
+  it('blocks every default marking however it is disguised, and names what was written', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .constantFrom('TOP SECRET', 'SECRET//NOFORN', 'NOFORN')
+          .chain((marking) => fc.tuple(fc.constant(marking), disguised(marking))),
+        plain,
+        ([marking, written], before) => {
+          const text = `${before} ${written} end`
+          const found = guardMatches(defaults, item({ text })).find(
+            (match) => match.rule === `\\b${marking}\\b`,
+          )
+          expect(found).toEqual({
+            path: '/text',
+            offset: before.length + 1,
+            text: written,
+            rule: `\\b${marking}\\b`,
+            kind: 'marking',
+          })
+        },
+      ),
+    )
+  })
+
+  it('lets ordinary English and Russian prose through', () => {
+    const sentence = (words: readonly string[]) =>
+      fc
+        .array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(' ', ', ', '. ', ' — ', '\n')), {
+          minLength: 1,
+          maxLength: 30,
+        })
+        .map((parts) => parts.map(([word, gap]) => word + gap).join(''))
+    fc.assert(
+      fc.property(fc.oneof(sentence(ENGLISH), sentence(RUSSIAN)), (text) => {
+        expect(guardMatches(defaults, item({ text }))).toEqual([])
+      }),
+    )
+  })
+
   it('finds a marking wherever it is pasted, at its exact path and offset', () => {
     fc.assert(
       fc.property(
@@ -67,8 +150,11 @@ describe('release guard', () => {
     expect(guardMatches(guard, item({ text: 'for your Eyes Only' }))).toMatchObject([
       { offset: 9, text: 'Eyes Only', rule: '(?i:eyes only)' },
     ])
-    expect(guardMatches(releaseGuard({ forbiddenMarkings: [] }), item({ text: 'NOFORN' }))).toEqual(
-      [],
+  })
+
+  it('cannot be turned off: an empty list of markings is CONFIG_INVALID', () => {
+    expect(() => releaseGuard({ forbiddenMarkings: [] })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
     )
   })
 

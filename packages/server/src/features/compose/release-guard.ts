@@ -1,14 +1,33 @@
 import { type Static, Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
+import { foldPattern, TextFolder } from './folded-text.ts'
 
-/** The `release` section of `parley.json`: what the release guard refuses to let out. */
+/**
+ * The `release` section of `parley.json`: the node's release floor (what always needs a second
+ * officer, whatever a channel's policy says) and what the release guard refuses to let out.
+ */
 export const ReleaseConfigSchema = Type.Object(
   {
+    twoPersonRule: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z]+(?:\\.(?:[a-z]+|\\*))?$' }), {
+        maxItems: 32,
+        uniqueItems: true,
+        description:
+          'The release floor: event types an officer composes that always wait for a different releaser; `redline.*` names every type of a family. Default: notice.open, notice.reply, notice.close, redline.*, draft.adopt, compliance.report, forward. A channel policy may add types, never leave one out.',
+      }),
+    ),
+    flashExempt: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether flash items of the floor types go out at once (default false); a channel policy may exempt flash items only where the floor does',
+      }),
+    ),
     forbiddenMarkings: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 500 }), {
+        minItems: 1,
         maxItems: 100,
         description:
-          'Regular expressions (JavaScript syntax, Unicode mode; `(?i:...)` ignores case) that no string of a composed body may match, e.g. classification banners. Default: \\bTOP SECRET\\b, \\bSECRET//NOFORN\\b, \\bNOFORN\\b. [] turns the check off.',
+          'Regular expressions (JavaScript syntax, Unicode mode) that no string of a composed body may match, e.g. classification banners. Both the text and the literal characters of the expression are folded first (NFKC, case, ignorables, white space, confusable skeletons), so case and look-alike letters do not matter. Default: \\bTOP SECRET\\b, \\bSECRET//NOFORN\\b, \\bNOFORN\\b. The guard cannot be turned off: an empty list is refused.',
       }),
     ),
   },
@@ -23,9 +42,10 @@ export const DEFAULT_FORBIDDEN_MARKINGS: readonly string[] = [
   '\\bNOFORN\\b',
 ]
 
-/** The compiled guard: one rule per configured marking. */
+/** The compiled guard: one rule per configured marking, matched on folded text. */
 export interface ReleaseGuard {
   readonly markings: readonly { readonly rule: string; readonly pattern: RegExp }[]
+  readonly folder: TextFolder
 }
 
 /**
@@ -50,10 +70,15 @@ const MAX_LISTED = 1000
 /** Compiles the configured markings; a pattern that is not a valid expression is `CONFIG_INVALID`. */
 export function releaseGuard(config: ReleaseConfig | undefined): ReleaseGuard {
   const sources = config?.forbiddenMarkings ?? DEFAULT_FORBIDDEN_MARKINGS
+  // The schema refuses it in parley.json; a guard with nothing to look for is no guard.
+  if (sources.length === 0) {
+    throw new ServerError('CONFIG_INVALID', { reason: '/release/forbiddenMarkings is empty' })
+  }
   return {
+    folder: new TextFolder(),
     markings: sources.map((source, i) => {
       try {
-        return { rule: source, pattern: new RegExp(source, 'gu') }
+        return { rule: source, pattern: new RegExp(foldPattern(source), 'gu') }
       } catch (error) {
         throw new ServerError('CONFIG_INVALID', {
           reason: `/release/forbiddenMarkings/${i} ${(error as Error).message}`,
@@ -70,7 +95,8 @@ export interface GuardedItem {
 }
 
 /**
- * Every match of the guard in an item: each configured marking in every string of the body
+ * Every match of the guard in an item: each configured marking in the folded form of every
+ * string of the body, located in the string as written
  * (forwarded items included), and TLP:RED or TLP:AMBER+STRICT anywhere in a forward. TLP 2.0
  * lets AMBER+STRICT reach the channel's recipients but never leave the recipient party, and a
  * forward is exactly how information leaves the channel it was shared in. Indicators carry
@@ -79,10 +105,13 @@ export interface GuardedItem {
 export function guardMatches(guard: ReleaseGuard, item: GuardedItem): GuardMatch[] {
   const matches: GuardMatch[] = []
   walkStrings(item.body, '', (path, key, text) => {
+    const folded = guard.folder.fold(text)
     for (const { rule, pattern } of guard.markings) {
-      for (const found of text.matchAll(pattern)) {
+      for (const found of folded.text.matchAll(pattern)) {
         if (found[0] === '') continue
-        matches.push({ path, offset: found.index, text: found[0], rule, kind: 'marking' })
+        const offset = folded.origin[found.index]!
+        const end = folded.end[found.index + found[0].length - 1]!
+        matches.push({ path, offset, text: text.slice(offset, end), rule, kind: 'marking' })
       }
     }
     if (key !== 'tlp') return

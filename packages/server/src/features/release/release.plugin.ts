@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { operations as api } from '@parley/api'
+import { ServerError } from '../../errors.ts'
 import { schemaOf } from '../../http/route-schema.ts'
 import { toEventView } from '../../node/event-view.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
@@ -26,6 +27,11 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ compose: ComposeContext 
         role,
         channel: (request: { params: unknown }) =>
           channelOfRelease(ctx, (request.params as { release: string }).release),
+        // An item in a compartment the officer is outside of is answered as one that never was.
+        hidden: (request: { params: unknown }) =>
+          new ServerError('RELEASE_NOT_FOUND', {
+            release: (request.params as { release: string }).release,
+          }),
       },
     }) as const
 

@@ -25,6 +25,7 @@ import {
   completeLogin,
   type IssuedSession,
   login,
+  loginRefused,
   logout,
   passkeyLoginOptions,
   passkeyRegistrationOptions,
@@ -91,6 +92,14 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
     api.login.path,
     {
       config: { auth: 'public' },
+      // The input layer and the schema refuse before the handler runs; such an attempt still
+      // counts towards the lock-out and is audited (the app's error handler then answers it).
+      errorHandler: async (error, request) => {
+        const status =
+          (error as { status?: unknown; statusCode?: unknown }).status ?? error.statusCode
+        if (status !== 400 && status !== 415) throw error
+        await loginRefused(auth, client(request), request.refusedBody ?? request.body, error)
+      },
       schema: schemaOf(api.login),
     },
     async (request, reply) => {

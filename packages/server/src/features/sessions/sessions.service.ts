@@ -9,7 +9,7 @@ import type {
 import type { Transaction } from 'kysely'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
-import { audit } from '../audit/audit.service.ts'
+import { audit, storable } from '../audit/audit.service.ts'
 import type { OfficerRow } from '../officers/officers.repository.ts'
 import {
   changePassword,
@@ -170,10 +170,40 @@ async function assertNotLocked(ctx: AuthContext, client: Client, username: strin
   }
 }
 
+/**
+ * Counts and audits a login request refused before its credentials were read (bytes that are
+ * not UTF-8, a lone surrogate, a body that does not match the schema, the wrong media type),
+ * so that no malformed attempt escapes the lock-out or the audit log. `body` is what could be
+ * read of it; a username found there counts towards that name's lock-out too, in the escaped
+ * form the audit stores, and the password is never looked at.
+ */
+export async function loginRefused(
+  ctx: AuthContext,
+  client: Client,
+  body: unknown,
+  error: Error & { readonly code?: string },
+): Promise<never> {
+  const named = (body as { username?: unknown } | null | undefined)?.username
+  const username =
+    typeof named === 'string' ? (storable(normalizeUsername(named.slice(0, 64))) as string) : null
+  const refusal = error instanceof ServerError ? error : new ServerError('REQUEST_INVALID')
+  await loginFailed(
+    ctx,
+    client,
+    username,
+    undefined,
+    `refused:${error.code ?? 'REQUEST_INVALID'}`,
+    refusal,
+  ).catch((locked: unknown) => {
+    if (locked !== refusal) throw locked
+  })
+  throw error
+}
+
 async function loginFailed(
   ctx: AuthContext,
   client: Client,
-  username: string,
+  username: string | null,
   row: OfficerRow | undefined,
   reason: string,
   error: ServerError,
@@ -182,7 +212,10 @@ async function loginFailed(
   const { lockout, lockoutFailures, addressLockoutFailures } = ctx.settings
   const party = row?.party ?? null
   const locks = await ctx.db.transaction().execute(async (trx) => {
-    const account = await recordFailure(trx, `account:${username}`, now, lockout, lockoutFailures)
+    const account =
+      username === null
+        ? null
+        : await recordFailure(trx, `account:${username}`, now, lockout, lockoutFailures)
     const address = await recordFailure(
       trx,
       `address:${client.ip}`,
