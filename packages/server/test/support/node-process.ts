@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +14,7 @@ import { migratedTemplate, testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
 import { cheapPasswordHash } from './password-hash.ts'
+import { reservePort } from './ports.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
 // start it again on the same data, as a crash and a reboot would. Every node's federation
@@ -127,7 +127,7 @@ export async function startNodeProcesses(
   try {
     const ports = new Map<string, number>()
     for (const spec of specs) {
-      const port = await listenablePort()
+      const port = await reservePort()
       ports.set(spec.node, port)
       // Links into this node, one per other node; unsigned traffic goes straight in.
       const inbound = new Map<string, FaultProxy>()
@@ -412,22 +412,6 @@ function call<T>(
     req.on('error', reject)
     req.end(payload)
   })
-}
-
-/**
- * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no proxy,
- * router or outgoing connection opened later can be handed the port a node restarts on.
- */
-async function listenablePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-    if (free) return port
-  }
 }
 
 /** Creates a migrated PGlite data directory at `dir`, from the run's template. */

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BuildOptions, build, type ParleyApp } from '../../src/app.ts'
@@ -8,6 +7,7 @@ import { initNodeDirectory, peerEntryOf } from '../../src/node-identity.ts'
 import type { Database } from '../../src/store/database.ts'
 import { testDatabase } from './database.ts'
 import { cheapPasswordHash } from './password-hash.ts'
+import { reservePort } from './ports.ts'
 
 export interface NodeSpec {
   readonly node: string
@@ -135,17 +135,8 @@ async function startNode(
   return node
 }
 
-/** A port free right now on 127.0.0.1 (the node binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
+/** A port for a node to listen on (see {@link reservePort}). */
+export const freePort = reservePort
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `ms`. */
 export async function eventually<T>(

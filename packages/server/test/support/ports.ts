@@ -1,0 +1,34 @@
+import { createServer } from 'node:net'
+
+/** Ports of one test worker: a slice of its own, below the kernel's ephemeral range. */
+const SLICE = 500
+const FIRST = 20_000
+/** Linux hands out ephemeral ports from 32768 up: no outgoing connection takes one below. */
+const SLICES = Math.floor((32_768 - FIRST) / SLICE)
+
+const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0)
+const base = FIRST + (worker % SLICES) * SLICE
+let next = 0
+
+/**
+ * A port for a node to listen on later. A port the kernel picked (`listen(0)`) and let go is
+ * ephemeral: any outgoing connection or `listen(0)` made meanwhile, by this worker or another,
+ * can be handed it before the node binds it (seen: EADDRINUSE under two busy workers). So
+ * each worker takes ports from a slice of its own below the ephemeral range, in turn, and
+ * skips one that something else holds.
+ */
+export async function reservePort(): Promise<number> {
+  for (let tried = 0; tried < SLICE; tried++) {
+    const port = base + (next++ % SLICE)
+    if (await isFree(port)) return port
+  }
+  throw new Error(`no free port in ${base}..${base + SLICE - 1}`)
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
