@@ -28,7 +28,7 @@ export const OFFICER_BODY_LIMIT = 256 * 1024
  * The Content Security Policy of every response: resources from the node itself only, no
  * inline script or style, no plugins, never framed (clickjacking), forms post home only.
  */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'style-src': ["'self'"],

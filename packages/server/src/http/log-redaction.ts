@@ -22,7 +22,7 @@ const SECRET_FIELDS = [
 ]
 
 /** pino `redact` paths: secrets by field name, plus credential headers in and out. */
-export const redactPaths: readonly string[] = [
+const redactPaths: readonly string[] = [
   // pino has no "any depth" wildcard; four levels cover `req.headers.cookie` and an error's
   // `err.config.headers.authorization` alike.
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),

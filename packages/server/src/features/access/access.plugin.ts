@@ -78,7 +78,7 @@ export function officerRoutes(app: FastifyInstance): DeclaredRoute[] {
  * outside the channel's compartment learns nothing about it, not even whether it exists, and
  * nothing about a resource inside it (`requires.hidden`: the resource's own not-found answer).
  */
-export function authorize(ctx: AccessContext) {
+function authorize(ctx: AccessContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const config = request.routeOptions.config
     if ((config.auth ?? 'officer') !== 'officer' || request.is404) return

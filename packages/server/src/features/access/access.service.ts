@@ -63,7 +63,7 @@ type Listener = (officer: string | null) => void
  * In-process news of access changes, so that open live streams stop (or start) showing a
  * channel at once instead of after their cache ages.
  */
-export class AccessWatch {
+class AccessWatch {
   readonly #listeners = new Set<Listener>()
 
   subscribe(listener: Listener): () => void {
@@ -88,7 +88,7 @@ const GRANT_CACHE_SIZE = 10_000
  * which tells the watch. The short time-to-live bounds what a change made behind the node's
  * back (SQL by hand) could leave stale.
  */
-export class GrantCache {
+class GrantCache {
   readonly #known = new Map<string, { granted: boolean; at: number }>()
   readonly #db: Kysely<DB>
   readonly #now: () => number

@@ -33,7 +33,7 @@ const ASCII = /^[ -~]*$/
  * leaves no Latin letter but the character's own skeleton is one, that wins: NFKC turns the
  * lunate sigma `ϲ`, a look-alike of `c`, into a sigma first.
  */
-export function foldCharacter(character: string): string {
+function foldCharacter(character: string): string {
   const folded = foldAsCapital(character)
   const direct = skeletons[character]
   if (ASCII.test(folded) || direct === undefined) return folded

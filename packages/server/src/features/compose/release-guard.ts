@@ -36,7 +36,7 @@ export const ReleaseConfigSchema = Type.Object(
 export type ReleaseConfig = Static<typeof ReleaseConfigSchema>
 
 /** Classification banners no party means to send across a line of communication. */
-export const DEFAULT_FORBIDDEN_MARKINGS: readonly string[] = [
+const DEFAULT_FORBIDDEN_MARKINGS: readonly string[] = [
   '\\bTOP SECRET\\b',
   '\\bSECRET//NOFORN\\b',
   '\\bNOFORN\\b',

@@ -102,11 +102,7 @@ export async function receivingParty(ctx: NodeContext, channel: string): Promise
 }
 
 /** Refuses a peer that is neither a member nor an observer of the channel. */
-export async function assertParticipant(
-  ctx: NodeContext,
-  channel: string,
-  party: string,
-): Promise<void> {
+async function assertParticipant(ctx: NodeContext, channel: string, party: string): Promise<void> {
   const row = await knownChannel(ctx, channel)
   if (row === undefined) throw new ServerError('CHANNEL_NOT_FOUND', { channel })
   if (!row.members.some((member) => member.party === party))

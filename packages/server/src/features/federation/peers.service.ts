@@ -111,7 +111,7 @@ export async function removePeer(
 }
 
 /** Pins the public keys of the node's own parties, so its own events verify like any other. */
-export async function pinHostedParties(
+async function pinHostedParties(
   db: Kysely<DB>,
   identity: NodeIdentity,
   now: number,

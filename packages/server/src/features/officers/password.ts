@@ -15,7 +15,7 @@ export interface PasswordHashParameters {
  * authentication"; `node packages/server/bench/argon2.bench.ts`). Hashes keep their own
  * parameters, so raising these later leaves existing passwords verifiable.
  */
-export const passwordHashing: PasswordHashParameters = {
+const passwordHashing: PasswordHashParameters = {
   memoryCost: 64 * 1024,
   timeCost: 5,
   parallelism: 1,
@@ -95,8 +95,8 @@ export function passwordHasher(config?: PasswordHashConfig): PasswordHasher {
   return hasher
 }
 
-export const PASSWORD_MIN_LENGTH = 12
-export const PASSWORD_MAX_LENGTH = 1024
+const PASSWORD_MIN_LENGTH = 12
+const PASSWORD_MAX_LENGTH = 1024
 
 /** Throws `PASSWORD_TOO_WEAK` unless the password meets the policy. */
 export function assertPasswordPolicy(password: string, username?: string): void {

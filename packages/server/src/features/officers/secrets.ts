@@ -23,7 +23,7 @@ export function generatePassword(): string {
 }
 
 /** How many recovery codes an officer holds after enrolment or regeneration. */
-export const RECOVERY_CODE_COUNT = 10
+const RECOVERY_CODE_COUNT = 10
 
 /** Ten single-use recovery codes of 80 random bits each, `XXXX-XXXX-XXXX-XXXX`. */
 export function newRecoveryCodes(): string[] {

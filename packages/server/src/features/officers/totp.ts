@@ -1,7 +1,7 @@
 import { generateSecret, generateURI, verify } from 'otplib'
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s. */
-export const TOTP_PERIOD_SECONDS = 30
+const TOTP_PERIOD_SECONDS = 30
 
 /** A fresh TOTP secret: 160 random bits, base32 as authenticator apps expect. */
 export function newTotpSecret(): string {

@@ -16,10 +16,10 @@ import {
 export const SESSION_COOKIE = 'parley_session'
 
 /** The header that carries the session's synchronizer token on state-changing requests. */
-export const CSRF_HEADER = 'x-csrf-token'
+const CSRF_HEADER = 'x-csrf-token'
 
 /** The officer id events carry when the automation credential acts. */
-export const AUTOMATION_OFFICER = 'o_devtoken'
+const AUTOMATION_OFFICER = 'o_devtoken'
 
 /** The officer behind an API call, as `request.officer` holds it. */
 export interface RequestOfficer {
@@ -90,7 +90,7 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** The origins allowed to call the officer API: the node's own and those configured. */
-export function allowedOrigins(request: FastifyRequest, settings: AuthSettings): string[] {
+function allowedOrigins(request: FastifyRequest, settings: AuthSettings): string[] {
   // A request without a socket (an injected WebSocket upgrade) has no protocol: plain HTTP.
   const own = originOf(`${request.protocol ?? 'http'}://${request.host}`)
   return [...(own === null ? [] : [own]), ...settings.origins.flatMap((o) => originOf(o) ?? [])]

@@ -10,7 +10,7 @@ import { type AuthContext, resolveSessionHash } from '../sessions/sessions.servi
 /** How often an open stream checks that its session still holds. */
 const SESSION_CHECK_MS = 5_000
 /** The close code of a stream whose session ended (logout, revocation, timeout, new id). */
-export const SESSION_ENDED_CLOSE = 4401
+const SESSION_ENDED_CLOSE = 4401
 
 /**
  * `GET /api/v1/stream` (WebSocket): every event this node commits from now on, local or
