@@ -12,6 +12,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 // PARLEY_TEST_DB selects the engine of the server suites: unset for PGlite, `postgres` for
 // PostgreSQL, `both` for both at once (scripts/test.sh), so that one run keeps both cores busy.
 const SYSTEM = [
+  'packages/cli/src/commands/demo.test.ts',
   'packages/server/test/chaos.test.ts',
   'packages/server/test/federation-fuzz.test.ts',
   'packages/server/test/fork-split.test.ts',
@@ -74,7 +75,7 @@ export default defineConfig({
     projects: [
       // Unit tests touch no database: one engine is enough.
       ...(dialects.includes('pglite')
-        ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } }]
+        ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], exclude: SYSTEM } }]
         : []),
       ...dialects.flatMap(serverProjects),
     ],

@@ -32,3 +32,16 @@ function isFree(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
 }
+
+/**
+ * `count` consecutive free ports (a demo's nodes take base..base+count-1), from the top of
+ * this worker's slice, which reservePort reaches last: they are bound again at a restart, and
+ * another Vitest run on the same machine takes its ports from the bottom of the same slice.
+ */
+export async function reservePortRun(count: number): Promise<number> {
+  for (let first = base + SLICE - count; first >= base; first--) {
+    const ports = Array.from({ length: count }, (_, i) => first + i)
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return first
+  }
+  throw new Error(`no ${count} consecutive free ports in ${base}..${base + SLICE - 1}`)
+}
