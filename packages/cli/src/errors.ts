@@ -27,6 +27,11 @@ export const cliErrors = {
     status: 1,
     message: 'The audit log is broken at seq {seq} ({reason}); rows before it verify',
   },
+  PORT_IN_USE: {
+    status: 1,
+    message:
+      'Cannot listen on {address}: another process listens there (another node?); stop it or change listen.port in {path}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type CliErrorCode = keyof typeof cliErrors

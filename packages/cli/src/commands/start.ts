@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { CliError } from '../errors.ts'
 
 /** `parley start`: runs a node until Ctrl-C, then shuts it down gracefully. */
 export function register(program: Command): void {
@@ -11,7 +12,14 @@ export function register(program: Command): void {
     .action(async (options: { dataDir: string; config?: string }) => {
       const { closeOnSignals, runNode } = await import('@parley/server')
       const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
-      const node = await runNode(file)
+      const node = await runNode(file).catch((error: unknown) => {
+        const { address, port } = error as NodeJS.ErrnoException & {
+          address?: string
+          port?: number
+        }
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+        throw new CliError('PORT_IN_USE', { address: `${address}:${port}`, path: file })
+      })
       process.stdout.write(
         `Node ${node.app.identity.node} listening on ${node.address}\n` +
           `  API docs  ${node.address}/api/docs\n` +

@@ -1,3 +1,4 @@
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import {
@@ -8,6 +9,7 @@ import {
   type PostgresPoolClient,
 } from 'kysely'
 import type pg from 'pg'
+import { ServerError } from '../errors.ts'
 import type { DB } from './tables.ts'
 
 /** An open database: the Kysely handle, which engine is behind it, and how to close it. */
@@ -165,22 +167,66 @@ async function openPglite(
   loadDataDir: Blob | undefined,
 ): Promise<Database> {
   keepWasmLean()
+  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir)
   const pglite = new PGlite({
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(loadDataDir === undefined ? {} : { loadDataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8 },
     postgresqlconf: PGLITE_SETTINGS,
   })
-  await pglite.waitReady
+  try {
+    await pglite.waitReady
+  } catch (error) {
+    unlock()
+    throw error
+  }
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   return {
     db,
     dialect: 'pglite',
     close: async () => {
-      await db.destroy()
-      // destroy() closes PGlite only when Kysely ran a query; close it here in any case.
-      if (!pglite.closed) await pglite.close()
+      try {
+        await db.destroy()
+        // destroy() closes PGlite only when Kysely ran a query; close it here in any case.
+        if (!pglite.closed) await pglite.close()
+      } finally {
+        unlock()
+      }
     },
     dump: () => pglite.dumpDataDir('none'),
+  }
+}
+
+/**
+ * PGlite takes no lock of its own: a second process (a second `parley start` with another
+ * config, say) would open the same files and corrupt them. A lock file beside the data
+ * directory (not in it: `dump()` copies the directory) holds the owner's pid; a lock whose
+ * process is gone is stale (a node that crashed) and is taken over. Returns the release.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = `${dataDir.replace(/\/+$/, '')}.lock`
+  for (;;) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' })
+      return () => unlinkSync(file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const owner = Number(readFileSync(file, 'utf8').trim())
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new ServerError('DATABASE_IN_USE', {
+        reason: `process ${owner} has the embedded database ${dataDir} open (${file}); stop that node first`,
+      })
+    }
+    unlinkSync(file)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
