@@ -163,6 +163,16 @@ describe('parley export', () => {
     }
   })
 
+  it('refuses an --out in a directory that does not exist (FILE_UNWRITABLE) with exit 1', async () => {
+    const out = join(root, 'reports', 'working-group.parley')
+    const run = await parley('export', CHANNEL, '--out', out, '--data-dir', bare, '--as', 'rus')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(
+      /^parley: FILE_UNWRITABLE: Cannot write .*\/reports\/\.ch_\w+\.\d+\.parley\.tmp: ENOENT/,
+    )
+    expect(existsSync(join(root, 'reports'))).toBe(false)
+  })
+
   it.each([
     [
       'an unknown channel',
