@@ -521,8 +521,15 @@ describe.skipIf(testDialect !== 'postgres')(
     })
 
     it('answers 503 to reads, logins, posts and pushes while the database is down, and serves again once it is back', async () => {
+      const health = async () => {
+        const reply = await t.app.inject({ url: '/healthz' })
+        return { status: reply.statusCode, body: reply.json(), headers: reply.headers }
+      }
+      expect(await health()).toMatchObject({ status: 200, body: { status: 'ok', node: 'usa' } })
       link.down()
       try {
+        // What a load balancer or an operator's probe sees.
+        expectUnavailable(await health())
         expectUnavailable(await alice.browser.request('GET', `/channels/${channel}/timeline`))
         expectUnavailable(await post('while down'))
         expectUnavailable(await alice.browser.login('alice', 'a long enough passphrase'))
@@ -530,6 +537,10 @@ describe.skipIf(testDialect !== 'postgres')(
       } finally {
         link.up()
       }
+      expect(await health()).toMatchObject({
+        status: 200,
+        body: { status: 'ok', node: 'usa', parties: ['usa'] },
+      })
       expect((await post('back again')).status).toBe(201)
       expect(await texts()).toContain('back again')
       expect(await texts()).not.toContain('while down')

@@ -1,7 +1,7 @@
 import { ServerError } from '../errors.ts'
 
 /** What a client is told to wait before trying again when the database is out of reach (s). */
-const DATABASE_RETRY_AFTER_S = 2
+export const DATABASE_RETRY_AFTER_S = 2
 
 /** Socket errors of the connection to PostgreSQL (Node's codes, as `pg` passes them on). */
 const SOCKET_CODES = new Set([

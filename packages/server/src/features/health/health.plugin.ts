@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
 import { CONNECTION_ERRORS, errorResponses } from '../../http/route-schema.ts'
+import { DATABASE_RETRY_AFTER_S } from '../../store/database-errors.ts'
 
 const HealthSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -28,7 +29,11 @@ export const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
       try {
         await sql`select 1`.execute(app.db)
       } catch (error) {
-        throw new ServerError('DATABASE_UNAVAILABLE', { reason: (error as Error).message })
+        // With Retry-After, as every other 503 of a lost database: a probe knows when to ask again.
+        throw new ServerError('DATABASE_UNAVAILABLE', {
+          reason: (error as Error).message,
+          retryAfter: DATABASE_RETRY_AFTER_S,
+        })
       }
       return {
         status: 'ok' as const,
