@@ -353,7 +353,10 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     },
     openDatabase: () => openDatabase(setup.database),
     async cutDatabase() {
-      if (!('url' in setup.database)) return 0
+      // A fault that did nothing must never be reported as done.
+      if (!('url' in setup.database)) {
+        throw new Error(`${setup.name}: db-cut needs PostgreSQL; PGlite runs inside the node`)
+      }
       const name = new URL(setup.database.url).pathname.slice(1)
       const rows = await adminRows(
         'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
