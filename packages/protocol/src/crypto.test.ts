@@ -12,7 +12,6 @@ import {
   verify,
   verifyRaw,
 } from './crypto.ts'
-import { isProtocolError } from './errors.ts'
 
 interface WycheproofTest {
   readonly tcId: number
@@ -75,17 +74,33 @@ describe('Wycheproof Ed25519 (test-vectors/ed25519)', () => {
 })
 
 describe('Ed25519 keys and signatures', () => {
-  it('rejects public keys that are not 32 bytes of base64url with KEY_INVALID', async () => {
-    for (const bad of [
-      toBase64Url(new Uint8Array(31)),
-      toBase64Url(new Uint8Array(33)),
-      '',
-      'A+B/',
-    ]) {
-      const error = await importPublicKey(bad).catch((e: unknown) => e)
-      expect(
-        isProtocolError(error, 'KEY_INVALID') || isProtocolError(error, 'ENCODING_INVALID'),
-      ).toBe(true)
+  // The text is decoded first: what is not base64url is ENCODING_INVALID, whatever its length;
+  // what decodes but is not 32 bytes is KEY_INVALID, naming the length.
+  it('rejects a public key of the wrong length with KEY_INVALID, naming its length', async () => {
+    for (const [bad, bytes] of [
+      [toBase64Url(new Uint8Array(31)), 31],
+      [toBase64Url(new Uint8Array(33)), 33],
+      ['', 0],
+    ] as const) {
+      await expect(importPublicKey(bad), `${bytes} bytes`).rejects.toMatchObject({
+        code: 'KEY_INVALID',
+        details: { reason: `${bytes} bytes, expected 32` },
+      })
+    }
+  })
+
+  it('rejects a public key that is not base64url with ENCODING_INVALID', async () => {
+    const key = (await generateKeyPair()).publicKey
+    for (const [bad, reason] of [
+      ['A+B/', 'character "+" at 1'],
+      [`${key.slice(0, 42)}=`, 'character "=" at 42'],
+      [`${key.slice(0, 42)}B`, 'non-zero trailing bits'],
+      [`${key}AA`, 'impossible length'],
+    ] as const) {
+      await expect(importPublicKey(bad), bad).rejects.toMatchObject({
+        code: 'ENCODING_INVALID',
+        details: { encoding: 'base64url', reason },
+      })
     }
   })
 

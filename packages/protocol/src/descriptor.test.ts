@@ -216,7 +216,7 @@ describe('acceptRotation', () => {
   it('applies through verifyDescriptor for parties already pinned', async () => {
     const forged = await signPartyEntry(usa([key('usa#1', mallory)]), 'usa#1', mallory.privateKey)
     const descriptor = createDescriptor('n', 'https://a.example', [forged])
-    await expect(verifyDescriptor(descriptor)).resolves.toBeDefined()
+    await expect(verifyDescriptor(descriptor)).resolves.toEqual(descriptor)
     await expectCode(
       verifyDescriptor(descriptor, { pinned: { usa: pinned() }, now: NOW }),
       'KEY_ROTATION_REJECTED',

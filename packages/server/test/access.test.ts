@@ -242,8 +242,14 @@ describe('compartments', () => {
     await alice.browser.request('POST', `/channels/${open}/messages`, message('before logout'))
     await until(() => received.length >= 1)
     expect((await fay.browser.request('POST', '/auth/logout')).status).toBe(204)
+    // Posted while the stream is still open, before its session check comes round.
+    const after = await alice.browser.request(
+      'POST',
+      `/channels/${open}/messages`,
+      message('after logout'),
+    )
+    expect(after.status).toBe(201)
     expect(await closed).toEqual([4401, 'AUTH_REQUIRED'])
-    await alice.browser.request('POST', `/channels/${open}/messages`, message('after logout'))
     expect(received.map((frame) => frame.event.body.text)).toEqual(['before logout'])
   })
 })

@@ -160,8 +160,11 @@ describe('officer sessions', () => {
       const browser = new Browser(t.app)
       browser.cookie = 'attacker-chosen-value-attacker-chosen-value'
       const login = await browser.login('fixed', PASSWORD)
-      expect(login.sessionCookie).toBeDefined()
+      expect(login.setCookie).toMatch(
+        /^parley_session=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/,
+      )
       expect(login.sessionCookie).not.toBe('attacker-chosen-value-attacker-chosen-value')
+      expect((await browser.request('GET', '/auth/session')).body.officer.username).toBe('fixed')
       const planted = new Browser(t.app)
       planted.cookie = 'attacker-chosen-value-attacker-chosen-value'
       expect((await planted.request('GET', '/auth/session')).status).toBe(401)
@@ -209,7 +212,12 @@ describe('officer sessions', () => {
       })
       const next = await alice.browser.request('GET', '/audit')
       expect(next.status).toBe(200)
-      expect(next.sessionCookie).toBeDefined()
+      // A new token for the rest of the same session: its lifetime does not start again.
+      expect(next.setCookie).toMatch(
+        /^parley_session=[A-Za-z0-9_-]{43}; Max-Age=[1-9]\d*; Path=\/; HttpOnly; SameSite=Strict$/,
+      )
+      expect(Number(/Max-Age=(\d+)/.exec(next.setCookie!)![1])).toBeLessThanOrEqual(43_200)
+      expect(next.sessionCookie).toBe(alice.browser.cookie)
       expect(alice.browser.cookie).not.toBe(before)
       const old = new Browser(t.app)
       old.cookie = before

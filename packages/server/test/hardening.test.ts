@@ -1,8 +1,12 @@
 import { Writable } from 'node:stream'
+import { generateKeyPair, utf8 } from '@parley/protocol'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_BATCH_BYTES } from '../src/features/federation/federation.service.ts'
 import { ACCOUNT_BODY_LIMIT, OFFICER_BODY_LIMIT } from '../src/http/hardening.ts'
 import { redactingLogger } from '../src/http/log-redaction.ts'
+import { pinPartyKeys } from '../src/ledger/index.ts'
+import { signRequest } from '../src/signed-http/http-signatures.ts'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
 import { type LoggedIn, loggedIn, openChannel } from './support/compartments.ts'
 
@@ -91,15 +95,49 @@ describe('HTTP hardening', () => {
       expect(large.body.error.code).toBe('REQUEST_INVALID')
     })
 
-    it('keeps the 4 MiB limit for federation batches', async () => {
-      const reply = await t.app.inject({
-        method: 'POST',
-        url: '/federation/v1/events',
-        headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify({ events: [], padding: 'x'.repeat(1024 * 1024) }),
-      })
-      expect(reply.statusCode).toBe(401)
-      expect(reply.json().error.code).toBe('HTTP_SIGNATURE_MISSING')
+    // The route refuses a signed body over MAX_BATCH_BYTES itself; the parser's own cap, 64 KiB
+    // higher, refuses anything larger before its signature is read.
+    it('takes a signed federation push of exactly 4 MiB and refuses one byte more as BATCH_TOO_LARGE', async () => {
+      const pair = await generateKeyPair()
+      await pinPartyKeys(
+        t.database.db,
+        'rus',
+        'Russian Federation',
+        [{ id: 'rus#1', publicKey: pair.publicKey, validFrom: 0, validUntil: null }],
+        { now: t.clock.now, hosted: false },
+      )
+      const url = `${t.config.federationUrl.replace(/\/+$/, '')}/federation/v1/events`
+      const push = async (bytes: number, signed = true) => {
+        // JSON allows whitespace anywhere between tokens: an empty batch padded to `bytes`.
+        const body = utf8(`{"events":[]${' '.repeat(bytes - '{"events":[]}'.length)}}`)
+        const headers: Record<string, string> = { 'content-type': 'application/json' }
+        if (signed) {
+          const key = { keyId: 'rus#1', privateKey: pair.privateKey }
+          Object.assign(
+            headers,
+            await signRequest({ method: 'POST', url, headers, body }, key, { now: t.clock.now }),
+          )
+        }
+        const reply = await t.app.inject({
+          method: 'POST',
+          url: '/federation/v1/events',
+          headers,
+          payload: Buffer.from(body),
+        })
+        return { status: reply.statusCode, body: reply.json() }
+      }
+      expect(MAX_BATCH_BYTES).toBe(4 * 1024 * 1024)
+      const atLimit = await push(MAX_BATCH_BYTES)
+      expect(atLimit).toEqual({ status: 200, body: { receipts: [], rejected: [], need: [] } })
+      const over = await push(MAX_BATCH_BYTES + 1)
+      expect([over.status, over.body.error.code]).toEqual([413, 'BATCH_TOO_LARGE'])
+      const overParser = await push(MAX_BATCH_BYTES + 64 * 1024 + 1, false)
+      expect([overParser.status, overParser.body.error.code]).toEqual([413, 'BATCH_TOO_LARGE'])
+      const underParserUnsigned = await push(MAX_BATCH_BYTES + 64 * 1024, false)
+      expect([underParserUnsigned.status, underParserUnsigned.body.error.code]).toEqual([
+        401,
+        'HTTP_SIGNATURE_MISSING',
+      ])
     })
   })
 

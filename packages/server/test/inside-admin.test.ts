@@ -74,12 +74,15 @@ describe('an admin outside the compartment', () => {
   })
 
   it('sees the release once she puts herself on the list, which the audit log records', async () => {
-    await grant(carla, workingGroup, carla)
-    const item = await carla.browser.request('GET', `/releases/${release}`)
+    // Another admin than Carla, so that Carla stays outside for the other tests in any order.
+    const dana = await loggedIn(t, 'dana', ['admin'])
+    expect((await dana.browser.request('GET', `/releases/${release}`)).status).toBe(404)
+    await grant(dana, workingGroup, dana)
+    const item = await dana.browser.request('GET', `/releases/${release}`)
     expect(item.status).toBe(200)
-    const log = await carla.browser.request('GET', '/audit?limit=500')
+    const log = await dana.browser.request('GET', '/audit?limit=500')
     expect(log.body.entries).toContainEqual(
-      expect.objectContaining({ action: 'access.grant', officer: carla.id }),
+      expect.objectContaining({ action: 'access.grant', officer: dana.id }),
     )
   })
 })

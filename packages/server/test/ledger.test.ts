@@ -306,9 +306,16 @@ describe(`ledger on ${testDialect}`, () => {
   })
 
   it('rejects malformed input with a code instead of throwing', async () => {
-    for (const junk of [null, 'text', { event: {}, sig: 'x' }, { event: { seq: 1.5 } }]) {
-      const result = await deliver(database.db, junk, ctx)
-      expect(result.status).toBe('rejected')
+    for (const [junk, code] of [
+      [null, 'EVENT_MALFORMED'],
+      ['text', 'EVENT_MALFORMED'],
+      [{ event: {}, sig: 'x' }, 'EVENT_MALFORMED'],
+      [{ event: { seq: 1.5 } }, 'NUMBER_NOT_INTEGER'],
+    ] as const) {
+      expect(await deliver(database.db, junk, ctx), JSON.stringify(junk)).toMatchObject({
+        status: 'rejected',
+        code,
+      })
     }
     expect(await count('events')).toBe(0)
   })

@@ -1,8 +1,10 @@
 import { stat } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { verifyDescriptor } from '@parley/protocol'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { startNodes, type TestNode } from './support/nodes.ts'
+import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 interface ApiError {
   error: { code: string; message: string; details?: Record<string, unknown> }
@@ -213,6 +215,103 @@ describe('a node’s officer API', () => {
 })
 
 describe('a node shutting down', () => {
+  it('waits at stop() for a request held in flight, answers it, and takes no new connection meanwhile', async () => {
+    const { nodes, close } = await startNodes([
+      {
+        node: 'usa',
+        parties: [
+          { id: 'usa', name: 'United States' },
+          { id: 'est', name: 'Estonia' },
+        ],
+      },
+    ])
+    const node = nodes[0]!
+    try {
+      const created = await node.api<{ channel: { id: string } }>('POST', '/channels', {
+        as: 'usa',
+        title: 'Held',
+        members: ['usa', 'est'],
+        observers: [],
+      })
+      const channel = created.body.channel.id
+      // The test holds the events table: the post below is answered only once it lets go.
+      let release!: () => void
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let locked!: () => void
+      const isLocked = new Promise<void>((resolve) => {
+        locked = resolve
+      })
+      const holder = node.database.db.transaction().execute(async (trx) => {
+        await sql`lock table events in exclusive mode`.execute(trx)
+        locked()
+        await held
+      })
+      await isLocked
+      // Its body read whole, the request is past parsing and in the handler's hands.
+      const arrived = new Promise<void>((resolve) => {
+        node.app.server.once('request', (request: IncomingMessage) => {
+          request.once('end', () => resolve())
+        })
+      })
+      const post = node.api<{ event: EventView }>('POST', `/channels/${channel}/messages`, {
+        as: 'usa',
+        text: 'Held in flight.',
+        lang: 'en',
+        urgency: 'routine',
+        tlp: 'clear',
+      })
+      await arrived
+      let answered = false
+      void post.then(() => {
+        answered = true
+      })
+      let stopped = false
+      const stopping = node.stop().then(() => {
+        stopped = true
+      })
+      try {
+        // A connection made while closing may be reset; the listener, once closed, refuses.
+        const probe = () =>
+          new Promise<string | undefined>((resolve) => {
+            const request = httpRequest(`${node.url}/healthz`, { agent: false }, (reply) => {
+              reply.resume()
+              resolve(String(reply.statusCode))
+            })
+            request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code))
+            request.end()
+          })
+        await eventually(
+          async () => (await probe()) === 'ECONNREFUSED',
+          10_000,
+          'a new connection to be refused',
+        )
+        expect({ answered, stopped }).toEqual({ answered: false, stopped: false })
+      } finally {
+        release()
+        await holder
+      }
+      const answer = await post
+      await stopping
+      expect(answer.status).toBe(201)
+      expect(answer.body.event.event).toMatchObject({
+        type: 'message.post',
+        author: 'usa',
+        body: { text: 'Held in flight.' },
+      })
+      const stored = await node.database.db
+        .selectFrom('events')
+        .select('id')
+        .where('channel', '=', channel)
+        .where('type', '=', 'message.post')
+        .execute()
+      expect(stored.map((row) => row.id)).toEqual([answer.body.event.id])
+    } finally {
+      await close()
+    }
+  })
+
   it('finishes the commits in flight and refuses what comes after, losing nothing', async () => {
     const { nodes, close } = await startNodes([
       {

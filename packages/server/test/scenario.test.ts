@@ -8,6 +8,7 @@ import {
   checkSignedEvent,
   draftContentHash,
   type Event,
+  eventId,
   type PartyKey,
   type SignedEvent,
   verifyReceipt,
@@ -28,7 +29,7 @@ import { OfficerClient } from './support/officer-client.ts'
 // runs in real time and jumps to each scene, so "17 min after delivery" is what the nodes see.
 // The words come from the demo's story (packages/cli/src/demo/story.ts): one story for both.
 
-const { MINUTE, HOUR, DAY } = story
+const { MINUTE, DAY } = story
 const PASSWORD = 'correct horse battery staple'
 const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 
@@ -54,7 +55,6 @@ describe('a day in the life of the US–Russia working group', () => {
   // Facts later steps build on.
   let notice: EventView
   let receivedAt: number
-  let policy: typeof story.WORKING_GROUP_POLICY
   const draft: Record<string, EventView> = {}
 
   const timeline = async (who: OfficerClient, channel: string): Promise<EventView[]> => {
@@ -142,7 +142,6 @@ describe('a day in the life of the US–Russia working group', () => {
     const opened = await alice.request('POST', '/channels', story.workingGroup())
     expect(opened.status, JSON.stringify(opened.body)).toBe(201)
     wg = opened.body.channel.id
-    policy = opened.body.channel.policy
     await grant(carla, wg, ben)
     await invitation(oleg, wg)
     await grant(oleg, wg, irina, pavel)
@@ -176,7 +175,7 @@ describe('a day in the life of the US–Russia working group', () => {
   })
   afterAll(() => close?.())
 
-  it('1. Alice’s notice waits for Ben, reaches rus, and rus’s signed receipt starts the 24 h clock', async () => {
+  it('1. Alice’s notice waits for Ben, reaches rus, and rus’s signed receipt comes back', async () => {
     const { alice, ben, irina, dan } = officers
     clock.jumpTo(times.notice)
     const body = story.incidentNotice(times)
@@ -199,7 +198,8 @@ describe('a day in the life of the US–Russia working group', () => {
         requestedAction: 'Identify and stop the activity, or clarify its nature.',
       },
     })
-    expect(body.indicators?.map((indicator) => indicator.tlp)).toEqual(['amber', 'amber', 'amber'])
+    // usa's node signed and keeps the notice as composed, its TLP:AMBER indicators included.
+    expect(notice.event.body).toEqual(body)
 
     // The receipt: signed by rus with a key usa pinned, stored on usa, milliseconds after signing.
     const toRus = await eventually(
@@ -225,10 +225,6 @@ describe('a day in the life of the US–Russia working group', () => {
     expect(toRus.receiptAt).toBe(receivedAt)
     expect(receivedAt - notice.event.time).toBeGreaterThanOrEqual(0)
     expect(receivedAt - notice.event.time).toBeLessThan(5_000)
-    // No deadline projection exists yet: the acknowledge-by time follows from the receipt and
-    // the channel policy every member signed up to, for the notice's urgency.
-    expect(notice.event.type === 'notice.open' && notice.event.body.urgency).toBe('routine')
-    expect(policy.ackWithin.routine).toBe(24 * HOUR)
 
     // rus has the notice with every template field; Dan, outside the compartment, sees nothing.
     expect((await seen(irina, wg, notice.id, 'the notice')).event.body).toEqual(body)
@@ -238,7 +234,12 @@ describe('a day in the life of the US–Russia working group', () => {
     expect((await dan.request('GET', '/channels')).body.channels).toEqual([])
   })
 
-  it('2. Irina acknowledges, and usa sees “acknowledged by rus, 17 min after delivery”', async () => {
+  // TODO(issue 10): asserts the acknowledge-by time usa's deadline read model shows.
+  it.todo(
+    '1b. rus’s signed receipt starts the 24 h clock: usa shows the acknowledge-by time (issue 10)',
+  )
+
+  it('2. Irina acknowledges, and usa holds rus’s signed acknowledgment of the notice', async () => {
     const { alice, irina } = officers
     clock.jumpTo(receivedAt + times.ackAfter)
     const ack = await compose(irina, wg, 'notice.ack', { notice: notice.id })
@@ -252,9 +253,8 @@ describe('a day in the life of the US–Russia working group', () => {
       officer: irina.id,
       body: { notice: notice.id },
     })
-    const after = atUsa.event.time - receivedAt
-    expect(Math.round(after / MINUTE)).toBe(17)
-    expect(after).toBeLessThan(policy.ackWithin.routine)
+    // rus's node stamps the acknowledgment after usa's notice reached it, never before.
+    expect(atUsa.event.time).toBeGreaterThan(receivedAt)
     const checked = await checkSignedEvent(signed(atUsa), await keysAt(nodes.usa, 'rus'))
     expect(checked.id).toBe(atUsa.id)
     // The opener cannot acknowledge its own notice.
@@ -263,7 +263,10 @@ describe('a day in the life of the US–Russia working group', () => {
     expect(own.body.error.code).toBe('FORBIDDEN_FOR_TYPE')
   })
 
-  it('3. rus answers in Russian, Alice adds a translation, and the final reply comes within 72 h', async () => {
+  // TODO(issue 10): asserts the acknowledgment against the deadline read model.
+  it.todo('2b. usa shows “acknowledged by rus, 17 min after delivery”, within the 24 h (issue 10)')
+
+  it('3. rus answers in Russian, Alice adds a translation, and the final reply reaches usa', async () => {
     const { alice, irina, pavel } = officers
     clock.jumpTo(times.interimReply)
     const interim = await released(irina, pavel, wg, 'notice.reply', story.interimReply(notice.id))
@@ -290,7 +293,6 @@ describe('a day in the life of the US–Russia working group', () => {
       author: 'rus',
       body: { notice: notice.id, lang: 'ru', final: true },
     })
-    expect(atUsa.event.time - receivedAt).toBeLessThan(policy.respondWithin)
     // In the working group's order: notice, acknowledgment, reply, translation, final reply.
     const thread = (await timeline(alice, wg))
       .filter(
@@ -299,6 +301,9 @@ describe('a day in the life of the US–Russia working group', () => {
       .map((view) => view.event.type)
     expect(thread).toEqual(['notice.open', 'notice.ack', 'notice.reply', 'notice.reply'])
   })
+
+  // TODO(issue 10): asserts the respond-by time the deadline read model shows.
+  it.todo('3b. usa shows the final reply within the 72 h the policy gives (issue 10)')
 
   it('4. the release guard blocks a reply with a SECRET//NOFORN paragraph and shows where it is', async () => {
     const { alice, ben } = officers
@@ -422,8 +427,6 @@ describe('a day in the life of the US–Russia working group', () => {
       draft.adoptUsa!,
       draft.adoptRus!,
     ]
-    expect(chosen.map((view) => view.id)).not.toContain(notice.id)
-    expect(JSON.stringify(chosen.map((view) => view.event))).not.toContain('indicators')
     const minutes = Math.round((ack.event.time - receivedAt) / MINUTE)
     const forward = await released(alice, ben, allies, 'forward', {
       from: wg,
@@ -436,6 +439,12 @@ describe('a day in the life of the US–Russia working group', () => {
     const atEst = await seen(kadri, allies, forward.id, 'the forward')
     if (atEst.event.type !== 'forward') throw new Error('not a forward')
     const items = atEst.event.body.items
+    // The notice itself, with its TLP:AMBER indicators, stayed behind: est holds none of it.
+    expect(await Promise.all(items.map((item) => eventId(item.event)))).not.toContain(notice.id)
+    const held = JSON.stringify(atEst.event)
+    const indicators = notice.event.type === 'notice.open' ? notice.event.body.indicators : []
+    expect(indicators?.length).toBe(3)
+    for (const { value } of indicators ?? []) expect(held).not.toContain(value)
     expect(items.map((item) => item.event.author)).toEqual([
       'rus',
       'rus',

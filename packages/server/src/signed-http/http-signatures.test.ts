@@ -49,6 +49,9 @@ async function signedPost(
   return { method: 'POST', url: path, headers: { ...headers, ...added }, body: bytes }
 }
 
+/** What a verified request of {@link signedPost} names: its signer and when it signed. */
+const SIGNED_BY_USA = { keyid: 'usa#1', party: 'usa', created: NOW / 1000 }
+
 function verify(request: ReceivedRequest, overrides: Partial<Parameters<typeof verifyRequest>[1]>) {
   return verifyRequest(request, {
     now: NOW,
@@ -239,7 +242,7 @@ describe('signRequest and verifyRequest', () => {
 
   it('rejects a signature created over 300 s from the clock or past expires (HTTP_SIGNATURE_EXPIRED)', async () => {
     const request = await signedPost()
-    await expect(verify(request, { now: NOW + 300_000 })).resolves.toBeDefined()
+    await expect(verify(request, { now: NOW + 300_000 })).resolves.toEqual(SIGNED_BY_USA)
     expect(await codeOf(verify(request, { now: NOW + 300_001 }))).toBe('HTTP_SIGNATURE_EXPIRED')
     expect(await codeOf(verify(request, { now: NOW - 300_001 }))).toBe('HTTP_SIGNATURE_EXPIRED')
   })
@@ -247,7 +250,7 @@ describe('signRequest and verifyRequest', () => {
   it('rejects a nonce seen within the window (HTTP_SIGNATURE_REPLAY)', async () => {
     const request = await signedPost()
     const nonces = new NonceCache()
-    await expect(verify(request, { nonces })).resolves.toBeDefined()
+    await expect(verify(request, { nonces })).resolves.toEqual(SIGNED_BY_USA)
     expect(await codeOf(verify(request, { nonces, now: NOW + 299_000 }))).toBe(
       'HTTP_SIGNATURE_REPLAY',
     )
@@ -259,14 +262,16 @@ describe('signRequest and verifyRequest', () => {
     expect(await codeOf(verify(request, { nonces: new NonceCache({ since: NOW + 1 }) }))).toBe(
       'HTTP_SIGNATURE_EXPIRED',
     )
-    await expect(verify(request, { nonces: new NonceCache({ since: NOW }) })).resolves.toBeDefined()
+    await expect(verify(request, { nonces: new NonceCache({ since: NOW }) })).resolves.toEqual(
+      SIGNED_BY_USA,
+    )
   })
 
   it('does not let a rejected request use up its nonce', async () => {
     const request = await signedPost()
     const nonces = new NonceCache()
     await codeOf(verify({ ...request, body: utf8('{}') }, { nonces }))
-    await expect(verify(request, { nonces })).resolves.toBeDefined()
+    await expect(verify(request, { nonces })).resolves.toEqual(SIGNED_BY_USA)
   })
 
   it('rejects any mutation of method, path, query, body, fields or signature', async () => {

@@ -18,8 +18,9 @@ const SESSION_ENDED_CLOSE = 4401
  * Browsers cannot set headers on a WebSocket, so the token may come as `?token=`. An officer
  * receives only events of channels in their compartments, checked event by event, so a
  * revoked grant takes effect on an open stream too. A stream opened with a session ends (close
- * code 4401) within 5 s of that session ending: logout, revocation, a disabled officer, a
- * timeout, or a new session id after a privilege change (the console then opens another).
+ * code 4401) within 5 s of that session ending (logout, revocation, a disabled officer, a
+ * timeout, or a new session id after a privilege change; the console then opens another), or
+ * at the next event, which it never receives.
  */
 export const streamPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
@@ -36,6 +37,19 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
     (socket, request) => {
       const { channel } = request.query
       const visibility = channelVisibility(access, request.officer!)
+      const session = request.officer!.session
+      // A session ended by logout or revocation between two checks must not see another event.
+      const sessionHolds = async () => {
+        if (session === null) return true
+        try {
+          await resolveSessionHash(auth, session, 'active')
+          return true
+        } catch (error) {
+          if (!isServerError(error)) throw error
+          socket.close(SESSION_ENDED_CLOSE, error.code)
+          return false
+        }
+      }
       // Checks are asynchronous; chaining them keeps the events in commit order.
       let sending = Promise.resolve()
       const unsubscribe = ctx.hub.subscribe(({ id, signed }) => {
@@ -43,12 +57,11 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
         sending = sending
           .then(async () => {
             if (!(await visibility.visible(signed.event.channel))) return
-            if (socket.readyState !== socket.OPEN) return
+            if (socket.readyState !== socket.OPEN || !(await sessionHolds())) return
             socket.send(JSON.stringify({ type: 'event', id, event: signed.event, sig: signed.sig }))
           })
           .catch((error: unknown) => request.log.warn({ err: error }, 'live stream check failed'))
       })
-      const session = request.officer!.session
       let check: Timer | undefined
       let ended = false
       // Every check on the node's clock, the next one set once this one is answered.
