@@ -51,6 +51,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
   const time = { now: record === undefined ? clock.now : Date.now }
   const nodes: RunningDemoNode[] = []
   const stop = () => Promise.allSettled(nodes.map((node) => node.app.close()))
+  let stopped: Promise<void>
   try {
     for (const [i, file] of files.entries()) {
       // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
@@ -69,15 +70,21 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
     }
     const seeded = record ?? (await seed(root, nodes, clock, storyDay))
     time.now = Date.now
+    // Ctrl-C is handled before the demo says it may be pressed.
+    stopped = stopOnSignals(stop)
     process.stdout.write(instructions(nodes, root, seeded, record === undefined))
   } catch (error) {
     await stop()
     throw error
   }
-  await new Promise<void>((done) => {
+  await stopped
+}
+
+/** Stops the demo on the first Ctrl-C or SIGTERM; a second one while it stops leaves at once. */
+function stopOnSignals(stop: () => Promise<unknown>): Promise<void> {
+  return new Promise<void>((done) => {
     let stopping = false
     const onSignal = () => {
-      // A second Ctrl-C while the nodes finish their requests: leave at once.
       if (stopping) process.exit(130)
       stopping = true
       process.stdout.write('\nStopping the demo nodes…\n')

@@ -20,12 +20,14 @@ export function register(program: Command): void {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
         throw new CliError('PORT_IN_USE', { address: `${address}:${port}`, path: file })
       })
+      // Ctrl-C is handled before the node says it may be pressed.
+      const closed = new Promise<void>((done) => closeOnSignals(node, done))
       process.stdout.write(
         `Node ${node.app.identity.node} listening on ${node.address}\n` +
           `  API docs  ${node.address}/api/docs\n` +
           `  parties   ${[...node.app.identity.parties.keys()].join(', ')}\n` +
           'Press Ctrl-C to stop.\n',
       )
-      await new Promise<void>((done) => closeOnSignals(node, done))
+      await closed
     })
 }
