@@ -1,28 +1,20 @@
-import { bodySchemas, ChannelIdSchema, type EventType, PartyIdSchema } from '@parley/protocol'
+import {
+  bodySchemas,
+  ChannelIdSchema,
+  EVENT_TYPES,
+  type EventType,
+  PartyIdSchema,
+} from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { ChannelParams } from './channels.ts'
 import { EventViewSchema } from './events.ts'
 import { operation } from './operation.ts'
 
 /** Event types an officer composes in an existing channel (opening and joining have routes). */
-export const COMPOSABLE_TYPES = [
-  'message.post',
-  'message.translate',
-  'notice.open',
-  'notice.ack',
-  'notice.reply',
-  'notice.close',
-  'redline.declare',
-  'redline.revise',
-  'redline.withdraw',
-  'draft.create',
-  'draft.propose',
-  'draft.accept',
-  'draft.adopt',
-  'compliance.report',
-  'forward',
-] as const satisfies readonly EventType[]
-export type ComposableType = (typeof COMPOSABLE_TYPES)[number]
+export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
+export const COMPOSABLE_TYPES: readonly ComposableType[] = EVENT_TYPES.filter(
+  (type): type is ComposableType => type !== 'channel.create' && type !== 'channel.join',
+)
 
 const closed = { additionalProperties: false } as const
 

@@ -314,7 +314,8 @@ async function joinChannel(node: NodeProcess, channel: string, until: number): P
     const listed = await node
       .api<{ channels: { id: string; status: string }[] }>('GET', '/channels')
       .catch(() => undefined)
-    const status = listed?.body.channels.find((row) => row.id === channel)?.status
+    // A refusal (503 while the database is cut) carries no list: not yet.
+    const status = listed?.body.channels?.find((row) => row.id === channel)?.status
     if (status === 'active') return
     if (status === 'invited')
       await node.api('POST', `/channels/${channel}/join`, {}).catch(() => {})

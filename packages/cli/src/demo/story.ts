@@ -178,19 +178,8 @@ export const WORKING_GROUP_POLICY = {
   respondWithin: 72 * HOUR,
   rapporteur: 'osce',
   release: {
-    twoPersonRule: [
-      'notice.open',
-      'notice.reply',
-      'notice.close',
-      'redline.declare',
-      'redline.revise',
-      'redline.withdraw',
-      'draft.create',
-      'draft.propose',
-      'draft.adopt',
-      'compliance.report',
-      'forward',
-    ],
+    // The floor, and the working group's drafts too.
+    twoPersonRule: [...RELEASE_FLOOR, 'draft.create', 'draft.propose'],
     flashExempt: false,
   },
 } satisfies NonNullable<BodyOf<'channel.create'>['policy']>
