@@ -19,6 +19,8 @@ const SYSTEM = [
   'packages/server/test/node.test.ts',
   'packages/server/test/scenario.test.ts',
 ]
+/** System tests that run on the embedded database whatever PARLEY_TEST_DB says: once is enough. */
+const EMBEDDED_ONLY = ['packages/cli/src/commands/demo.test.ts']
 const GLOBAL_SETUP = ['packages/server/test/support/global-setup.ts']
 
 // Tests start hundreds of node processes (the CLI, whole nodes); V8's code cache on disk
@@ -42,7 +44,16 @@ const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
         globalSetup: GLOBAL_SETUP,
       },
     },
-    { test: { name: `system${suffix}`, include: SYSTEM, env, globalSetup: GLOBAL_SETUP } },
+    {
+      test: {
+        name: `system${suffix}`,
+        include: SYSTEM,
+        // `parley demo` always runs its nodes on PGlite: with both engines, only PGlite's pass runs it.
+        exclude: dialects.length > 1 && dialect === 'postgres' ? EMBEDDED_ONLY : [],
+        env,
+        globalSetup: GLOBAL_SETUP,
+      },
+    },
   ]
 }
 
