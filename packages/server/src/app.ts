@@ -37,7 +37,7 @@ import { createNodeContext } from './node/context.ts'
 import type { Scheduler } from './node/scheduler.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
-import { readModels } from './read-models.ts'
+import { composeRules, readModels } from './read-models.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { type DatabaseLock, holdDatabase } from './store/database-lock.ts'
 import { migrateToLatest } from './store/migrate.ts'
@@ -198,6 +198,7 @@ async function assemble(
     floor: releaseFloor(config.release),
     access,
     hold: (item) => holdForRelease(ctx, item),
+    rules: composeRules(),
   }
 
   await app.register(healthPlugin)

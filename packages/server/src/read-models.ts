@@ -1,4 +1,5 @@
 import { channelsProjection } from './features/channels/channels.projection.ts'
+import type { ComposeRule } from './features/compose/compose.service.ts'
 import { ProjectionRegistry } from './ledger/index.ts'
 
 /**
@@ -7,4 +8,9 @@ import { ProjectionRegistry } from './ledger/index.ts'
  */
 export function readModels(): ProjectionRegistry {
   return new ProjectionRegistry().addEvents(channelsProjection)
+}
+
+/** Every feature's compose rules (checks of its own event types before signing or queueing). */
+export function composeRules(): ComposeRule[] {
+  return []
 }

@@ -40,6 +40,18 @@ export interface ComposeContext {
   readonly floor: ReleaseFloor
   readonly access: AccessContext
   readonly hold: (item: Item) => Promise<ReleaseView>
+  /** What each feature checks of the items of its types, at compose and again at approval. */
+  readonly rules: readonly ComposeRule[]
+}
+
+/**
+ * A feature's own check of an item before it is signed or queued: that a notice's sector is
+ * in the taxonomy, that an acknowledgment is not by the notice's opener, that an accepted
+ * paragraph exists. It throws a registered error; it never writes.
+ */
+export interface ComposeRule {
+  readonly types: readonly ComposableType[]
+  check(node: NodeContext, item: Item): Promise<void>
 }
 
 /** What an officer composes: a v1 body for a channel, optionally naming the party it speaks for. */
@@ -72,7 +84,6 @@ export async function compose(
     actingAs(officer, input.as),
     channel.members.map((member) => member.party),
   )
-  await checkItem(ctx, officer, input.type, input.body)
   const item: Item = {
     channel: channel.id,
     party,
@@ -80,6 +91,7 @@ export async function compose(
     body: input.body as Record<string, unknown>,
     drafter: officer.id,
   }
+  await checkItem(ctx, officer, item)
   if (needsRelease(ctx.floor, policyOf(channel), input.type, input.body)) {
     return { status: 'queued', release: await ctx.hold(item) }
   }
@@ -106,7 +118,14 @@ export async function composeBatch(
     channel.members.map((member) => member.party),
   )
   for (const [index, body] of input.bodies.entries()) {
-    await checkItem(ctx, officer, 'message.post', body)
+    const item: Item = {
+      channel: channel.id,
+      party: author,
+      type: 'message.post',
+      body: body as Record<string, unknown>,
+      drafter: officer.id,
+    }
+    await checkItem(ctx, officer, item)
     if (needsRelease(ctx.floor, policyOf(channel), 'message.post', body)) {
       throw new ServerError('BATCH_NEEDS_RELEASE', { index, channel: channel.id })
     }
@@ -147,18 +166,22 @@ function assertComposable(type: string, body: unknown): void {
 
 /**
  * What composing and approving both check: a forward's source channel is in the officer's
- * compartments too, and the release guard finds nothing.
+ * compartments too, the release guard finds nothing, and every feature rule for the item's
+ * type holds.
  */
 export async function checkItem(
-  ctx: Pick<ComposeContext, 'guard' | 'access'>,
+  ctx: Pick<ComposeContext, 'guard' | 'access' | 'rules' | 'node'>,
   officer: RequestOfficer,
-  type: string,
-  body: unknown,
+  item: Item,
 ): Promise<void> {
+  const { type, body } = item
   if (type === 'forward') {
     await assertChannelAccess(ctx.access, officer, (body as { from: string }).from)
   }
   assertReleasable(ctx.guard, { type, body })
+  for (const rule of ctx.rules) {
+    if (rule.types.includes(type)) await rule.check(ctx.node, item)
+  }
 }
 
 /** Signs and appends an item as its party, with its drafter's officer id. */

@@ -140,7 +140,13 @@ export async function approveRelease(
   if (row.drafter === officer.id) throw new ServerError('RELEASE_OWN_DRAFT', { release: id })
   // The channel must still exist here; the guard and compartments are checked again.
   await channelOrThrow(ctx.node, row.channel)
-  await checkItem(ctx, officer, row.type, row.body)
+  await checkItem(ctx, officer, {
+    channel: row.channel,
+    party: row.party,
+    type: row.type as ComposableType,
+    body: row.body,
+    drafter: row.drafter,
+  })
   const now = ctx.node.now()
   const facts = { release: id, channel: row.channel, type: row.type, drafter: row.drafter }
   const who = { time: now, officer: officer.id, party: row.party }
