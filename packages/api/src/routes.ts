@@ -2,6 +2,7 @@ import { accessOperations } from './access.ts'
 import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
 import { messageOperations } from './messages.ts'
+import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
@@ -20,6 +21,7 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...negotiationOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

@@ -17,6 +17,7 @@ import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
@@ -209,6 +210,7 @@ async function assemble(
       await api.register(channelsPlugin, { ctx, compose })
       await api.register(composePlugin, { compose })
       await api.register(messagesPlugin, { ctx, compose })
+      await api.register(negotiationPlugin, { ctx })
       await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })

@@ -333,7 +333,7 @@ describe('a day in the life of the US–Russia working group', () => {
     const { alice, ben, irina, pavel, sofia, lukas } = officers
     clock.jumpTo(times.redLines)
     const redLine = await released(irina, pavel, wg, 'redline.declare', story.redLine())
-    expect(redLine.event.body).toMatchObject({ sectors: ['finance', 'energy'] })
+    expect(redLine.event.body).toMatchObject({ sectors: ['financial-services', 'energy'] })
     draft.create = await released(irina, pavel, wg, 'draft.create', story.draftText())
     const id = draft.create.id
     await seen(alice, wg, id, 'the draft')
@@ -369,7 +369,9 @@ describe('a day in the life of the US–Russia working group', () => {
       .filter((view) => view.id === id || JSON.stringify(view.event.body).includes(id))
       .flatMap((view) =>
         'paragraphs' in view.event.body
-          ? view.event.body.paragraphs.filter((p) => p.id === 'p1').flatMap((p) => p.alternatives)
+          ? (view.event.body.paragraphs ?? [])
+              .filter((p) => p.id === 'p1')
+              .flatMap((p) => p.alternatives)
           : [],
       )
       .map((alternative) => [alternative.id, alternative.proposedBy])
@@ -474,7 +476,7 @@ describe('a day in the life of the US–Russia working group', () => {
     const wording = new Map<string, string>()
     for (const event of verified) {
       if (event.type === 'draft.create' || event.type === 'draft.propose') {
-        for (const paragraph of event.body.paragraphs) {
+        for (const paragraph of event.body.paragraphs ?? []) {
           for (const alternative of paragraph.alternatives) {
             wording.set(alternative.id, alternative.text)
           }
