@@ -32,6 +32,10 @@ export const cliErrors = {
     message:
       'Cannot listen on {address}: another process listens there (another node?); stop it or change listen.port in {path}',
   },
+  AGREEMENT_INVALID: {
+    status: 1,
+    message: '{path} does not verify at {where}: {reason}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type CliErrorCode = keyof typeof cliErrors
