@@ -1,5 +1,7 @@
 import { draftContentHash, verifyAgreement } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { reindex } from '../src/ledger/index.ts'
+import { readModels } from '../src/read-models.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads answers as plain JSON
@@ -424,5 +426,35 @@ describe('negotiation: red lines, drafts, adoption, compliance, forwards', () =>
       id: adopt.id,
       signature: { state: 'verified' },
     })
+  })
+
+  it('rebuilds every negotiation read model from the log (parley reindex)', async () => {
+    const reads = async () => {
+      const paths = [
+        `/channels/${wg}/redlines?since=0`,
+        `/channels/${wg}/drafts`,
+        `/channels/${wg}/drafts/${draft}`,
+        `/channels/${wg}/drafts/${draft}/compliance`,
+        `/channels/${wg}/drafts/${draft}/agreement`,
+        `/channels/${allies}/forwards`,
+      ]
+      return Promise.all(paths.map((path) => get(path)))
+    }
+    const before = await reads()
+    await node.stop()
+    const db = node.database.db
+    for (const table of [
+      'forwarded_items',
+      'compliance_reports',
+      'draft_events',
+      'drafts',
+      'redline_versions',
+      'redlines',
+    ] as const) {
+      await db.deleteFrom(table).execute()
+    }
+    await reindex(db, readModels(), { hosted: node.config.parties.map((party) => party.id) })
+    await node.start()
+    expect(await reads()).toEqual(before)
   })
 })
