@@ -79,13 +79,18 @@ describe('negotiation across three nodes', () => {
     await eventually(async () => (await compose(rus, wg, 'draft.accept', choice)).status === 201)
     const hash = await eventually(async () => {
       const state = (await usa.api<Json>('GET', `/channels/${wg}/drafts/${draft}`)).body
-      return state.contentHash
+      return state.contentHash ?? undefined
     })
-    expect((await compose(usa, wg, 'draft.adopt', { draft, contentHash: hash })).status).toBe(201)
-    await eventually(
-      async () =>
-        (await compose(rus, wg, 'draft.adopt', { draft, contentHash: hash })).status === 201,
-    )
+    const adoptedUsa = await compose(usa, wg, 'draft.adopt', { draft, contentHash: hash })
+    expect(adoptedUsa.status, JSON.stringify(adoptedUsa.body)).toBe(201)
+    let last: unknown
+    await eventually(async () => {
+      const adopted = await compose(rus, wg, 'draft.adopt', { draft, contentHash: hash })
+      last = adopted.body
+      return adopted.status === 201
+    }).catch((error) => {
+      throw new Error(`${error}: ${JSON.stringify(last)}`)
+    })
     const [atUsa, atRus] = await eventually(async () => {
       const states = await Promise.all(
         [usa, rus].map(

@@ -51,10 +51,14 @@ export const draftsProjection: EventProjection<DraftEvent> = {
 }
 
 async function refresh(trx: Transaction<DB>, draft: string): Promise<void> {
+  // Locked first: two transactions storing events of one draft at once (a local commit and a
+  // push) would each recompute without the other's event, and the last to write would win.
+  // The second waits here, then reads the first one's event too.
   const row = await trx
     .selectFrom('drafts')
     .select(['genesis', 'channel'])
     .where('id', '=', draft)
+    .forUpdate()
     .executeTakeFirstOrThrow()
   const genesisEvent = (row.genesis as unknown as { event: EventOf<'draft.create'> }).event
   const genesis: DraftGenesis = {

@@ -38,6 +38,7 @@ export const redlinesProjection: EventProjection<RedlineEvent> = {
       .selectFrom('redlines')
       .select('version')
       .where('id', '=', redline)
+      .forUpdate()
       .executeTakeFirstOrThrow()
     const next = row.version + 1
     if (event.type === 'redline.revise') {
