@@ -21,6 +21,8 @@ export interface SeedRecord {
   readonly passwords: Readonly<Record<story.OfficerName, string>>
   readonly notice: string
   readonly ackMinutes: number
+  /** The adopted joint statement (its draft.create id); the demo exports it as agreement.*. */
+  readonly agreement?: string
 }
 
 /**
@@ -245,6 +247,7 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    agreement: draft.id,
   }
 }
 
