@@ -209,30 +209,33 @@ export const NOTICE_LABELS = {
     en: 'A check that the line works and is staffed; an officer on duty must answer it.',
     ru: 'Проверка работоспособности канала связи и наличия дежурного персонала; требует ответа дежурного сотрудника.',
   },
-  // ---- severity: levels 1–5 of the CISA National Cyber Incident Scoring System (NCISS) ----
+  // ---- severity: levels 1–5 of the CISA National Cyber Incident Scoring System (NCISS), the
+  // scale of the US Cyber Incident Severity Schema (PPD-41), its wording kept and "U.S. persons"
+  // made "human life" for a line between states; NCISS level 0 (baseline: unsubstantiated or
+  // inconsequential) is no notice. https://www.cisa.gov/news-events/news/cisa-national-cyber-incident-scoring-system-nciss
   'severity.1': { en: 'Low', ru: 'Низкая' },
   'severity.1.definition': {
-    en: 'Unlikely to affect public health or safety, national security, economic security, foreign relations, civil liberties or public confidence.',
+    en: 'Unlikely to impact public health or safety, national security, economic security, foreign relations, civil liberties, or public confidence.',
     ru: 'Воздействие на здоровье и безопасность населения, национальную безопасность, экономическую безопасность, международные отношения, гражданские свободы или общественное доверие маловероятно.',
   },
   'severity.2': { en: 'Medium', ru: 'Средняя' },
   'severity.2.definition': {
-    en: 'May affect public health or safety, national security, economic security, foreign relations, civil liberties or public confidence.',
+    en: 'May impact public health or safety, national security, economic security, foreign relations, civil liberties, or public confidence.',
     ru: 'Возможно воздействие на здоровье и безопасность населения, национальную безопасность, экономическую безопасность, международные отношения, гражданские свободы или общественное доверие.',
   },
   'severity.3': { en: 'High', ru: 'Высокая' },
   'severity.3.definition': {
-    en: 'Likely to result in a demonstrable impact on public health or safety, national security, economic security, foreign relations, civil liberties or public confidence.',
+    en: 'Likely to result in a demonstrable impact to public health or safety, national security, economic security, foreign relations, civil liberties, or public confidence.',
     ru: 'Вероятно ощутимое воздействие на здоровье и безопасность населения, национальную безопасность, экономическую безопасность, международные отношения, гражданские свободы или общественное доверие.',
   },
   'severity.4': { en: 'Severe', ru: 'Серьёзная' },
   'severity.4.definition': {
-    en: 'Likely to result in a significant impact on public health or safety, national security, economic security, foreign relations or civil liberties.',
+    en: 'Likely to result in a significant impact to public health or safety, national security, economic security, foreign relations, or civil liberties.',
     ru: 'Вероятно значительное воздействие на здоровье и безопасность населения, национальную безопасность, экономическую безопасность, международные отношения или гражданские свободы.',
   },
   'severity.5': { en: 'Emergency', ru: 'Чрезвычайная' },
   'severity.5.definition': {
-    en: 'Poses an imminent threat to the provision of wide-scale critical infrastructure services, to the stability of national government or to human life.',
+    en: 'Poses an imminent threat to the provision of wide-scale critical infrastructure services, national government stability, or to human life.',
     ru: 'Создаёт непосредственную угрозу функционированию критической инфраструктуры в широких масштабах, стабильности государственного управления или жизни людей.',
   },
   // ---- urgency ----

@@ -154,7 +154,7 @@ describe('STIX 2.1 export of an incident notice', () => {
               name: 'NCISS level',
               value: 3,
               description:
-                'High: Likely to result in a demonstrable impact on public health or safety, national security, economic security, foreign relations, civil liberties or public confidence.',
+                'High: Likely to result in a demonstrable impact to public health or safety, national security, economic security, foreign relations, civil liberties, or public confidence.',
             },
           ],
           attacker_activities: [

@@ -48,7 +48,7 @@ export interface StixObject {
 export interface StixBundle {
   readonly type: 'bundle'
   readonly id: string
-  readonly objects: readonly StixObject[]
+  readonly objects: StixObject[]
 }
 
 /** A signed `notice.open` and what the export needs of its channel. */
