@@ -310,7 +310,7 @@ export const NOTICE_LABELS = {
     en: 'An officer of the recipient acknowledged the notice (a signed notice.ack).',
     ru: 'Сотрудник получателя подтвердил получение уведомления (подписанное подтверждение notice.ack).',
   },
-  'state.replied': { en: 'Replied', ru: 'Ответ дан' },
+  'state.replied': { en: 'Replied', ru: 'Ответ представлен' },
   'state.replied.definition': {
     en: 'The recipient replied, with an interim or a final reply.',
     ru: 'Получатель представил ответ — промежуточный или окончательный.',
