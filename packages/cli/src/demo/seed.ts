@@ -217,6 +217,9 @@ export async function seedStory(
   await jumpTo(times.accept)
   const acceptUsa = await compose(alice, workingGroup, 'draft.accept', story.acceptance(draft.id))
   const acceptRus = await compose(irina, workingGroup, 'draft.accept', story.acceptance(draft.id))
+  // A member adopts the text as its own node holds it: each waits for the other's acceptance.
+  await holds(alice, workingGroup, acceptRus.id)
+  await holds(irina, workingGroup, acceptUsa.id)
   await jumpTo(times.adopt)
   const adoption = { draft: draft.id, contentHash: await draftContentHash(story.adoptedText()) }
   const adoptUsa = await released(alice, ben, workingGroup, 'draft.adopt', adoption)
