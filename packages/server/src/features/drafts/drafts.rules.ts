@@ -1,13 +1,14 @@
 import type { BodyOf } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
-import { findChannel } from '../../node/channels.repository.ts'
+import { knownChannel } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import type { ComposeRule, Item } from '../compose/compose.service.ts'
 import { draftStateOrThrow } from './drafts.service.ts'
 
 /** Who the item's party is in its channel: member, observer, the rapporteur. */
 async function roleOf(node: NodeContext, item: Item) {
-  const channel = await findChannel(node.db, item.channel, [item.party])
+  // The cached row compose just read: one more query per post would slow every message.
+  const channel = await knownChannel(node, item.channel)
   const role = channel?.members.find((member) => member.party === item.party)?.role
   const rapporteur = (channel?.policy as { rapporteur?: string } | undefined)?.rapporteur
   return { observer: role === 'observer', rapporteur: rapporteur === item.party }
