@@ -1,6 +1,7 @@
 import { accessOperations } from './access.ts'
 import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
+import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
@@ -20,6 +21,7 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...escalationOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

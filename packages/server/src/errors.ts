@@ -156,6 +156,7 @@ export const serverErrors = {
     status: 415,
     message: 'This route takes {expected}, not {received}',
   },
+  ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors
