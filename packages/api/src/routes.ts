@@ -1,6 +1,7 @@
 import { accessOperations } from './access.ts'
 import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
+import { directoryOperations } from './directory.ts'
 import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
 import { nodeOperations } from './node.ts'
@@ -22,6 +23,7 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...escalationOperations,
+  ...directoryOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

@@ -12,6 +12,7 @@ import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
 import { releaseFloor } from './features/compose/release-floor.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
+import { directoryPlugin } from './features/directory/directory.plugin.ts'
 import { escalationPlugin, webhookKeyPlugin } from './features/escalation/escalation.plugin.ts'
 import { createEscalation, type Escalation } from './features/escalation/escalation.service.ts'
 import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
@@ -227,6 +228,7 @@ async function assemble(
       await api.register(releasePlugin, { compose })
       await api.register(rostersPlugin, { ctx })
       await api.register(escalationPlugin, { ctx, access })
+      await api.register(directoryPlugin, { compose })
     },
     { prefix: '/api/v1' },
   )

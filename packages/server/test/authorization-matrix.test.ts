@@ -284,6 +284,33 @@ const MATRIX: Record<string, Row> = {
     call: () => ({ url: `/notices/${'c'.repeat(64)}/escalation` }),
     cells: everyOfficer(200),
   },
+  // The directory is for every officer to read; only a party's admins publish its entry.
+  'GET /api/v1/directory': { call: () => ({ url: '/directory' }), cells: everyOfficer(200) },
+  'GET /api/v1/directory/:party': {
+    call: () => ({ url: '/directory/rus' }),
+    cells: everyOfficer(code(404, 'NOT_FOUND')),
+  },
+  'PUT /api/v1/directory/:party': {
+    call: () => ({
+      url: '/directory/usa',
+      body: {
+        contacts: [
+          {
+            kind: 'technical',
+            name: 'Duty desk',
+            position: 'Duty officer',
+            institution: 'CISA',
+            email: 'central@usa.example',
+            phone: '+1 202 555 0100',
+            languages: ['en'],
+            hours: '24/7',
+            timeZone: 'America/New_York',
+          },
+        ],
+      },
+    }),
+    cells: adminsOnly(200, OTHER),
+  },
 }
 
 async function freshItem(f: Fixture): Promise<string> {

@@ -1,5 +1,6 @@
 import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
+import type { DirectoryTables } from '../features/directory/directory.table.ts'
 import type { EscalationTables } from '../features/escalation/escalation.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
@@ -25,4 +26,5 @@ export interface DB
     SchedulerTables,
     NonceTables,
     EscalationTables,
-    RosterTables {}
+    RosterTables,
+    DirectoryTables {}
