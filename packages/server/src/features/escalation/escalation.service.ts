@@ -59,6 +59,9 @@ export type EscalationEnd = 'acknowledged' | 'replied' | 'closed'
 /** The scheduler job kind of one step (and of each of its retries). */
 export const STEP_JOB = 'escalation.step'
 
+/** How long after `begin` the ladder looks again for steps due at once. */
+const WAKE_AFTER_COMMIT_MS = 200
+
 /** Tries of one e-mail or webhook step before it is `failed`. */
 const MAX_ATTEMPTS = 8
 
@@ -103,6 +106,7 @@ export class Escalation {
   readonly #mailer: Mailer | undefined
   #node: NodeContext | undefined
   #key: Promise<WebhookKey> | undefined
+  #closed = false
 
   constructor(options: EscalationOptions = {}) {
     this.#mailer = options.smtp === undefined ? undefined : new Mailer(options.smtp)
@@ -114,8 +118,9 @@ export class Escalation {
     node.scheduler.handle(STEP_JOB, (job) => this.#runStep(job))
   }
 
-  /** Closes the SMTP transport. */
+  /** Stops looking for due steps and closes the SMTP transport (the node is closing). */
   close(): void {
+    this.#closed = true
     this.#mailer?.close()
   }
 
@@ -170,6 +175,14 @@ export class Escalation {
         key: step.job_key,
         dueAt: step.due_at,
         payload: { escalation: alert.key, index: step.index },
+      })
+    }
+    // The scheduler's wake-up for a job scheduled in a transaction may fire before the caller
+    // commits, and then only its next poll (up to 30 s) finds the job: too late for an alarm
+    // "at once". One more look shortly after, when the caller has committed.
+    if (steps.some((step) => step.due_at <= now)) {
+      ctx.clock.setTimer(WAKE_AFTER_COMMIT_MS, () => {
+        if (!this.#closed) ctx.scheduler.runDue().catch(() => undefined)
       })
     }
     await audit(trx, {
