@@ -249,7 +249,7 @@ function instructions(
       : [
           'At 08:05 a flash notice from usa that nobody at rus acknowledges: rus’s escalation',
           'ladder raised a console alarm and mailed Irina (on duty), again after 10 min, then the',
-          'duty director at the 15-minute deadline (the last within a minute of the first start).',
+          'duty director at the 15-minute deadline; the mail sink below caught the three e-mails.',
         ]),
     '',
     `Mail sink   smtp://${mail.host}:${mail.port}   every node sends its escalation e-mail here`,

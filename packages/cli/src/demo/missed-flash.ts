@@ -89,3 +89,32 @@ export async function beginRusLadder(
   }
   await rus.db.transaction().execute((trx) => rus.escalation.begin(alert, trx))
 }
+
+/**
+ * Lets rus's ladder run in story time: its first steps at once, then the clock jumps to each
+ * later step (the seed's clock jumps past the scheduler's timers, so it is asked to look), and
+ * each is waited for, as Irina's console would show it.
+ */
+export async function playRusLadder(
+  rus: ParleyApp,
+  irina: OfficerSession,
+  notice: string,
+  receiptAt: number,
+  jumpTo: (time: number) => Promise<void>,
+  waitFor: <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>,
+): Promise<void> {
+  const ran = (count: number) =>
+    waitFor(`rus’s ladder to run ${count} steps`, async () => {
+      const { escalations } = await irina.api.getNoticeEscalation({ params: { notice } })
+      const steps = escalations[0]?.steps ?? []
+      return steps.filter((step) => step.state !== 'pending').length >= count || undefined
+    })
+  await rus.scheduler.runDue()
+  await ran(2)
+  await jumpTo(receiptAt + 10 * MINUTE + 1000)
+  await rus.scheduler.runDue()
+  await ran(3)
+  await jumpTo(receiptAt + WORKING_GROUP_POLICY.ackWithin.flash + 1000)
+  await rus.scheduler.runDue()
+  await ran(4)
+}

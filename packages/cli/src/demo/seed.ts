@@ -1,7 +1,13 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
-import { beginRusLadder, flashNotice, flashTime, setUpRusDesk } from './missed-flash.ts'
+import {
+  beginRusLadder,
+  flashNotice,
+  flashTime,
+  playRusLadder,
+  setUpRusDesk,
+} from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -257,6 +263,7 @@ export async function seedStory(
     { id: flash.id, channel: workingGroup, subject: flashBody.subject },
     flashReceipt,
   )
+  await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
 
   return {
     seededAt: Date.now(),
