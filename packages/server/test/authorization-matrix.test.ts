@@ -41,6 +41,7 @@ const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
 const OTHER = code(403, 'PARTY_FORBIDDEN')
+const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
 interface Fixture {
@@ -310,6 +311,11 @@ const MATRIX: Record<string, Row> = {
       },
     }),
     cells: adminsOnly(200, OTHER),
+  },
+  // A message is no notice: those who see the channel learn that much, the others nothing.
+  'GET /api/v1/channels/:channel/notices/:notice/stix': {
+    call: (f) => ({ url: `/channels/${f.channel}/notices/${f.message}/stix` }),
+    cells: [AUTH, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, CHAN],
   },
 }
 
