@@ -6,12 +6,9 @@ import { CONNECTION_ERRORS, errorResponses, schemaOf } from '../../http/route-sc
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, actingAs, visibleTo } from '../access/access.service.ts'
 import { hostedParty } from '../rosters/hosted-party.ts'
-import {
-  type Escalation,
-  escalationConfig,
-  noticeEscalations,
-  setEscalationConfig,
-} from './escalation.service.ts'
+import type { Escalation } from './escalation.service.ts'
+import { escalationConfig, setEscalationConfig } from './escalation-config.ts'
+import { noticeEscalations } from './escalation-views.ts'
 
 /**
  * Escalation ladders: a party's admins read and replace its contacts and ladders

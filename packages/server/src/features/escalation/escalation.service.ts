@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto'
-import type {
-  EscalationConfig,
-  EscalationConfigView,
-  EscalationStep,
-  EscalationView,
-} from '@parley/api'
-import type { Kysely, Transaction } from 'kysely'
+import type { EscalationStep } from '@parley/api'
+import type { Transaction } from 'kysely'
 import { clearAlarm, openAlarms, raiseAlarm } from '../../ledger/alarms.ts'
 import type { NodeContext } from '../../node/context.ts'
 import type { JobRun } from '../../node/scheduler.ts'
@@ -14,24 +9,22 @@ import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import { onDuty } from '../rosters/rosters.service.ts'
 import {
-  configRow,
-  disabledWebhooks,
   disableWebhook,
   type EscalationRow,
   endEscalations,
   escalationRow,
-  escalationsOfNotice,
   insertAttempt,
   insertEscalation,
   insertSteps,
   isWebhookDisabled,
   openSteps,
-  saveConfig,
   stepRow,
   updateStep,
 } from './escalation.repository.ts'
 import type { StepState } from './escalation.table.ts'
-import { DEFAULT_CONFIG, retryAfterMs, retryDelay, stepDueAt, stepTarget } from './ladder.ts'
+import { configOf } from './escalation-config.ts'
+import { escalationMail } from './escalation-mail.ts'
+import { retryAfterMs, retryDelay, stepDueAt } from './ladder.ts'
 import { Mailer } from './mailer.ts'
 import type { SmtpSettings } from './smtp-config.ts'
 import { postWebhook, type WebhookKey, webhookKey, webhookSignature } from './webhook.ts'
@@ -73,7 +66,7 @@ const ENDS: Record<EscalationEnd, readonly NoticeAlert['deadline'][]> = {
 }
 
 /** A step as stored: the ladder's step, with the contacts it mails when it mails contacts. */
-type StoredStep = EscalationStep & { readonly contacts?: readonly string[] }
+export type StoredStep = EscalationStep & { readonly contacts?: readonly string[] }
 
 /** What one attempt of a step came to, before it is recorded. */
 interface Outcome {
@@ -440,126 +433,6 @@ export class Escalation {
       retry: { afterMs: retryAfterMs(answer.retryAfter, ctx.now()) },
     }
   }
-}
-
-/** The subject and text of an escalation e-mail: the notice, its deadline and where it stands. */
-export function escalationMail(
-  escalation: EscalationRow,
-  index: number,
-  now: number,
-): { subject: string; text: string } {
-  const what = escalation.deadline === 'acknowledge' ? 'acknowledged' : 'answered'
-  const left = escalation.due_at - now
-  const minutes = Math.round(Math.abs(left) / 60_000)
-  const status =
-    left > 0 ? `the deadline passes in ${minutes} min` : `the deadline passed ${minutes} min ago`
-  return {
-    subject: `[Parley] ${escalation.urgency.toUpperCase()} notice not yet ${what}: ${escalation.subject}`,
-    text: [
-      `A ${escalation.urgency} ${escalation.kind} notice to ${escalation.party} is not yet ${what}.`,
-      '',
-      `Subject:  ${escalation.subject}`,
-      `Notice:   ${escalation.notice}`,
-      `Channel:  ${escalation.channel}`,
-      `Deadline: ${escalation.deadline} by ${new Date(escalation.due_at).toISOString()}`,
-      `Received: ${new Date(escalation.started_at).toISOString()} (signed receipt)`,
-      `Now:      ${new Date(now).toISOString()}: ${status}.`,
-      '',
-      `Step ${index + 1} of the escalation ladder. Acknowledge the notice in Parley to stop it.`,
-      '',
-    ].join('\n'),
-  }
-}
-
-/** The party's escalation config, or the node's default ladder. */
-async function configOf(
-  db: Kysely<DB> | Transaction<DB>,
-  party: string,
-): Promise<EscalationConfig> {
-  const row = await configRow(db, party)
-  return row === undefined ? DEFAULT_CONFIG : (row.config as unknown as EscalationConfig)
-}
-
-export async function escalationConfig(
-  db: Kysely<DB>,
-  party: string,
-): Promise<EscalationConfigView> {
-  const row = await configRow(db, party)
-  return {
-    party,
-    config: row === undefined ? DEFAULT_CONFIG : (row.config as unknown as EscalationConfig),
-    custom: row !== undefined,
-    updatedAt: row === undefined ? null : row.updated_at,
-    disabledWebhooks: (await disabledWebhooks(db, party)).map((w) => ({
-      url: w.url,
-      disabledAt: w.disabled_at,
-      status: w.status,
-    })),
-  }
-}
-
-/** Replaces a party's contacts and ladders (ladders already running keep their steps). */
-export async function setEscalationConfig(
-  db: Kysely<DB>,
-  actor: { readonly officer: string | null },
-  party: string,
-  config: EscalationConfig,
-  now: number,
-): Promise<EscalationConfigView> {
-  await db.transaction().execute(async (trx) => {
-    await saveConfig(trx, party, config, now, actor.officer)
-    await audit(trx, {
-      time: now,
-      action: 'escalation.config',
-      officer: actor.officer,
-      party,
-      details: {
-        contacts: config.contacts.length,
-        routine: config.ladders.routine.length,
-        priority: config.ladders.priority.length,
-        flash: config.ladders.flash.length,
-      },
-    })
-  })
-  return escalationConfig(db, party)
-}
-
-/** Every ladder a notice began here, each step with its attempts. */
-export async function noticeEscalations(db: Kysely<DB>, notice: string): Promise<EscalationView[]> {
-  return (await escalationsOfNotice(db, notice)).map(({ escalation: e, steps }) => ({
-    key: e.key,
-    party: e.party,
-    channel: e.channel,
-    notice: e.notice,
-    kind: e.kind,
-    urgency: e.urgency,
-    subject: e.subject,
-    deadline: e.deadline as NoticeAlert['deadline'],
-    startedAt: e.started_at,
-    dueAt: e.due_at,
-    endedAt: e.ended_at,
-    endReason: e.end_reason,
-    steps: steps.map(({ step, attempts }) => {
-      const spec = step.spec as unknown as StoredStep
-      return {
-        index: step.index,
-        action: spec.action,
-        target: stepTarget(spec),
-        dueAt: step.due_at,
-        state: step.state,
-        attempts: attempts.map((a) => ({
-          attempt: a.attempt,
-          at: a.at,
-          outcome: a.outcome as 'sent' | 'refused' | 'failed' | 'disabled' | 'skipped',
-          detail: a.detail,
-          recipients: a.recipients,
-          smtpCode: a.smtp_code,
-          httpStatus: a.http_status,
-          retryAt: a.retry_at,
-        })),
-      }
-    }),
-  }))
 }
 
 /** The ladder of a node, not yet attached to its context. */
