@@ -2,6 +2,8 @@ import { channelsProjection } from './features/channels/channels.projection.ts'
 import { complianceProjection } from './features/compliance/compliance.projection.ts'
 import { complianceRule } from './features/compliance/compliance.service.ts'
 import type { ComposeRule } from './features/compose/compose.service.ts'
+import { directoryProjection } from './features/directory/directory.projection.ts'
+import { directoryRule } from './features/directory/directory.rule.ts'
 import { draftsProjection } from './features/drafts/drafts.projection.ts'
 import { draftRule, participationRule } from './features/drafts/drafts.rules.ts'
 import { forwardsProjection } from './features/forwards/forwards.projection.ts'
@@ -21,9 +23,17 @@ export function readModels(): ProjectionRegistry {
     .addEvents(draftsProjection)
     .addEvents(complianceProjection)
     .addEvents(forwardsProjection)
+    .addEvents(directoryProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */
 export function composeRules(): ComposeRule[] {
-  return [participationRule, redlineSectorRule, draftRule, complianceRule, forwardRule]
+  return [
+    directoryRule,
+    participationRule,
+    redlineSectorRule,
+    draftRule,
+    complianceRule,
+    forwardRule,
+  ]
 }
