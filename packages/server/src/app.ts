@@ -27,6 +27,8 @@ import { officerAuth, type RequestOfficer } from './features/sessions/session-au
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
+import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -92,6 +94,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
+  readonly consoleDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -215,9 +219,11 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(transcriptPlugin, { ctx })
     },
     { prefix: '/api/v1' },
   )
+  if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())
