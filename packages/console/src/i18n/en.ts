@@ -91,6 +91,7 @@ export const en = {
   proof: {
     label: 'Proof',
     signed: 'signed',
+    received: 'received here at',
     queued: 'queued for {{to}}',
     delivered: 'delivered to {{to}} at',
     receipt: '(signed receipt)',

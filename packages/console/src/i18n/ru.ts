@@ -103,6 +103,7 @@ export const ru = {
   proof: {
     label: 'Доказательство',
     signed: 'подписано',
+    received: 'получено здесь в',
     queued: 'в очереди для {{to}}',
     delivered: 'доставлено {{to}} в',
     receipt: '(подписанная квитанция)',

@@ -21,8 +21,19 @@ const timelineQuery = (channel: string) => ({
   queryFn: () => readTimelinePage(channel, null),
 })
 
+/**
+ * A channel's timeline. The stream brings new events; receipts are no events, so while any
+ * item still waits for a recipient the timeline is read again every two seconds, and its proof
+ * moves from queued to delivered without a reload.
+ */
 export function useTimeline(channel: string) {
-  return useQuery(timelineQuery(channel))
+  return useQuery({
+    ...timelineQuery(channel),
+    refetchInterval: (query) =>
+      query.state.data?.events.some((view) => view.delivery?.some((d) => d.state !== 'delivered'))
+        ? 2_000
+        : false,
+  })
 }
 
 /** The newest page of every channel, for the inbox's counts and flash items. */

@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useMemo, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
-import { markSeen, useChannels, useTimeline } from '../lib/data.ts'
+import { markSeen, useChannels, useNode, useTimeline } from '../lib/data.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { Compose } from './Compose.tsx'
 import { summary } from './event-text.ts'
@@ -195,11 +195,17 @@ function Item(props: {
 function Proof({ view, answer }: { view: EventView; answer: EventView | undefined }) {
   const { t } = useTranslation()
   const delivery = view.delivery ?? []
+  const own = useNode().data?.parties.map((p) => p.id) ?? []
   return (
     <ol className="proof" aria-label={t('proof.label')}>
       <li className="step step-done">
         {t('proof.signed')} <span className="mono">#{view.event.seq}</span>
       </li>
+      {delivery.length === 0 && !own.includes(view.event.author) && (
+        <li className="step step-done">
+          {t('proof.received')} <UtcTime ms={view.receivedAt} short />
+        </li>
+      )}
       {delivery.map((d) => (
         <li key={d.url} className={`step step-${d.state}`}>
           {d.state === 'delivered' && d.receiptAt !== undefined ? (
