@@ -26,6 +26,7 @@ import { authSettings } from './features/sessions/auth-settings.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
+import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
 import { serveConsole } from './http/console.ts'
@@ -220,6 +221,7 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(transcriptPlugin, { ctx })
+      await api.register(stixPlugin, { ctx })
     },
     { prefix: '/api/v1' },
   )
