@@ -7,9 +7,6 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   plugins: [react()],
-  // React's production build whatever NODE_ENV the caller runs with (Vitest sets `test`).
-  mode: 'production',
-  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,3 +1,4 @@
+import { label } from '@parley/api'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WORKING_GROUP_POLICY } from '../../server/test/support/compartments.ts'
@@ -94,7 +95,7 @@ for (const lang of ['en', 'ru'] as const) {
       await look(alice.tab, shot('2-usa-compose-invalid'))
 
       await text.fill('Scanning continues. Source marked SECRET//NOFORN in our notes.')
-      await alice.tab.getByLabel(new RegExp(`^${L.compose.tlp}`)).selectOption('amber')
+      await alice.tab.getByLabel(new RegExp(`^${label('field.tlp', lang)}`)).selectOption('amber')
       await alice.tab.getByRole('button', { name: L.compose.send }).click()
       const mark = alice.tab.locator('.guard mark')
       await mark.first().waitFor()
@@ -106,7 +107,9 @@ for (const lang of ['en', 'ru'] as const) {
           ? 'Scanning of election infrastructure continues from AS64500.'
           : 'Сканирование инфраструктуры выборов с AS64500 продолжается.'
       await text.fill(message)
-      await alice.tab.getByLabel(new RegExp(`^${L.compose.urgency}`)).selectOption('flash')
+      await alice.tab
+        .getByLabel(new RegExp(`^${label('field.urgency', lang)}`))
+        .selectOption('flash')
       await alice.tab.getByRole('button', { name: L.compose.send }).click()
       await alice.tab.getByRole('status').filter({ hasText: L.compose.held }).waitFor()
 
@@ -120,7 +123,7 @@ for (const lang of ['en', 'ru'] as const) {
       // Irina's inbox never reloads: the stream brings the message, and the banner and tab say flash.
       const banner = irina.tab.locator('.banner-flash', { hasText: title })
       await banner.waitFor({ timeout: 15_000 })
-      expect(await irina.tab.title()).toMatch(/FLASH|СРОЧНО/)
+      expect(await irina.tab.title()).toMatch(/FLASH|МОЛНИЯ/)
       await look(irina.tab, shot('5-rus-flash-banner'))
       await banner.getByRole('link').click()
       await irina.tab.getByText(message).waitFor()

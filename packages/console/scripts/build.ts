@@ -62,10 +62,20 @@ export async function ensureConsoleBuilt(
   options.log?.('Building the web console…')
   const hash = await sourceHash()
   const { build } = await import('vite')
-  await build({
-    configFile: join(CONSOLE_DIR, 'vite.config.ts'),
-    logLevel: 'warn',
-  })
+  // React's production build and JSX transform, whatever NODE_ENV the caller has (Vitest's
+  // `test` would give a development bundle half again as large).
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      configFile: join(CONSOLE_DIR, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
   await writeFile(join(CONSOLE_DIST, STAMP), `${hash}\n`)
   return true
 }

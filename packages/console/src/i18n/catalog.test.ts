@@ -88,7 +88,6 @@ describe('the console speaks English and Russian, every string of it', () => {
   it('keys built at run time cover every value they are built from', () => {
     const missing = [
       ...EVENT_TYPES.map((type) => `type.${type}`),
-      ...['routine', 'priority', 'flash'].map((u) => `urgency.${u}`),
       ...ROLES.map((role) => `role.${role}`),
       ...['totp', 'passkey', 'recovery'].map((f) => `signIn.factor.${f}`),
       ...['connecting', 'live', 'down'].map((s) => `stream.${s}`),

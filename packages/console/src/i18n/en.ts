@@ -59,11 +59,10 @@ export const en = {
   shell: { logout: 'Sign out', nodeHelp: 'The node you are signed in to' },
   stream: { connecting: 'Connecting…', live: 'Live', down: 'Offline — reconnecting' },
   flash: {
-    label: 'FLASH',
     text: 'New flash item in {{channel}}.',
     open: 'Open it',
-    tabTitle_one: '(1) FLASH — Parley',
-    tabTitle_other: '({{count}}) FLASH — Parley',
+    tabTitle_one: '(1) {{label}} — Parley',
+    tabTitle_other: '({{count}}) {{label}} — Parley',
   },
   peer: { unreachable: '{{parties}} node unreachable since {{since}}' },
   inbox: {
@@ -119,13 +118,9 @@ export const en = {
     'compliance.report': 'Compliance report',
     forward: 'Forward',
   },
-  urgency: { routine: 'Routine', priority: 'Priority', flash: 'Flash' },
   compose: {
     title: 'New message',
     text: 'Text',
-    tlp: 'TLP marking',
-    urgency: 'Urgency',
-    lang: 'Language',
     choose: 'Choose…',
     send: 'Send',
     count: '{{count}} / {{max}} characters',

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
 import { markSeen, useChannels, useNode, useTimeline } from '../lib/data.ts'
+import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { Compose } from './Compose.tsx'
 import { summary } from './event-text.ts'
@@ -139,6 +140,7 @@ function Item(props: {
 }) {
   const { view, translations, answer } = props
   const { t } = useTranslation()
+  const L = useLabels()
   const body = view.event.body as Body
   const text = typeof body.text === 'string' ? body.text : summary(t, view)
   const tlp = typeof body.tlp === 'string' ? body.tlp : null
@@ -162,10 +164,10 @@ function Item(props: {
           {t(`type.${view.event.type}`, { defaultValue: view.event.type })}
         </span>
         {tlp !== null && (
-          <span className={`tlp tlp-${tlp.replace('+', '-')}`}>TLP:{tlp.toUpperCase()}</span>
+          <span className={`tlp tlp-${tlp.replace('+', '-')}`}>{L(`tlp.${tlp}`)}</span>
         )}
         {urgency !== null && urgency !== 'routine' && (
-          <span className={`urgency urgency-${urgency}`}>{t(`urgency.${urgency}`)}</span>
+          <span className={`urgency urgency-${urgency}`}>{L(`urgency.${urgency}`)}</span>
         )}
         <span className="spacer" />
         <UtcTime ms={view.event.time} />

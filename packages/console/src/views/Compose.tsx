@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
 import { describeError } from '../lib/errors.ts'
+import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
 
@@ -17,6 +18,7 @@ type Urgency = (typeof URGENCIES)[number]
 /** A message to the channel: checked here before it is sent, and by the node again. */
 export function Compose({ channel }: { channel: string }) {
   const { t, i18n } = useTranslation()
+  const L = useLabels()
   const client = useQueryClient()
   const [text, setText] = useState('')
   const [lang, setLang] = useState(i18n.language === 'ru' ? 'ru' : 'en')
@@ -105,7 +107,7 @@ export function Compose({ channel }: { channel: string }) {
       <div className="row">
         <label className="field">
           <span>
-            <Bilingual k="compose.tlp" />
+            <Bilingual label="field.tlp" />
           </span>
           <select
             name="tlp"
@@ -116,14 +118,14 @@ export function Compose({ channel }: { channel: string }) {
             <option value="">{t('compose.choose')}</option>
             {TLPS.map((value) => (
               <option key={value} value={value}>
-                TLP:{value.toUpperCase()}
+                {L(`tlp.${value}`)}
               </option>
             ))}
           </select>
         </label>
         <label className="field">
           <span>
-            <Bilingual k="compose.urgency" />
+            <Bilingual label="field.urgency" />
           </span>
           <select
             name="urgency"
@@ -132,14 +134,14 @@ export function Compose({ channel }: { channel: string }) {
           >
             {URGENCIES.map((value) => (
               <option key={value} value={value}>
-                {t(`urgency.${value}`)}
+                {L(`urgency.${value}`)}
               </option>
             ))}
           </select>
         </label>
         <label className="field">
           <span>
-            <Bilingual k="compose.lang" />
+            <Bilingual label="field.lang" />
           </span>
           <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
             <option value="en">{t('language.en')}</option>

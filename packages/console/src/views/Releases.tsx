@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
 import { useChannels } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
+import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
 
@@ -39,6 +40,7 @@ export function Releases() {
 
 function ReleaseCard({ item }: { item: ReleaseView }) {
   const { t } = useTranslation()
+  const L = useLabels()
   const client = useQueryClient()
   const channels = useChannels()
   const [rejecting, setRejecting] = useState(false)
@@ -80,12 +82,10 @@ function ReleaseCard({ item }: { item: ReleaseView }) {
         <strong id={`${item.id}-title`}>{t(`type.${item.type}`)}</strong>
         <span>{t('releases.in', { channel: title })}</span>
         {typeof body.tlp === 'string' && (
-          <span className={`tlp tlp-${body.tlp.replace('+', '-')}`}>
-            TLP:{body.tlp.toUpperCase()}
-          </span>
+          <span className={`tlp tlp-${body.tlp.replace('+', '-')}`}>{L(`tlp.${body.tlp}`)}</span>
         )}
         {typeof body.urgency === 'string' && body.urgency !== 'routine' && (
-          <span className={`urgency urgency-${body.urgency}`}>{t(`urgency.${body.urgency}`)}</span>
+          <span className={`urgency urgency-${body.urgency}`}>{L(`urgency.${body.urgency}`)}</span>
         )}
         <span className="spacer" />
         <span className="muted">{t('releases.by', { officer: item.drafter.slice(-6) })}</span>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { Link, NavLink, Outlet } from 'react-router'
 import { api } from '../lib/api.ts'
 import { isFlash, unseen, useChannels, useNode, useSeen, useTimelines } from '../lib/data.ts'
+import { useLabels } from '../lib/labels.ts'
 import { useSetSession } from '../lib/session.ts'
 import { useLiveStream } from '../lib/stream.ts'
 import { utc } from '../lib/time.tsx'
@@ -17,6 +18,7 @@ export interface ShellProps {
 export function Shell({ officer }: ShellProps) {
   const { t } = useTranslation()
   const setSession = useSetSession()
+  const L = useLabels()
   const client = useQueryClient()
   const stream = useLiveStream(true)
   const node = useNode()
@@ -38,8 +40,13 @@ export function Shell({ officer }: ShellProps) {
 
   useEffect(() => {
     document.title =
-      flashes.length > 0 ? t('flash.tabTitle', { count: flashes.length }) : t('app.title')
-  }, [flashes.length, t])
+      flashes.length > 0
+        ? t('flash.tabTitle', {
+            count: flashes.length,
+            label: L('urgency.flash').toLocaleUpperCase(),
+          })
+        : t('app.title')
+  }, [flashes.length, t, L])
 
   const logout = async () => {
     try {
@@ -80,7 +87,8 @@ export function Shell({ officer }: ShellProps) {
       <div className="banners">
         {flashes.map((flash) => (
           <div key={flash.id} className="banner banner-flash" role="alert">
-            <strong>{t('flash.label')}</strong> {t('flash.text', { channel: flash.title })}{' '}
+            <strong>{L('urgency.flash').toLocaleUpperCase()}</strong>{' '}
+            {t('flash.text', { channel: flash.title })}{' '}
             <Link to={`/channels/${flash.channel}#${flash.id}`}>{t('flash.open')}</Link>
           </div>
         ))}

@@ -6,7 +6,7 @@ type Body = Record<string, unknown>
 /** One line about an event, for lists: its text or title, else what kind of event it is. */
 export function summary(t: TFunction, view: EventView): string {
   const body = view.event.body as Body
-  for (const field of ['text', 'title', 'summary', 'note']) {
+  for (const field of ['text', 'subject', 'title', 'summary', 'note']) {
     const value = body[field]
     if (typeof value === 'string') return value.slice(0, 160)
   }
