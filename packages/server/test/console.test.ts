@@ -72,6 +72,11 @@ describe('the node serves the web console', () => {
     expect(icon.headers.get('cache-control')).toBe('no-cache')
     // The build stamp is not a route: the page answers in its place.
     expect(await (await get(usa, '/.source-hash')).text()).not.toContain('not for the web')
+    const missing = await get(usa, '/assets/index-Gone0000.js')
+    expect(missing.status).toBe(404)
+    // A build made while the node runs is served at once, under its new hashed name.
+    await writeFile(join(dist, 'assets', 'index-New00000.js'), 'console.log(2)')
+    expect(await (await get(usa, '/assets/index-New00000.js')).text()).toBe('console.log(2)')
   })
 
   it('never answers the node’s own paths with the page', async () => {

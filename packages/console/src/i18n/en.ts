@@ -97,6 +97,7 @@ export const en = {
     retrying: 'not delivered to {{to}}, retrying',
     since: 'since',
     rejected: 'refused by {{to}}: {{code}}',
+    acknowledged: 'acknowledged by {{by}}',
     answered: 'answered by {{by}}',
   },
   type: {

@@ -109,6 +109,7 @@ export const ru = {
     retrying: 'не доставлено {{to}}, повторные попытки',
     since: 'с',
     rejected: 'отклонено {{to}}: {{code}}',
+    acknowledged: 'подтверждено {{by}}',
     answered: 'получен ответ от {{by}}',
   },
   type: {

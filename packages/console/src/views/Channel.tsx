@@ -7,7 +7,6 @@ import { markSeen, useChannels, useNode, useTimeline } from '../lib/data.ts'
 import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { Compose } from './Compose.tsx'
-import { summary } from './event-text.ts'
 
 type Body = Record<string, unknown>
 
@@ -20,7 +19,7 @@ export function Channel() {
   const timeline = useTimeline(channel)
   const events = timeline.data?.events ?? []
 
-  const { items, translations, answered } = useMemo(() => arrange(events), [events])
+  const arranged = useMemo(() => arrange(events), [events])
   useEffect(() => {
     if (events.length > 0)
       markSeen(
@@ -50,7 +49,7 @@ export function Channel() {
         </p>
       )}
       {timeline.isPending && <p className="muted">{t('common.loading')}</p>}
-      <Timeline items={items} translations={translations} answered={answered} />
+      <Timeline {...arranged} />
       <Compose channel={channel} />
     </section>
   )
@@ -60,6 +59,7 @@ interface Arranged {
   readonly items: EventView[]
   readonly translations: Map<string, EventView[]>
   readonly answered: Map<string, EventView>
+  readonly acknowledged: Map<string, EventView>
 }
 
 /** Translations go beside their originals; a reply marks what it answers. */
@@ -67,21 +67,26 @@ function arrange(events: readonly EventView[]): Arranged {
   const items: EventView[] = []
   const translations = new Map<string, EventView[]>()
   const answered = new Map<string, EventView>()
+  const acknowledged = new Map<string, EventView>()
   for (const view of events) {
     const body = view.event.body as Body
     if (view.event.type === 'message.translate' && typeof body.of === 'string') {
       translations.set(body.of, [...(translations.get(body.of) ?? []), view])
       continue
     }
-    for (const ref of [body.replyTo, body.notice]) {
-      if (typeof ref === 'string' && !answered.has(ref)) answered.set(ref, view)
+    if (view.event.type === 'notice.ack' && typeof body.notice === 'string') {
+      if (!acknowledged.has(body.notice)) acknowledged.set(body.notice, view)
+    } else {
+      for (const ref of [body.replyTo, body.notice]) {
+        if (typeof ref === 'string' && !answered.has(ref)) answered.set(ref, view)
+      }
     }
     items.push(view)
   }
-  return { items, translations, answered }
+  return { items, translations, answered, acknowledged }
 }
 
-function Timeline({ items, translations, answered }: Arranged) {
+function Timeline({ items, translations, answered, acknowledged }: Arranged) {
   const { t } = useTranslation()
   const parent = useRef<HTMLElement>(null)
   const virtual = useVirtualizer({
@@ -120,6 +125,7 @@ function Timeline({ items, translations, answered }: Arranged) {
                 view={view}
                 translations={translations.get(view.id) ?? []}
                 answer={answered.get(view.id)}
+                ack={acknowledged.get(view.id)}
                 position={row.index + 1}
                 size={items.length}
               />
@@ -131,10 +137,18 @@ function Timeline({ items, translations, answered }: Arranged) {
   )
 }
 
+function contentOf(body: Body): string | null {
+  for (const field of ['subject', 'title', 'summary', 'note']) {
+    if (typeof body[field] === 'string') return body[field] as string
+  }
+  return null
+}
+
 function Item(props: {
   view: EventView
   translations: readonly EventView[]
   answer: EventView | undefined
+  ack: EventView | undefined
   position: number
   size: number
 }) {
@@ -142,7 +156,8 @@ function Item(props: {
   const { t } = useTranslation()
   const L = useLabels()
   const body = view.event.body as Body
-  const text = typeof body.text === 'string' ? body.text : summary(t, view)
+  // An event with no words of its own (a join, an acceptance) is said by its type alone.
+  const text = typeof body.text === 'string' ? body.text : contentOf(body)
   const tlp = typeof body.tlp === 'string' ? body.tlp : null
   const urgency = typeof body.urgency === 'string' ? body.urgency : null
   return (
@@ -173,9 +188,11 @@ function Item(props: {
         <UtcTime ms={view.event.time} />
       </header>
       <div className="item-body">
-        <div className="original" lang={typeof body.lang === 'string' ? body.lang : undefined}>
-          {text}
-        </div>
+        {text !== null && (
+          <div className="original" lang={typeof body.lang === 'string' ? body.lang : undefined}>
+            {text}
+          </div>
+        )}
         {translations.map((tr) => (
           <div key={tr.id} className="translation" lang={String((tr.event.body as Body).lang)}>
             <span className="note">
@@ -188,13 +205,18 @@ function Item(props: {
           </div>
         ))}
       </div>
-      <Proof view={view} answer={answer} />
+      <Proof view={view} answer={answer} ack={props.ack} />
     </article>
   )
 }
 
 /** queued → delivered at T (signed receipt) → answered: where the item stands, per recipient. */
-function Proof({ view, answer }: { view: EventView; answer: EventView | undefined }) {
+function Proof(props: {
+  view: EventView
+  answer: EventView | undefined
+  ack: EventView | undefined
+}) {
+  const { view, answer, ack } = props
   const { t } = useTranslation()
   const delivery = view.delivery ?? []
   const own = useNode().data?.parties.map((p) => p.id) ?? []
@@ -232,6 +254,14 @@ function Proof({ view, answer }: { view: EventView; answer: EventView | undefine
           )}
         </li>
       ))}
+      {ack !== undefined && (
+        <li className="step step-done">
+          <a href={`#${ack.id}`}>
+            {t('proof.acknowledged', { by: ack.event.author.toUpperCase() })}
+          </a>{' '}
+          <UtcTime ms={ack.event.time} short />
+        </li>
+      )}
       {answer !== undefined && (
         <li className="step step-done">
           <a href={`#${answer.id}`}>

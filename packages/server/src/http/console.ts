@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Where `packages/console` builds to, beside this package in the workspace. */
 export const DEFAULT_CONSOLE_DIR = resolve(import.meta.dirname, '../../../console/dist')
 
 /** Paths that belong to the node itself: never answered with the console's page. */
 const NODE_PATHS = /^\/(api|federation|healthz|\.well-known)(\/|$|\?)/
+const ROOT_FILE = /^[\w-]+(\.[\w-]+)+$/
 
 /**
  * Serves the web console's build at `/` when there is one: hashed assets (`/assets/*`) cached
@@ -30,25 +31,24 @@ export async function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_D
 }
 
 async function pages(app: FastifyInstance, dir: string): Promise<void> {
+  // Read at request time, not listed at start: a build made while the node runs is served.
   await app.register(fastifyStatic, {
-    root: dir,
-    prefix: '/',
-    wildcard: false,
+    root: join(dir, 'assets'),
+    prefix: '/assets/',
     index: false,
     cacheControl: false,
-    globIgnore: ['**/.*'],
+    // Also called for the page's own sendFile below, which must revalidate.
     setHeaders: (reply, path) => {
-      reply.header(
-        'cache-control',
-        path.includes(`${join(dir, 'assets')}/`)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
-      )
+      const asset = path.startsWith(`${join(dir, 'assets')}/`)
+      reply.header('cache-control', asset ? 'public, max-age=31536000, immutable' : 'no-cache')
     },
   })
-  const page = (request: { url: string }, reply: import('fastify').FastifyReply) => {
+  const page = (request: FastifyRequest, reply: FastifyReply) => {
     if (NODE_PATHS.test(request.url)) return reply.callNotFound()
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false })
+    // A file of the build's top folder (favicon.svg), never a dot file; else the page itself.
+    const name = request.url.split('?')[0]!.slice(1)
+    const file = ROOT_FILE.test(name) && existsSync(join(dir, name)) ? name : 'index.html'
+    return reply.header('cache-control', 'no-cache').sendFile(file, dir, { cacheControl: false })
   }
   // The page is no operation of the officer API: OpenAPI leaves it out.
   const hidden = { schema: { hide: true } }
