@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { label } from '@parley/api'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WORKING_GROUP_POLICY } from '../../server/test/support/compartments.ts'
+import { incidentNotice, WORKING_GROUP_POLICY } from '../../server/test/support/compartments.ts'
 import { eventually, type TestNode } from '../../server/test/support/nodes.ts'
 import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
@@ -144,6 +145,24 @@ for (const lang of ['en', 'ru'] as const) {
       await result.waitFor({ timeout: 20_000 })
       expect(await result.textContent()).toMatch(/3/)
       await look(alice.tab, shot('8-usa-verified'))
+
+      // An incident notice (composed and released through the API) downloads as STIX 2.1.
+      const notice = await people.alice.client.api.compose({
+        params: { channel },
+        body: {
+          type: 'notice.open',
+          body: incidentNotice({ kind: 'incident', sectors: ['election-infrastructure'] }),
+        } as never,
+      })
+      if (!('release' in notice)) throw new Error('expected the notice to wait for release')
+      await people.ben.client.api.approveRelease({ params: { release: notice.release.id } })
+      await alice.tab.getByRole('link', { name: L.verify.back }).click()
+      const stix = alice.tab.getByRole('button', { name: L.item.stix })
+      await stix.waitFor({ timeout: 15_000 })
+      const [download] = await Promise.all([alice.tab.waitForEvent('download'), stix.click()])
+      const bundle = JSON.parse(await readFile((await download.path())!, 'utf8'))
+      expect(bundle.type).toBe('bundle')
+      expect(bundle.objects.some((o: { type: string }) => o.type === 'incident')).toBe(true)
 
       const carla = await signedIn(usa, people.carla, lang)
       for (const [link, name] of [

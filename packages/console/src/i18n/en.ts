@@ -85,6 +85,7 @@ export const en = {
   },
   item: {
     officer: 'officer …{{id}}',
+    stix: 'Download as STIX 2.1',
     translation: 'Translation ({{lang}}) by {{party}} — not authoritative',
   },
   proof: {

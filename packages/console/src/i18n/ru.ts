@@ -97,6 +97,7 @@ export const ru = {
   },
   item: {
     officer: 'сотрудник …{{id}}',
+    stix: 'Скачать в формате STIX 2.1',
     translation: 'Перевод ({{lang}}) стороны {{party}} — не имеет официальной силы',
   },
   proof: {

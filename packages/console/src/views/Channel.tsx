@@ -1,9 +1,11 @@
 import type { EventView } from '@parley/api'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
+import { api } from '../lib/api.ts'
 import { markSeen, useChannels, useNode, useTimeline } from '../lib/data.ts'
+import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { Compose } from './Compose.tsx'
@@ -137,6 +139,38 @@ function Timeline({ items, translations, answered, acknowledged }: Arranged) {
   )
 }
 
+/** An incident notice as a STIX 2.1 bundle, for the CERT's own tools (docs/stix.md). */
+function StixDownload({ view }: { view: EventView }) {
+  const { t } = useTranslation()
+  const [error, setError] = useState<unknown>(null)
+  const download = async () => {
+    setError(null)
+    try {
+      const { bundle } = await api.exportNoticeStix({
+        params: { channel: view.event.channel, notice: view.id },
+      })
+      const url = URL.createObjectURL(
+        new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/stix+json' }),
+      )
+      const link = document.createElement('a')
+      link.href = url
+      link.download = `${view.id.slice(0, 12)}.stix.json`
+      link.click()
+      URL.revokeObjectURL(url)
+    } catch (failure) {
+      setError(failure)
+    }
+  }
+  return (
+    <div className="row">
+      <button type="button" className="small" onClick={() => void download()}>
+        {t('item.stix')}
+      </button>
+      {error !== null && <span role="alert">{describeError(t, error)}</span>}
+    </div>
+  )
+}
+
 function contentOf(body: Body): string | null {
   for (const field of ['subject', 'title', 'summary', 'note']) {
     if (typeof body[field] === 'string') return body[field] as string
@@ -206,6 +240,9 @@ function Item(props: {
         ))}
       </div>
       <Proof view={view} answer={answer} ack={props.ack} />
+      {view.event.type === 'notice.open' && body.kind === 'incident' && (
+        <StixDownload view={view} />
+      )}
     </article>
   )
 }
