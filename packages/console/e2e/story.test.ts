@@ -172,7 +172,7 @@ for (const lang of ['en', 'ru'] as const) {
         [L.admin.audit, 'admin-audit'],
         [L.nav.notices, 'notices-unavailable'],
         [L.nav.redlines, 'redlines-unavailable'],
-        [L.nav.directory, 'directory-unavailable'],
+        [L.nav.directory, 'directory'],
         [L.nav.drafts, 'drafts-unavailable'],
       ] as const) {
         await carla.tab.getByRole('link', { name: link, exact: true }).click()

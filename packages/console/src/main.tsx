@@ -9,6 +9,7 @@ import { useSession } from './lib/session.ts'
 import './styles.css'
 import { Admin } from './views/Admin.tsx'
 import { Channel } from './views/Channel.tsx'
+import { Directory } from './views/Directory.tsx'
 import { Inbox } from './views/Inbox.tsx'
 import { Releases } from './views/Releases.tsx'
 import { Shell } from './views/Shell.tsx'
@@ -54,7 +55,7 @@ function App() {
         <Route path="releases" element={<Releases />} />
         <Route path="admin/*" element={<Admin />} />
         <Route path="notices" element={<Unavailable view="notices" />} />
-        <Route path="directory" element={<Unavailable view="directory" />} />
+        <Route path="directory" element={<Directory />} />
         <Route path="redlines" element={<Unavailable view="redlines" />} />
         <Route path="drafts" element={<Unavailable view="drafts" />} />
         <Route path="*" element={<NotFound />} />

@@ -91,10 +91,8 @@ describe('the console speaks English and Russian, every string of it', () => {
       ...ROLES.map((role) => `role.${role}`),
       ...['totp', 'passkey', 'recovery'].map((f) => `signIn.factor.${f}`),
       ...['connecting', 'live', 'down'].map((s) => `stream.${s}`),
-      ...['notices', 'directory', 'redlines', 'drafts'].flatMap((v) => [
-        `nav.${v}`,
-        `unavailable.${v}`,
-      ]),
+      ...['diplomatic', 'technical'].map((k) => `directory.kinds.${k}`),
+      ...['notices', 'redlines', 'drafts'].flatMap((v) => [`nav.${v}`, `unavailable.${v}`]),
     ].filter((key) => !english.has(key))
     expect(missing).toEqual([])
   })

@@ -119,6 +119,7 @@ export const en = {
     'draft.adopt': 'Draft adopted',
     'compliance.report': 'Compliance report',
     forward: 'Forward',
+    'directory.update': 'Points of contact updated',
   },
   compose: {
     title: 'New message',
@@ -198,9 +199,18 @@ export const en = {
   unavailable: {
     text: 'This capability is not available on this node yet.',
     notices: 'Formal notices with deadlines and escalation arrive with the notices API.',
-    directory: 'The duty roster and directory arrive with the notices API.',
     redlines: 'The red-line board arrives with the negotiation API.',
     drafts: 'The drafting view arrives with the negotiation API.',
+  },
+  directory: {
+    help: 'Each party’s points of contact, as that party signed them. Only a party can change its own entry.',
+    empty: 'No party has published its points of contact yet.',
+    version: 'version {{version}}',
+    name: 'Name',
+    kind: 'Role',
+    contact: 'E-mail and phone',
+    hours: 'Hours, languages',
+    kinds: { diplomatic: 'diplomatic', technical: 'technical' },
   },
   notFound: { title: 'No such page' },
   error: {

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next'
 
 /** A capability whose API this node does not have yet: said plainly, nothing invented. */
-export function Unavailable({ view }: { view: 'notices' | 'directory' | 'redlines' | 'drafts' }) {
+export function Unavailable({ view }: { view: 'notices' | 'redlines' | 'drafts' }) {
   const { t } = useTranslation()
   return (
     <section aria-labelledby="page-title">
