@@ -10,6 +10,7 @@ import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
+import { transcriptOperations } from './transcript.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -25,6 +26,7 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...negotiationOperations,
+  ...transcriptOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

@@ -33,6 +33,8 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
+import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -100,6 +102,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
+  readonly consoleDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -229,6 +233,7 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(transcriptPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })
       await api.register(escalationPlugin, { ctx, access })
       await api.register(directoryPlugin, { compose })
@@ -236,6 +241,7 @@ async function assemble(
     },
     { prefix: '/api/v1' },
   )
+  if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())
