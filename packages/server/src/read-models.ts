@@ -1,13 +1,13 @@
 import { channelsProjection } from './features/channels/channels.projection.ts'
 import type { ComposeRule } from './features/compose/compose.service.ts'
-import { ProjectionRegistry } from './ledger/index.ts'
+import { ProjectionRegistry, timelineOrderProjection } from './ledger/index.ts'
 
 /**
  * Every feature's read models, as `build()` runs them and `parley reindex` rebuilds them. A
  * feature with a read model adds its projections here.
  */
 export function readModels(): ProjectionRegistry {
-  return new ProjectionRegistry().addEvents(channelsProjection)
+  return new ProjectionRegistry().addEvents(channelsProjection).addEvents(timelineOrderProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */
