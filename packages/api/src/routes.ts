@@ -4,6 +4,7 @@ import { channelOperations } from './channels.ts'
 import { messageOperations } from './messages.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
+import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 
@@ -20,6 +21,7 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...readMarkerOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

@@ -20,6 +20,7 @@ import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
+import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
@@ -215,6 +216,7 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(readMarkersPlugin, { ctx })
     },
     { prefix: '/api/v1' },
   )

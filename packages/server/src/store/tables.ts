@@ -2,6 +2,7 @@ import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { ReadMarkerTables } from '../features/read-markers/read-markers.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
@@ -23,4 +24,5 @@ export interface DB
     ReleaseTables,
     SchedulerTables,
     NonceTables,
-    TimelineTables {}
+    TimelineTables,
+    ReadMarkerTables {}

@@ -9,6 +9,7 @@ import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
 import * as timelineOrder from './0700-timeline-order.ts'
+import * as readMarkers from './0701-read-markers.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
   '0700-timeline-order': timelineOrder,
+  '0701-read-markers': readMarkers,
 }
