@@ -4,7 +4,7 @@ import { Value } from 'typebox/value'
 import { type ApiError, type ApiErrorBody, ApiErrorSchema } from './api-error.ts'
 import { apiErrors } from './errors.ts'
 import { API_PREFIX, type Operation } from './operation.ts'
-import type { PageCursors } from './page.ts'
+import { PAGE_DEFAULT_LIMIT, type PageCursors } from './page.ts'
 import { type Operations, operations } from './routes.ts'
 
 /** An answer of the node as it came: its status and its parsed body. */
@@ -250,7 +250,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (direction === 'forward') yield* items
       else yield* items.toReversed()
       const next = direction === 'forward' ? page.cursors.after : page.cursors.before
-      if (next === null) return
+      // Forwards, a short page was the newest when it was read; `after` is there to poll with.
+      if (
+        next === null ||
+        (direction === 'forward' && items.length < (limit ?? PAGE_DEFAULT_LIMIT))
+      )
+        return
       const { from: _from, ...rest } = query
       query = { ...rest, [direction === 'forward' ? 'after' : 'before']: next }
     }

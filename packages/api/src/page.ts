@@ -43,8 +43,9 @@ export type PageQuery = Static<typeof PageQuerySchema>
 
 /**
  * Where to read on from a page: `before` for the page of older items (null when this page
- * starts the list), `after` for the page of newer ones (null when nothing newer was there when
- * the page was read).
+ * starts the list), `after` for the page of newer ones: the position of this page's last item,
+ * so it is there on the newest page too, to ask later for what came since (null only for an
+ * empty list). A page shorter than its `limit` was the newest when it was read.
  */
 export const PageCursorsSchema = Type.Object({
   before: Type.Union([Type.String(), Type.Null()]),

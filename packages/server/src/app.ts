@@ -17,6 +17,7 @@ import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { metricsPlugin } from './features/metrics/metrics.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
@@ -203,6 +204,7 @@ async function assemble(
   }
 
   await app.register(healthPlugin)
+  await app.register(metricsPlugin, { ctx, token: config.devToken })
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(
     async (api) => {

@@ -147,7 +147,6 @@ describe('GET /api/v1/audit', () => {
     expect(page).toEqual([all[1]])
     const newest = (await usa.browser.request('GET', '/audit?limit=1')).body
     expect(newest.entries).toEqual([all.at(-1)])
-    expect(newest.cursors.after).toBeNull()
     const back = (
       await usa.browser.request('GET', `/audit?before=${newest.cursors.before}&limit=1`)
     ).body.entries

@@ -4,6 +4,8 @@ import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
 import { type LoggedIn, loggedIn, message, openChannel } from './support/compartments.ts'
 import { wholeTimeline } from './support/pages.ts'
 
+const limitOf = (query: string) => Number(/limit=(\d+)/.exec(query)![1])
+
 interface Page {
   events: { id: string; event: { time: number; author: string; seq: number } }[]
   cursors: { before: string | null; after: string | null }
@@ -50,8 +52,9 @@ describe('timeline pages (GET /channels/:channel/timeline)', () => {
     expect(new Set(all).size).toBe(310)
     const newest = await page(desk, '')
     expect(newest.events.map((view) => view.id)).toEqual(all.slice(-100))
-    expect(newest.cursors.after).toBeNull()
     expect(newest.cursors.before).not.toBeNull()
+    // The newest page still says where it ends, to ask later for what came since.
+    expect((await page(desk, `?after=${newest.cursors.after}`)).events).toEqual([])
     const times = newest.events.map((view) => view.event.time)
     expect(times).toEqual([...times].sort((a, b) => a - b))
   })
@@ -83,20 +86,26 @@ describe('timeline pages (GET /channels/:channel/timeline)', () => {
     const reply = await page(empty, '')
     // The channel's own genesis event is the only one.
     expect(reply.events.map((view) => view.event.seq)).toEqual([1])
-    expect(reply.cursors).toEqual({ before: null, after: null })
-    const past = await page(empty, `?after=${(await page(desk, '?limit=1')).cursors.before}`).catch(
-      () => undefined,
+    expect(reply.cursors.before).toBeNull()
+    const after = await page(empty, `?after=${reply.cursors.after}`)
+    expect(after.events).toEqual([])
+    // An empty page keeps the position it was asked from, so polling goes on from there.
+    expect(after.cursors.after).toBe(reply.cursors.after)
+    const foreign = await get(
+      `/channels/${empty}/timeline?after=${(await page(desk, '?limit=1')).cursors.before}`,
     )
-    expect(past).toBeUndefined()
+    expect(foreign.body.error.code).toBe('PAGE_CURSOR_INVALID')
   })
 
-  it('answers the last page with no newer cursor, read forwards or backwards', async () => {
+  it('answers the last page, read forwards or backwards, with the position it ends at', async () => {
     const last = await page(desk, '?limit=1')
     const previous = await page(desk, `?limit=1&before=${last.cursors.before}`)
     expect(previous.events.map((view) => view.id)).toEqual([all.at(-2)])
     const again = await page(desk, `?limit=500&after=${previous.cursors.after}`)
     expect(again.events.map((view) => view.id)).toEqual([all.at(-1)])
-    expect(again.cursors.after).toBeNull()
+    expect(again.cursors.after).toBe(last.cursors.after)
+    const none = await page(desk, `?after=${again.cursors.after}`)
+    expect(none.events).toEqual([])
   })
 
   it('bounds limit to 1..500', async () => {
@@ -136,7 +145,7 @@ describe('timeline pages (GET /channels/:channel/timeline)', () => {
       expect(reply.status, cursor).toBe(400)
       expect(reply.body.error.code).toBe('PAGE_CURSOR_INVALID')
     }
-    expect(foreign.after).toBeNull()
+    expect(foreign.before).toBeNull()
     const bad = await get(`/channels/${desk}/timeline?after=not*base64`)
     expect(bad.body.error.code).toBe('REQUEST_INVALID')
     expect(cursors.before).toMatch(/^[A-Za-z0-9_-]+$/)
@@ -159,11 +168,12 @@ describe('timeline pages (GET /channels/:channel/timeline)', () => {
             const step = steps[i % steps.length]!
             const { events, cursors } = await page(channel, query)
             seen.push(...events.map((view) => view.id))
+            // A short page was the newest: the walk ends there, with nothing appended after it.
+            if (events.length < limitOf(query)) break
             if (step.append > 0 && i < steps.length) {
               if (!sameTime) t.clock.advance(1)
               await post(channel, step.append, `during ${i}`)
             }
-            if (cursors.after === null) break
             query = `?limit=${step.limit}&after=${cursors.after}`
           }
           const whole = (await wholeTimeline<{ id: string }>(get, channel)).map((v) => v.id)

@@ -67,7 +67,9 @@ export function decodeCursor<Row>(keyset: Keyset<Row>, cursor: string): KeyValue
 /**
  * One page of a keyset-ordered list (the shared query and answer of `@parley/api`'s
  * `page.ts`): items ascending, and the cursors of the pages before and after. Reads `limit + 1`
- * rows from an index, never the whole list.
+ * rows from an index, never the whole list. `after` is the position of the page's last item
+ * even on the newest page, so a reader can ask again later for what came since; `before` is
+ * null once the page starts the list.
  */
 export async function readPage<Row>(
   keyset: Keyset<Row>,
@@ -98,7 +100,7 @@ export async function readPage<Row>(
               ? null
               : cursor(items[0]!)
             : (query.after ?? null),
-        after: more ? cursor(items.at(-1)!) : null,
+        after: items.length > 0 ? cursor(items.at(-1)!) : (query.after ?? null),
       },
     }
   }
@@ -110,12 +112,7 @@ export async function readPage<Row>(
     items,
     cursors: {
       before: more ? cursor(items[0]!) : null,
-      after:
-        items.length > 0
-          ? from === undefined
-            ? null
-            : cursor(items.at(-1)!)
-          : (query.before ?? null),
+      after: items.length > 0 ? cursor(items.at(-1)!) : null,
     },
   }
 }

@@ -15,8 +15,10 @@ export async function wholeList<T>(get: Get, path: string, key: string, limit = 
       throw new Error(`GET ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
     }
     const body = reply.body as Record<string, unknown> & { cursors: { after: string | null } }
-    items.push(...(body[key] as T[]))
-    if (body.cursors.after === null) return items
+    const page = body[key] as T[]
+    items.push(...page)
+    // A page shorter than asked for was the newest when it was read.
+    if (page.length < limit || body.cursors.after === null) return items
     query = `limit=${limit}&after=${body.cursors.after}`
   }
 }
