@@ -7,6 +7,7 @@ import { officerOperations } from './officers.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
+import { stixOperations } from './stix/operations.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -22,6 +23,7 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...readMarkerOperations,
+  ...stixOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations
