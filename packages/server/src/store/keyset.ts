@@ -116,3 +116,29 @@ export async function readPage<Row>(
     },
   }
 }
+
+/**
+ * A {@link PageFetch} for a list the caller sees only part of (an officer's compartments):
+ * reads on past the rows `keep` drops until the page is full or the list ends, so a page holds
+ * `limit` visible rows, never fewer while more are there. Costs the rows read, which is
+ * `limit` when most rows are visible.
+ */
+export function keptOnly<Row>(
+  keyset: Keyset<Row>,
+  fetch: PageFetch<Row>,
+  keep: (rows: Row[]) => Promise<Row[]>,
+): PageFetch<Row> {
+  return async (where, direction, limit) => {
+    const kept: Row[] = []
+    let from = where
+    for (;;) {
+      const rows = await fetch(from, direction, limit)
+      kept.push(...(await keep(rows)))
+      if (kept.length >= limit || rows.length < limit) return kept.slice(0, limit)
+      const last = keyset.key(rows.at(-1)!)
+      from = sql<boolean>`(${sql.join(keyset.columns.map((c) => sql.ref(c)))}) ${sql.raw(
+        direction === 'asc' ? '>' : '<',
+      )} (${sql.join(last.map((value) => sql.val(value)))})`
+    }
+  }
+}

@@ -10,6 +10,7 @@ import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
 import * as timelineOrder from './0700-timeline-order.ts'
 import * as readMarkers from './0701-read-markers.ts'
+import * as alarmsOpen from './0702-alarms-open.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0500-peer-binding': peerBinding,
   '0700-timeline-order': timelineOrder,
   '0701-read-markers': readMarkers,
+  '0702-alarms-open': alarmsOpen,
 }
