@@ -88,7 +88,8 @@ export async function channelTimeline(db: Executor, channel: string): Promise<St
       ...(after === undefined ? { from: 'oldest' as const } : { after }),
     })
     events.push(...page.items)
-    if (page.cursors.after === null) return events
+    // A short page is the newest; `after` stays set on it, for readers who poll.
+    if (page.items.length < 500 || page.cursors.after === null) return events
     after = page.cursors.after
   }
 }
