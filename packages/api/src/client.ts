@@ -65,7 +65,8 @@ export type ResultOf<O extends Operation> = {
 type Call<O extends Operation> = (
   ...input: unknown extends InputOf<O>
     ? []
-    : {} extends InputOf<O>
+    : // biome-ignore lint/complexity/noBannedTypes: `{}` extends exactly the inputs whose every part is optional
+      {} extends InputOf<O>
       ? [input?: InputOf<O>]
       : [input: InputOf<O>]
 ) => Promise<ResultOf<O>>
