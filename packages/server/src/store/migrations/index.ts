@@ -8,6 +8,8 @@ import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
+import * as escalation from './0610-escalation.ts'
+import * as directory from './0611-directory.ts'
 import * as timelineOrder from './0700-timeline-order.ts'
 import * as readMarkers from './0701-read-markers.ts'
 import * as alarmsOpen from './0702-alarms-open.ts'
@@ -26,6 +28,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0400-jobs': jobs,
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
+  '0610-escalation': escalation,
+  '0611-directory': directory,
   '0700-timeline-order': timelineOrder,
   '0701-read-markers': readMarkers,
   '0702-alarms-open': alarmsOpen,
