@@ -7,6 +7,7 @@ import { messageOperations } from './messages.ts'
 import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
+import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
@@ -27,6 +28,7 @@ export const operations = {
   ...nodeOperations,
   ...negotiationOperations,
   ...transcriptOperations,
+  ...readMarkerOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportTranscript } from '../src/ledger/index.ts'
 import { testDialect } from './support/database.ts'
 import { type NodeProcess, type NodeProcesses, startNodeProcesses } from './support/node-process.ts'
+import { wholeTimeline } from './support/pages.ts'
 import { chaosSeeds, exploring } from './support/seeds.ts'
 
 // Issue 3, faults: real nodes as child processes, their federation links through fault
@@ -186,9 +187,7 @@ interface EventView {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function timeline(node: NodeProcess, channel: string): Promise<EventView[]> {
-  const reply = await node.api<{ events: EventView[] }>('GET', `/channels/${channel}/timeline`)
-  if (reply.status !== 200) throw new Error(`${node.name} timeline: ${reply.status}`)
-  return reply.body.events
+  return wholeTimeline<EventView>((path) => node.api('GET', path), channel)
 }
 
 interface Finished {
