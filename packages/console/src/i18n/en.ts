@@ -78,6 +78,8 @@ export const en = {
     unreadCount_other: '{{count}} new',
   },
   channel: {
+    loadingOlder: 'Reading older items…',
+    start: 'The channel starts here.',
     timeline: 'Timeline',
     empty: 'Nothing in this channel yet.',
     observer: 'observer',

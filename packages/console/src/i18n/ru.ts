@@ -90,6 +90,8 @@ export const ru = {
     unreadCount_other: '{{count}} новых',
   },
   channel: {
+    loadingOlder: 'Загружаются более ранние записи…',
+    start: 'Здесь начинается канал.',
     timeline: 'Лента',
     empty: 'В этом канале пока ничего нет.',
     observer: 'наблюдатель',

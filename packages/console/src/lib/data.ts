@@ -1,8 +1,14 @@
 import type { ChannelView, EventView } from '@parley/api'
-import { useQueries, useQuery } from '@tanstack/react-query'
+import {
+  type InfiniteData,
+  type QueryClient,
+  useInfiniteQuery,
+  useQueries,
+  useQuery,
+} from '@tanstack/react-query'
 import { useSyncExternalStore } from 'react'
 import { api } from './api.ts'
-import { readTimelinePage } from './timeline-source.ts'
+import { readTimelinePage, type TimelineCursor, type TimelinePage } from './timeline-source.ts'
 
 /** The node, its parties and its peers' reachability; polled, so a banner appears within seconds. */
 export function useNode() {
@@ -34,6 +40,62 @@ export function useTimeline(channel: string) {
         ? 2_000
         : false,
   })
+}
+
+/** Events per page the timeline reads as it scrolls back. */
+export const PAGE_SIZE = 200
+
+/**
+ * A channel's timeline as the pages read so far: the newest page first, then older pages
+ * before it as the list scrolls up (`before` cursors), and newer ones after it (`after`
+ * cursors) when the stream says the channel moved or comes back after a break. Delivery
+ * proofs are kept fresh by `useTimeline`'s newest page, not by reading every page again.
+ */
+export function useTimelinePages(channel: string) {
+  return useInfiniteQuery<
+    TimelinePage,
+    Error,
+    InfiniteData<TimelinePage, TimelineCursor>,
+    readonly unknown[],
+    TimelineCursor
+  >({
+    queryKey: ['pages', channel],
+    initialPageParam: null,
+    queryFn: ({ pageParam }) => readTimelinePage(channel, pageParam, PAGE_SIZE),
+    getPreviousPageParam: (first) =>
+      first.cursors.before === null ? undefined : { before: first.cursors.before },
+    // An empty page read after the newest item hands back no cursor of its own: read on from
+    // the last page that had one.
+    getNextPageParam: (_last, pages) => {
+      for (let i = pages.length - 1; i >= 0; i--) {
+        const after = pages[i]!.cursors.after
+        if (after !== null) return { after }
+      }
+      return undefined
+    },
+    // Pages once read only grow at their ends; reading them all again would cost one request
+    // per page at every tick.
+    staleTime: Number.POSITIVE_INFINITY,
+  })
+}
+
+const MOVED = 'parley:channel-moved'
+
+/** Tells the open timeline that its channel has new events (or may have: after a break). */
+export function channelMoved(client: QueryClient, channel: string | null): void {
+  if (channel === null) void client.invalidateQueries({ queryKey: ['timeline'] })
+  else void client.invalidateQueries({ queryKey: ['timeline', channel] })
+  globalThis.dispatchEvent?.(new CustomEvent(MOVED, { detail: channel }))
+}
+
+/** Runs `read` whenever `channel` moved (null: every channel, as after a reconnect). */
+export function onChannelMoved(channel: string, read: () => void): () => void {
+  const listener = (event: Event) => {
+    const moved = (event as CustomEvent<string | null>).detail
+    if (moved === null || moved === channel) read()
+  }
+  globalThis.addEventListener(MOVED, listener)
+  return () => globalThis.removeEventListener(MOVED, listener)
 }
 
 /** The newest page of every channel, for the inbox's counts and flash items. */

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
+import { channelMoved } from './data.ts'
 
 export type StreamState = 'connecting' | 'live' | 'down'
 
@@ -24,8 +25,10 @@ export function useLiveStream(enabled: boolean): StreamState {
       socket.onopen = () => {
         pause = 500
         setState('live')
-        // Whatever happened while the stream was away is read again.
-        void client.invalidateQueries()
+        // Whatever happened while the stream was away is read again; the timeline's pages
+        // read on after their newest cursor, so nothing is missed and nothing read twice.
+        void client.invalidateQueries({ predicate: (query) => query.queryKey[0] !== 'pages' })
+        channelMoved(client, null)
       }
       socket.onmessage = (message) => {
         const data = JSON.parse(String(message.data)) as {
@@ -33,7 +36,7 @@ export function useLiveStream(enabled: boolean): StreamState {
           event?: { channel?: string }
         }
         if (data.type !== 'event' || data.event?.channel === undefined) return
-        void client.invalidateQueries({ queryKey: ['timeline', data.event.channel] })
+        channelMoved(client, data.event.channel)
         void client.invalidateQueries({ queryKey: ['channels'] })
         void client.invalidateQueries({ queryKey: ['releases'] })
       }

@@ -1,10 +1,18 @@
 import type { EventView } from '@parley/api'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
 import { api } from '../lib/api.ts'
-import { markSeen, useChannels, useNode, useTimeline } from '../lib/data.ts'
+import {
+  markSeen,
+  onChannelMoved,
+  PAGE_SIZE,
+  useChannels,
+  useNode,
+  useTimeline,
+  useTimelinePages,
+} from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
@@ -19,8 +27,26 @@ export function Channel() {
   const channels = useChannels()
   const info = channels.data?.find((c) => c.id === channel)
   const timeline = useTimeline(channel)
-  const events = timeline.data?.events ?? []
+  const pages = useTimelinePages(channel)
+  const events = useMemo(
+    () => merge(pages.data?.pages.flatMap((p) => p.events) ?? [], timeline.data?.events ?? []),
+    [pages.data, timeline.data],
+  )
 
+  // Newer events: read on after the newest cursor, page by page until a page is not full.
+  const { fetchNextPage } = pages
+  useEffect(
+    () =>
+      onChannelMoved(channel, () => {
+        const readOn = async () => {
+          const answer = await fetchNextPage({ cancelRefetch: false })
+          const last = answer.data?.pages.at(-1)
+          if (last !== undefined && last.events.length >= PAGE_SIZE) await readOn()
+        }
+        void readOn()
+      }),
+    [channel, fetchNextPage],
+  )
   const arranged = useMemo(() => arrange(events), [events])
   useEffect(() => {
     if (events.length > 0)
@@ -50,8 +76,13 @@ export function Channel() {
             .join(' · ')}
         </p>
       )}
-      {timeline.isPending && <p className="muted">{t('common.loading')}</p>}
-      <Timeline {...arranged} />
+      {pages.isPending && <p className="muted">{t('common.loading')}</p>}
+      <Timeline
+        {...arranged}
+        older={pages.hasPreviousPage}
+        loadingOlder={pages.isFetchingPreviousPage}
+        loadOlder={() => void pages.fetchPreviousPage({ cancelRefetch: false })}
+      />
       <Compose channel={channel} />
     </section>
   )
@@ -62,6 +93,23 @@ interface Arranged {
   readonly translations: Map<string, EventView[]>
   readonly answered: Map<string, EventView>
   readonly acknowledged: Map<string, EventView>
+}
+
+/**
+ * The pages read so far, then whatever the newest page holds beyond them; an event in both is
+ * shown as the newest page has it, since that one is read again while a delivery is pending.
+ */
+function merge(paged: readonly EventView[], newest: readonly EventView[]): EventView[] {
+  const fresh = new Map(newest.map((view) => [view.id, view]))
+  const out: EventView[] = []
+  const seen = new Set<string>()
+  for (const view of paged) {
+    if (seen.has(view.id)) continue
+    seen.add(view.id)
+    out.push(fresh.get(view.id) ?? view)
+  }
+  for (const view of newest) if (!seen.has(view.id)) out.push(view)
+  return out
 }
 
 /** Translations go beside their originals; a reply marks what it answers. */
@@ -88,7 +136,15 @@ function arrange(events: readonly EventView[]): Arranged {
   return { items, translations, answered, acknowledged }
 }
 
-function Timeline({ items, translations, answered, acknowledged }: Arranged) {
+function Timeline({
+  items,
+  translations,
+  answered,
+  acknowledged,
+  older,
+  loadingOlder,
+  loadOlder,
+}: Arranged & { older: boolean; loadingOlder: boolean; loadOlder: () => void }) {
   const { t } = useTranslation()
   const parent = useRef<HTMLElement>(null)
   const virtual = useVirtualizer({
@@ -96,46 +152,94 @@ function Timeline({ items, translations, answered, acknowledged }: Arranged) {
     getScrollElement: () => parent.current,
     estimateSize: () => 120,
     overscan: 6,
+    getItemKey: (index) => items[index]!.id,
   })
-  const last = items.length - 1
-  // Open at the newest item, as a conversation does.
+  const rows = virtual.getVirtualItems()
+
+  // Older pages are read as the officer nears the top.
+  const nearTop = (rows[0]?.index ?? Number.POSITIVE_INFINITY) < 5
   useEffect(() => {
-    if (last >= 0) virtual.scrollToIndex(last, { align: 'end' })
-  }, [last, virtual])
+    if (nearTop && older && !loadingOlder) loadOlder()
+  }, [nearTop, older, loadingOlder, loadOlder])
+
+  // When older items are prepended, the item at the top of the view stays where it was: the
+  // scroll offset moves down by exactly what was put above it.
+  const anchor = useRef<{ id: string; within: number } | null>(null)
+  const firstId = items[0]?.id
+  const newestId = items.at(-1)?.id
+  const opened = useRef(false)
+  const atBottom = useRef(true)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a prepended page (a new first item) moves the anchor
+  useLayoutEffect(() => {
+    const held = anchor.current
+    if (held === null) return
+    const index = items.findIndex((view) => view.id === held.id)
+    const start = index < 0 ? undefined : virtual.getOffsetForIndex(index, 'start')?.[0]
+    if (start !== undefined) virtual.scrollToOffset(start + held.within)
+  }, [firstId])
+  // Open at the newest item, as a conversation does, and follow new items while at the bottom.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new newest item moves the view
+  useEffect(() => {
+    if (newestId === undefined) return
+    if (!opened.current || atBottom.current) {
+      opened.current = true
+      virtual.scrollToIndex(items.length - 1, { align: 'end' })
+    }
+  }, [newestId])
+  // Where the view stands, kept at every scroll: the top item and how far into it.
+  const remember = () => {
+    const element = parent.current
+    if (element === null) return
+    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40
+    const top = virtual.getVirtualItems().find((row) => row.end > element.scrollTop)
+    anchor.current =
+      top === undefined ? null : { id: String(top.key), within: element.scrollTop - top.start }
+  }
 
   if (items.length === 0) return <p className="empty">{t('channel.empty')}</p>
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so that keyboard users can scroll it (WCAG 2.1.1)
-    <section ref={parent} className="timeline" aria-label={t('channel.timeline')} tabIndex={0}>
-      <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
-        {virtual.getVirtualItems().map((row) => {
-          const view = items[row.index]!
-          return (
-            <div
-              key={view.id}
-              ref={virtual.measureElement}
-              data-index={row.index}
-              style={{
-                position: 'absolute',
-                top: 0,
-                left: 0,
-                right: 0,
-                transform: `translateY(${row.start}px)`,
-              }}
-            >
-              <Item
-                view={view}
-                translations={translations.get(view.id) ?? []}
-                answer={answered.get(view.id)}
-                ack={acknowledged.get(view.id)}
-                position={row.index + 1}
-                size={items.length}
-              />
-            </div>
-          )
-        })}
-      </div>
-    </section>
+    <>
+      <p className="muted timeline-edge" role="status">
+        {loadingOlder ? t('channel.loadingOlder') : older ? '' : t('channel.start')}
+      </p>
+      <section
+        ref={parent}
+        className="timeline"
+        aria-label={t('channel.timeline')}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so that keyboard users can scroll it (WCAG 2.1.1)
+        tabIndex={0}
+        onScroll={remember}
+      >
+        <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+          {rows.map((row) => {
+            const view = items[row.index]!
+            return (
+              <div
+                key={view.id}
+                ref={virtual.measureElement}
+                data-index={row.index}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  transform: `translateY(${row.start}px)`,
+                }}
+              >
+                <Item
+                  view={view}
+                  translations={translations.get(view.id) ?? []}
+                  answer={answered.get(view.id)}
+                  ack={acknowledged.get(view.id)}
+                  position={row.index + 1}
+                  size={items.length}
+                />
+              </div>
+            )
+          })}
+        </div>
+      </section>
+    </>
   )
 }
 

@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
+import { channelMoved } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
@@ -56,7 +57,7 @@ export function Compose({ channel }: { channel: string }) {
       setResult('release' in answer ? 'held' : 'sent')
       setText('')
       setUrgency('routine')
-      void client.invalidateQueries({ queryKey: ['timeline', channel] })
+      channelMoved(client, channel)
       void client.invalidateQueries({ queryKey: ['releases'] })
     } catch (failure) {
       if (isApiRequestError(failure, 'RELEASE_GUARD_BLOCKED')) {

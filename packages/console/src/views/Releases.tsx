@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
-import { useChannels } from '../lib/data.ts'
+import { channelMoved, useChannels } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
@@ -53,7 +53,7 @@ function ReleaseCard({ item }: { item: ReleaseView }) {
 
   const done = () => {
     void client.invalidateQueries({ queryKey: ['releases'] })
-    void client.invalidateQueries({ queryKey: ['timeline', item.channel] })
+    channelMoved(client, item.channel)
   }
   const approve = async () => {
     setError(null)

@@ -1,0 +1,95 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestNode } from '../../server/test/support/nodes.ts'
+import { en } from '../src/i18n/en.ts'
+import { ru } from '../src/i18n/ru.ts'
+import { launch, look, type Officer, officer, page, signIn, twoNodes } from './support.ts'
+
+// More events than two of the console's pages (200 each): the first is only reached by paging.
+const MESSAGES = 430
+
+let browser: Browser
+let usa: TestNode
+let close: () => Promise<void>
+let alice: Officer
+let channel: string
+const title = 'Long history'
+
+beforeAll(async () => {
+  browser = await launch()
+  const started = await twoNodes()
+  ;[usa] = started.nodes as [TestNode, TestNode]
+  close = started.close
+  alice = await officer(usa, 'alice', ['drafter'])
+  await alice.client.login()
+  const opened = await alice.client.api.openChannel({
+    body: { title, members: ['usa', 'rus'] } as never,
+  })
+  channel = opened.channel.id
+  const messages = Array.from({ length: MESSAGES }, (_, i) => ({
+    text: `History item ${i + 1} of ${MESSAGES}`,
+    lang: 'en',
+    tlp: 'green',
+    urgency: 'routine',
+  }))
+  await alice.client.api.postMessages({ params: { channel }, body: { messages } as never })
+}, 300_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await close?.()
+})
+
+const catalogs = { en, ru }
+
+describe('the timeline reads older pages as it scrolls up', () => {
+  for (const lang of ['en', 'ru'] as const) {
+    it(`opens at the newest item and reaches the channel's first event by scrolling (${lang} UI)`, async () => {
+      const L = catalogs[lang]
+      const { tab, errors } = await page(browser, usa.url, lang)
+      await signIn(tab, alice.username, alice.password, lang)
+      await tab.getByRole('heading', { name: L.inbox.title }).waitFor()
+      await tab.getByRole('navigation').getByRole('link', { name: title }).click()
+      await tab.getByText(`History item ${MESSAGES} of ${MESSAGES}`).waitFor()
+      // Only the newest page is read at first.
+      expect(await tab.getByText('History item 1 of', { exact: false }).count()).toBe(0)
+      await look(tab, `paging-${lang}-1-newest`)
+
+      const timeline = tab.getByRole('region', { name: L.channel.timeline })
+      for (let round = 0; round < 300; round++) {
+        const atTop = await timeline.evaluate((element) => element.scrollTop === 0)
+        if (atTop && (await tab.getByText(L.channel.start).count()) > 0) break
+        // The item at the top must stay in view when an older page is put above it.
+        const top = await timeline.evaluate((element) => {
+          const box = element.getBoundingClientRect()
+          const first = [...element.querySelectorAll('article')].find(
+            (a) => a.getBoundingClientRect().bottom > box.top + 1,
+          )
+          return first === undefined
+            ? null
+            : { id: first.id, y: first.getBoundingClientRect().top - box.top }
+        })
+        const step = await timeline.evaluate((element) => {
+          const from = element.scrollTop
+          element.scrollTop = Math.max(0, from - 1000)
+          return from - element.scrollTop
+        })
+        await tab.waitForTimeout(80)
+        if (top !== null) {
+          const moved = await timeline.evaluate((element, id) => {
+            const item = element.ownerDocument.getElementById(id)
+            if (item === null) return null
+            return item.getBoundingClientRect().top - element.getBoundingClientRect().top
+          }, top.id)
+          // Scrolled up by `step`: the same item is now lower by that, wherever a page was put above it.
+          if (moved !== null) expect(Math.abs(moved - top.y - step)).toBeLessThan(200)
+        }
+      }
+      await tab.getByText(`History item 1 of ${MESSAGES}`).waitFor()
+      await tab.getByText(L.channel.start).waitFor()
+      await look(tab, `paging-${lang}-2-first-event`)
+      expect(errors).toEqual([])
+      await tab.context().close()
+    }, 120_000)
+  }
+})
