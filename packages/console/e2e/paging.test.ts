@@ -12,6 +12,7 @@ let browser: Browser
 let usa: TestNode
 let close: () => Promise<void>
 let alice: Officer
+let ben: Officer
 let channel: string
 const title = 'Long history'
 
@@ -22,10 +23,15 @@ beforeAll(async () => {
   close = started.close
   alice = await officer(usa, 'alice', ['drafter'])
   await alice.client.login()
+  ben = await officer(usa, 'ben', ['drafter'])
+  const carla = await officer(usa, 'carla', ['admin'])
+  await ben.client.login()
+  await carla.client.login()
   const opened = await alice.client.api.openChannel({
     body: { title, members: ['usa', 'rus'] } as never,
   })
   channel = opened.channel.id
+  await carla.client.api.grantAccess({ params: { channel, officer: ben.client.id } })
   const messages = Array.from({ length: MESSAGES }, (_, i) => ({
     text: `History item ${i + 1} of ${MESSAGES}`,
     lang: 'en',
@@ -92,4 +98,36 @@ describe('the timeline reads older pages as it scrolls up', () => {
       await tab.context().close()
     }, 120_000)
   }
+})
+
+describe('read markers are kept on the node', () => {
+  it('a channel read in one browser is read in the officer’s other browser too', async () => {
+    const first = await page(browser, usa.url, 'en')
+    const second = await page(browser, usa.url, 'ru')
+    await signIn(first.tab, ben.username, ben.password, 'en')
+    await signIn(second.tab, ben.username, ben.password, 'ru')
+    // Every event of the channel is new to Ben, in both browsers.
+    const count = (tab: typeof first.tab) =>
+      tab.getByRole('row', { name: new RegExp(title) }).locator('.count')
+    await count(first.tab).waitFor()
+    expect(await count(first.tab).textContent()).toMatch(/^431 new$/)
+    await count(second.tab).waitFor()
+    expect(await count(second.tab).textContent()).toMatch(/^431 новое$/)
+    await look(second.tab, 'read-markers-ru-1-unread')
+
+    await first.tab.getByRole('navigation').getByRole('link', { name: title }).click()
+    await first.tab.getByText(`History item ${MESSAGES} of ${MESSAGES}`).waitFor()
+    await first.tab.getByRole('navigation').getByRole('link', { name: en.nav.inbox }).click()
+    await first.tab.getByRole('heading', { name: en.inbox.title }).waitFor()
+    await count(first.tab).waitFor({ state: 'detached' })
+    await look(first.tab, 'read-markers-en-2-read')
+
+    // The other browser never opened the channel; it reads the marker from the node.
+    await second.tab.reload()
+    await second.tab.getByRole('heading', { name: ru.inbox.title }).waitFor()
+    await second.tab.getByRole('row', { name: new RegExp(title) }).waitFor()
+    expect(await count(second.tab).count()).toBe(0)
+    await look(second.tab, 'read-markers-ru-3-read-elsewhere')
+    expect([...first.errors, ...second.errors]).toEqual([])
+  }, 120_000)
 })

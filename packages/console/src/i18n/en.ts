@@ -76,6 +76,7 @@ export const en = {
     invited: 'invited',
     unreadCount_one: '{{count}} new',
     unreadCount_other: '{{count}} new',
+    unreadMany: '{{count}}+ new',
   },
   channel: {
     loadingOlder: 'Reading older items…',

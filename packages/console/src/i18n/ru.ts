@@ -88,6 +88,7 @@ export const ru = {
     unreadCount_few: '{{count}} новых',
     unreadCount_many: '{{count}} новых',
     unreadCount_other: '{{count}} новых',
+    unreadMany: '{{count}}+ новых',
   },
   channel: {
     loadingOlder: 'Загружаются более ранние записи…',

@@ -6,7 +6,6 @@ import {
   useQueries,
   useQuery,
 } from '@tanstack/react-query'
-import { useSyncExternalStore } from 'react'
 import { api } from './api.ts'
 import { readTimelinePage, type TimelineCursor, type TimelinePage } from './timeline-source.ts'
 
@@ -103,50 +102,28 @@ export function useTimelines(channels: readonly ChannelView[]) {
   return useQueries({ queries: channels.map((c) => timelineQuery(c.id)) })
 }
 
-// Read markers, kept in this browser until the node keeps them (PUT /channels/:channel/read).
-const READ_KEY = 'parley.read'
-const listeners = new Set<() => void>()
-let marks: Record<string, string[]> = load()
-
-function load(): Record<string, string[]> {
-  try {
-    return JSON.parse(globalThis.localStorage?.getItem(READ_KEY) ?? '{}') as Record<
-      string,
-      string[]
-    >
-  } catch {
-    return {}
-  }
-}
-
-/** Records that the officer has seen these events (opened their channel). */
-export function markSeen(channel: string, ids: readonly string[]): void {
-  const before = new Set(marks[channel] ?? [])
-  if (ids.every((id) => before.has(id))) return
-  for (const id of ids) before.add(id)
-  marks = { ...marks, [channel]: [...before] }
-  globalThis.localStorage?.setItem(READ_KEY, JSON.stringify(marks))
-  for (const listener of listeners) listener()
-}
-
-export function useSeen(): Record<string, string[]> {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    () => marks,
-  )
-}
-
-/** Events of other parties the officer has not seen yet. */
-export function unseen(
-  events: readonly EventView[],
-  seen: readonly string[] | undefined,
+/**
+ * The events after the officer's read marker that this newest page holds: the node counts
+ * `unread` in display order, so they are the page's last `unread` events. Those of the
+ * officer's own parties are left out: nobody needs to be told of their own words.
+ */
+export function unread(
+  channel: ChannelView,
+  newest: readonly EventView[],
   own: ReadonlySet<string>,
 ): EventView[] {
-  const known = new Set(seen ?? [])
-  return events.filter((e) => !own.has(e.event.author) && !known.has(e.id))
+  const count = channel.unread ?? 0
+  if (count === 0) return []
+  return newest.slice(-count).filter((view) => !own.has(view.event.author))
+}
+
+/**
+ * Moves the officer's read marker on the node up to an event they have seen, so every other
+ * browser of theirs agrees. The node never moves a marker backwards.
+ */
+export async function markRead(client: QueryClient, channel: string, upTo: string): Promise<void> {
+  await api.markRead({ params: { channel }, body: { upTo } })
+  await client.invalidateQueries({ queryKey: ['channels'] })
 }
 
 /** Whether an event is flash: a message or notice that must not be missed. */

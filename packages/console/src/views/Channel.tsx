@@ -1,11 +1,12 @@
 import type { EventView } from '@parley/api'
+import { useQueryClient } from '@tanstack/react-query'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
 import { api } from '../lib/api.ts'
 import {
-  markSeen,
+  markRead,
   onChannelMoved,
   PAGE_SIZE,
   useChannels,
@@ -48,13 +49,16 @@ export function Channel() {
     [channel, fetchNextPage],
   )
   const arranged = useMemo(() => arrange(events), [events])
-  useEffect(() => {
-    if (events.length > 0)
-      markSeen(
-        channel,
-        events.map((e) => e.id),
-      )
-  }, [channel, events])
+  // The newest item in view is read: the marker moves there on the node, for every browser.
+  const client = useQueryClient()
+  const marked = useRef<string | null>(null)
+  const seenNewest = (id: string) => {
+    if (marked.current === id) return
+    marked.current = id
+    void markRead(client, channel, id).catch(() => {
+      marked.current = null
+    })
+  }
 
   return (
     <section className="channel" aria-labelledby="page-title">
@@ -82,6 +86,7 @@ export function Channel() {
         older={pages.hasPreviousPage}
         loadingOlder={pages.isFetchingPreviousPage}
         loadOlder={() => void pages.fetchPreviousPage({ cancelRefetch: false })}
+        seenNewest={seenNewest}
       />
       <Compose channel={channel} />
     </section>
@@ -144,7 +149,13 @@ function Timeline({
   older,
   loadingOlder,
   loadOlder,
-}: Arranged & { older: boolean; loadingOlder: boolean; loadOlder: () => void }) {
+  seenNewest,
+}: Arranged & {
+  older: boolean
+  loadingOlder: boolean
+  loadOlder: () => void
+  seenNewest: (id: string) => void
+}) {
   const { t } = useTranslation()
   const parent = useRef<HTMLElement>(null)
   const virtual = useVirtualizer({
@@ -155,6 +166,12 @@ function Timeline({
     getItemKey: (index) => items[index]!.id,
   })
   const rows = virtual.getVirtualItems()
+  // The newest item counts as seen once it is on screen.
+  const newestShown = rows.some((row) => row.index === items.length - 1)
+  const newestKey = items.at(-1)?.id
+  useEffect(() => {
+    if (newestShown && newestKey !== undefined) seenNewest(newestKey)
+  }, [newestShown, newestKey, seenNewest])
 
   // Older pages are read as the officer nears the top.
   const nearTop = (rows[0]?.index ?? Number.POSITIVE_INFINITY) < 5

@@ -1,7 +1,8 @@
+import { UNREAD_COUNT_MAX } from '@parley/api'
 import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link } from 'react-router'
-import { isFlash, unseen, useChannels, useNode, useSeen, useTimelines } from '../lib/data.ts'
+import { isFlash, unread, useChannels, useNode, useTimelines } from '../lib/data.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { summary } from './event-text.ts'
 
@@ -11,7 +12,6 @@ export function Inbox() {
   const channels = useChannels()
   const node = useNode()
   const timelines = useTimelines(channels.data ?? [])
-  const seen = useSeen()
   const own = useMemo(() => new Set(node.data?.parties.map((p) => p.id) ?? []), [node.data])
 
   return (
@@ -33,8 +33,8 @@ export function Inbox() {
           <tbody>
             {(channels.data ?? []).map((channel, i) => {
               const events = timelines[i]?.data?.events ?? []
-              const fresh = unseen(events, seen[channel.id], own)
-              const flash = fresh.some(isFlash)
+              const count = channel.unread ?? 0
+              const flash = unread(channel, events, own).some(isFlash)
               const last = events.at(-1)
               return (
                 <tr key={channel.id} className={flash ? 'row-flash' : undefined}>
@@ -46,9 +46,11 @@ export function Inbox() {
                   </th>
                   <td>{channel.members.map((m) => m.party.toUpperCase()).join(' · ')}</td>
                   <td>
-                    {fresh.length > 0 ? (
+                    {count > 0 ? (
                       <span className={flash ? 'count count-flash' : 'count'}>
-                        {t('inbox.unreadCount', { count: fresh.length })}
+                        {count >= UNREAD_COUNT_MAX
+                          ? t('inbox.unreadMany', { count })
+                          : t('inbox.unreadCount', { count })}
                       </span>
                     ) : (
                       <span className="muted">—</span>

@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, NavLink, Outlet } from 'react-router'
 import { api } from '../lib/api.ts'
-import { isFlash, unseen, useChannels, useNode, useSeen, useTimelines } from '../lib/data.ts'
+import { isFlash, unread, useChannels, useNode, useTimelines } from '../lib/data.ts'
 import { useLabels } from '../lib/labels.ts'
 import { useSetSession } from '../lib/session.ts'
 import { useLiveStream } from '../lib/stream.ts'
@@ -24,19 +24,18 @@ export function Shell({ officer }: ShellProps) {
   const node = useNode()
   const channels = useChannels()
   const timelines = useTimelines(channels.data ?? [])
-  const seen = useSeen()
   const own = useMemo(() => new Set(node.data?.parties.map((p) => p.id) ?? []), [node.data])
 
   const flashes = useMemo(() => {
     const found: { channel: string; title: string; id: string }[] = []
     for (const [i, channel] of (channels.data ?? []).entries()) {
       const events = timelines[i]?.data?.events ?? []
-      for (const view of unseen(events, seen[channel.id], own).filter(isFlash)) {
+      for (const view of unread(channel, events, own).filter(isFlash)) {
         found.push({ channel: channel.id, title: channel.title, id: view.id })
       }
     }
     return found
-  }, [channels.data, timelines, seen, own])
+  }, [channels.data, timelines, own])
 
   useEffect(() => {
     document.title =
