@@ -11,6 +11,7 @@ import { Admin } from './views/Admin.tsx'
 import { Channel } from './views/Channel.tsx'
 import { Directory } from './views/Directory.tsx'
 import { Inbox } from './views/Inbox.tsx'
+import { Drafts, DraftView, Forwards, Redlines } from './views/Negotiation.tsx'
 import { Releases } from './views/Releases.tsx'
 import { Shell } from './views/Shell.tsx'
 import { ChangePassword, EnrolSecondFactor, SignIn } from './views/SignIn.tsx'
@@ -56,8 +57,10 @@ function App() {
         <Route path="admin/*" element={<Admin />} />
         <Route path="notices" element={<Unavailable view="notices" />} />
         <Route path="directory" element={<Directory />} />
-        <Route path="redlines" element={<Unavailable view="redlines" />} />
-        <Route path="drafts" element={<Unavailable view="drafts" />} />
+        <Route path="redlines" element={<Redlines />} />
+        <Route path="drafts" element={<Drafts />} />
+        <Route path="channels/:channel/drafts/:draft" element={<DraftView />} />
+        <Route path="channels/:channel/forwards" element={<Forwards />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -66,6 +66,9 @@ export function Channel() {
         <h1 id="page-title">{info?.title ?? channel}</h1>
         <span className="muted mono">{channel}</span>
         <span className="spacer" />
+        <Link to={`/channels/${channel}/forwards`} className="button">
+          {t('forwards.link')}
+        </Link>
         <Link to={`/channels/${channel}/verify`} className="button">
           {t('channel.verify')}
         </Link>
