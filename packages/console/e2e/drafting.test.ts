@@ -47,6 +47,24 @@ async function negotiation(title: string) {
   await oleg.client.api.grantAccess({ params: { channel: channel.id, officer: roman.client.id } })
   await carla.client.api.grantAccess({ params: { channel: channel.id, officer: ben.client.id } })
   await irina.client.api.joinChannel({ params: { channel: channel.id }, body: {} })
+  // A red line of usa's, released by Ben as the release floor requires, for the board.
+  const held = await alice.client.api.compose({
+    params: { channel: channel.id },
+    body: {
+      type: 'redline.declare',
+      body: {
+        title: 'Election infrastructure',
+        text: 'Any intrusion into election infrastructure is treated as a hostile act.',
+        threshold: 'Any confirmed access to a tabulation system',
+        sectors: ['communications', 'government-facilities'],
+        tlp: 'green',
+        lang: 'en',
+      },
+    } as never,
+  })
+  await ben.client.api.approveRelease({
+    params: { release: (held as { release: { id: string } }).release.id },
+  })
   const created = await alice.client.api.compose({
     params: { channel: channel.id },
     body: {
@@ -162,6 +180,17 @@ for (const lang of ['en', 'ru'] as const) {
         .getByRole('link', { name: L.nav.redlines, exact: true })
         .click()
       await irina.tab.getByRole('heading', { name: title, level: 2 }).waitFor()
+      await irina.tab.getByText('Election infrastructure').first().waitFor({ timeout: 15_000 })
+      expect(
+        await irina.tab
+          .getByText(
+            lang === 'en'
+              ? 'Government Services and Facilities'
+              : 'Государственные службы и объекты',
+            { exact: false },
+          )
+          .count(),
+      ).toBeGreaterThan(0)
       await look(irina.tab, shot('6-rus-redlines'))
       await irina.tab
         .getByRole('navigation')

@@ -247,6 +247,7 @@ export const en = {
     notAgreed: 'The text can be adopted once every paragraph is agreed.',
     hash: 'Text hash:',
     adoptedBy: 'Adopted by {{parties}}',
+    adoptedVersionBy: 'Version {{version}} adopted by {{parties}}',
     adoptedByNone: 'Adopted by no one yet',
     adopt: 'Adopt this text',
     adoptSent: 'Your adoption is signed.',

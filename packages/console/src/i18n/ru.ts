@@ -268,6 +268,7 @@ export const ru = {
     notAgreed: 'Текст можно принять, когда согласованы все пункты.',
     hash: 'Хеш текста:',
     adoptedBy: 'Приняли: {{parties}}',
+    adoptedVersionBy: 'Редакция {{version}} принята сторонами: {{parties}}',
     adoptedByNone: 'Пока никто не принял',
     adopt: 'Принять этот текст',
     adoptSent: 'Ваше принятие подписано.',

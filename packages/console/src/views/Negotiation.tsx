@@ -419,11 +419,22 @@ function Adoption(props: {
 }) {
   const { t } = useTranslation()
   const { state } = props
-  const closed = state.adopted.some((a) => a.version === state.version)
+  // Once a version is adopted the next one opens with the same text: nothing left to adopt
+  // until someone changes it.
+  const last = state.adopted.at(-1)
+  const unchanged = last !== undefined && last.contentHash === state.contentHash
   return (
     <section className="card" aria-labelledby="adoption">
       <h2 id="adoption">{t('drafts.adoption')}</h2>
-      {state.contentHash === null ? (
+      {unchanged ? (
+        <p>
+          {t('drafts.adoptedVersionBy', {
+            version: last.version,
+            parties: last.adopters.map((a) => a.party.toUpperCase()).join(', '),
+          })}{' '}
+          <UtcTime ms={last.adoptedAt} />
+        </p>
+      ) : state.contentHash === null ? (
         <p className="muted">{t('drafts.notAgreed')}</p>
       ) : (
         <>
@@ -437,7 +448,7 @@ function Adoption(props: {
                   parties: state.adoptedBy.map((x) => x.toUpperCase()).join(', '),
                 })}
           </p>
-          {!closed && props.us !== undefined && !state.adoptedBy.includes(props.us) && (
+          {props.us !== undefined && !state.adoptedBy.includes(props.us) && (
             <button
               type="button"
               className="primary"
