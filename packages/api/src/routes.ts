@@ -3,7 +3,9 @@ import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
 import { messageOperations } from './messages.ts'
 import { nodeOperations } from './node.ts'
+import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
+import { presetOperations } from './presets.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 
@@ -20,6 +22,8 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...noticeOperations,
+  ...presetOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

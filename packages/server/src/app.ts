@@ -18,6 +18,11 @@ import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
+import { type NoticeAlerts, noAlerts } from './features/notices/notice-alerts.ts'
+import { noticesPlugin } from './features/notices/notices.plugin.ts'
+import type { NoticeRuntime } from './features/notices/notices.projection.ts'
+import { handleDeadlines } from './features/notices/notices.service.ts'
+import { handlePings } from './features/notices/pings.service.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
@@ -92,6 +97,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** Where notice deadlines escalate (default: nowhere yet, {@link noAlerts}). */
+  readonly noticeAlerts?: NoticeAlerts
 }
 
 /** The node's Fastify app. */
@@ -156,6 +163,9 @@ async function assemble(
   closeGracefully(app)
 
   let delivery: Delivery | undefined
+  // Until the escalation ladder (duty rosters, alarm, e-mail, webhooks) is merged, notices
+  // alert through noAlerts, which records nothing; the integrator wires the ladder in here.
+  const notices: NoticeRuntime = { alerts: options.noticeAlerts ?? noAlerts, scheduler: undefined }
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -163,8 +173,10 @@ async function assemble(
     clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
-    projections: options.readModels ?? readModels(),
+    projections: options.readModels ?? readModels(notices),
   })
+  notices.scheduler = ctx.scheduler
+  handleDeadlines(ctx, notices.alerts)
   app.decorate('scheduler', ctx.scheduler)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
@@ -198,8 +210,9 @@ async function assemble(
     floor: releaseFloor(config.release),
     access,
     hold: (item) => holdForRelease(ctx, item),
-    rules: composeRules(),
+    rules: composeRules({ sectors: config.sectors }),
   }
+  handlePings(compose)
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
@@ -215,6 +228,7 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(noticesPlugin, { ctx, compose })
     },
     { prefix: '/api/v1' },
   )

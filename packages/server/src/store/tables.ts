@@ -1,6 +1,7 @@
 import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
+import type { NoticeTables } from '../features/notices/notices.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
@@ -21,4 +22,5 @@ export interface DB
     AccessTables,
     ReleaseTables,
     SchedulerTables,
-    NonceTables {}
+    NonceTables,
+    NoticeTables {}

@@ -6,6 +6,7 @@ import type { NodeContext } from '../../node/context.ts'
 import { toEventView } from '../../node/event-view.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
+import { channelPolicy } from '../notices/presets.service.ts'
 import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
 
 /**
@@ -34,8 +35,13 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
       schema: schemaOf(api.openChannel),
     },
     async (request, reply) => {
-      const { observers = [], ...rest } = request.body
-      const created = await openChannel(compose, request.officer!, { ...rest, observers })
+      const { observers = [], preset, policy, ...rest } = request.body
+      const chosen = channelPolicy(compose.floor, preset, policy)
+      const created = await openChannel(compose, request.officer!, {
+        ...rest,
+        observers,
+        ...(chosen === undefined ? {} : { policy: chosen }),
+      })
       return reply.status(201).send({ channel: created.channel, event: toEventView(created.event) })
     },
   )

@@ -8,6 +8,7 @@ import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
+import * as notices from './0600-notices.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0400-jobs': jobs,
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
+  '0600-notices': notices,
 }
