@@ -6,8 +6,8 @@ import type { NodeContext } from '../../node/context.ts'
 import { toEventView } from '../../node/event-view.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
-import { channelPolicy } from '../notices/presets.service.ts'
 import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
+import { channelPolicy } from './presets.ts'
 
 /**
  * Officer API: open channels, list them, and accept invitations. An officer sees only the

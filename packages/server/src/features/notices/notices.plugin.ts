@@ -3,12 +3,12 @@ import { operations as api } from '@parley/api'
 import { ServerError } from '../../errors.ts'
 import { schemaOf } from '../../http/route-schema.ts'
 import type { NodeContext } from '../../node/context.ts'
+import { listPresets } from '../channels/presets.ts'
 import { sendComposed } from '../compose/compose.plugin.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { noticeById } from './notices.repository.ts'
 import { listNotices, listOverdue, pingStats, readNotice } from './notices.service.ts'
 import { schedulePings, sendPing } from './pings.service.ts'
-import { listPresets } from './presets.service.ts'
 
 /**
  * Officer API: notices across the officer's compartments with their lifecycle and deadlines,
