@@ -154,7 +154,7 @@ export const serverErrors = {
   },
   NOTICE_TEMPLATE_INCOMPLETE: {
     status: 422,
-    message: 'A {kind} notice needs {missing}',
+    message: 'A notice of kind {kind} needs {missing}',
   },
   NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in this channel' },
   NOTICE_CLOSED: { status: 409, message: 'Notice {notice} is closed already' },

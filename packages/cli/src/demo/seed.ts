@@ -21,6 +21,8 @@ export interface SeedRecord {
   readonly passwords: Readonly<Record<story.OfficerName, string>>
   readonly notice: string
   readonly ackMinutes: number
+  /** The ping test (absent from a record seeded before it was part of the story). */
+  readonly ping?: { readonly id: string; readonly answerMinutes: number }
 }
 
 /**
@@ -238,6 +240,25 @@ export async function seedStory(
   await holds(kadri, allies, forward.id)
   await holds(haruto, allies, forward.id)
 
+  // The ping test, Monday 10:00: usa checks that a human answers at rus; Irina does, and usa
+  // goes on pinging every Monday at 10:00 UTC.
+  await jumpTo(times.ping)
+  const ping = signedAtOnce(
+    alice,
+    await alice.api.sendPing({ params: { channel: workingGroup }, body: {} }),
+  )
+  const pingDelivered = await waitFor('rus’s receipt of the ping', async () => {
+    const view = await alice.api.getNotice({ params: { notice: ping.id } })
+    return view.recipients.find((r) => r.party === 'rus')?.deliveredAt ?? undefined
+  })
+  await holds(irina, workingGroup, ping.id)
+  await jumpTo(pingDelivered + times.pingAnswerAfter)
+  await compose(irina, workingGroup, 'notice.ack', { notice: ping.id })
+  await alice.api.schedulePings({
+    params: { channel: workingGroup },
+    body: { weekday: 1, hour: 10 },
+  })
+
   return {
     seededAt: Date.now(),
     storyDay,
@@ -245,6 +266,7 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    ping: { id: ping.id, answerMinutes: Math.round(times.pingAnswerAfter / story.MINUTE) },
   }
 }
 
