@@ -1,6 +1,7 @@
 export * from './bytes.ts'
 export * from './canonical-json.ts'
 export * from './crypto.ts'
+export * from './deadline-report.ts'
 export * from './deadlines.ts'
 export * from './descriptor.ts'
 export * from './equivocation.ts'

@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { PRESETS } from '@parley/api'
 import type { Transaction } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { build, type ParleyApp } from '../src/app.ts'
 import type { NoticeAlert, NoticeAlerts } from '../src/features/notices/notice-alerts.ts'
-import { receiptsFor } from '../src/ledger/index.ts'
+import { exportTranscript, receiptsFor } from '../src/ledger/index.ts'
 import { ManualClock } from '../src/node/clock.ts'
 import type { DB } from '../src/store/tables.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
@@ -12,6 +18,8 @@ import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 // counted from rus's signed receipt, met or missed to the millisecond, fired once by rus's
 // durable scheduler across restarts, and every bad input refused with its code.
 
+const run = promisify(execFile)
+const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
@@ -48,6 +56,7 @@ describe('notices with provable deadlines', () => {
   let usa: TestNode
   let rus: TestNode
   let close: () => Promise<void>
+  const channels: string[] = []
 
   beforeAll(async () => {
     const started = await startNodes(
@@ -83,6 +92,7 @@ describe('notices with provable deadlines', () => {
     })
     expect(opened.status, JSON.stringify(opened.body)).toBe(201)
     const id = opened.body.channel.id as string
+    channels.push(id)
     await eventually(
       async () => (await api(rus, 'POST', `/channels/${id}/join`, { as: 'rus' })).status === 201,
       10_000,
@@ -495,6 +505,77 @@ describe('notices with provable deadlines', () => {
       .where('state', '=', 'pending')
       .execute()
     expect(next).toContainEqual({ due_at: nextAt + 7 * DAY, state: 'pending' })
+  })
+
+  it('parley verify --deadlines on usa’s exported transcripts agrees with usa’s view of every notice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-deadlines-'))
+    try {
+      let compared = 0
+      for (const channel of channels) {
+        let text = ''
+        for await (const line of exportTranscript(usa.database.db, channel, 'usa', clock.now())) {
+          text += line
+        }
+        const file = join(dir, `${channel}.parley`)
+        await writeFile(file, text)
+        const { stdout } = await run(process.execPath, [
+          CLI,
+          'verify',
+          '--deadlines',
+          '--json',
+          '--workers',
+          '1',
+          file,
+        ])
+        const report = JSON.parse(stdout)
+        expect(report.ok).toBe(true)
+        const listed = await api(usa, 'GET', `/notices?channel=${channel}&limit=500`)
+        const fromNode = [...listed.body.notices].reverse()
+        expect(report.deadlines.map((n: { id: string }) => n.id)).toEqual(
+          fromNode.map((n: { id: string }) => n.id),
+        )
+        for (const [i, proven] of report.deadlines.entries()) {
+          const shown = fromNode[i]
+          const facts = (notice: Json) => ({
+            id: notice.id,
+            opener: notice.opener,
+            closedAt: notice.closedAt,
+            recipients: notice.recipients.map((r: Json) => ({
+              party: r.party,
+              deliveredAt: r.deliveredAt,
+              acknowledgedAt: r.acknowledgedAt,
+              repliedAt: r.repliedAt,
+              finalAt: r.finalAt,
+              deadlines: r.deadlines.map((d: Json) => ({
+                name: d.name,
+                by: d.by,
+                within: d.within,
+                dueAt: d.dueAt,
+                metAt: d.metAt,
+                status: d.status,
+                met: d.met,
+              })),
+            })),
+          })
+          expect(facts(proven)).toEqual(facts(shown))
+          compared++
+        }
+      }
+      // Met, late, overdue, pending and cancelled deadlines among them.
+      expect(compared).toBeGreaterThanOrEqual(15)
+      const { stdout } = await run(process.execPath, [
+        CLI,
+        'verify',
+        '--deadlines',
+        '--workers',
+        '1',
+        join(dir, `${channels[0]}.parley`),
+      ])
+      expect(stdout).toMatch(/notices +1\n/)
+      expect(stdout).toMatch(/acknowledge +by recipient due \S+ {2}(PENDING|MISSED)/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   // Last: rus restarts in process, off the network, so that no other test run on the machine
