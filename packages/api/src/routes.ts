@@ -8,6 +8,7 @@ import { officerOperations } from './officers.ts'
 import { presetOperations } from './presets.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
+import { stixOperations } from './stix/operations.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -24,6 +25,7 @@ export const operations = {
   ...nodeOperations,
   ...noticeOperations,
   ...presetOperations,
+  ...stixOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

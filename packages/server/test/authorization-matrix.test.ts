@@ -41,6 +41,7 @@ const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 const NOTICE_GONE = { status: 404, code: 'NOTICE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
+const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
 interface Fixture {
@@ -292,6 +293,11 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/v1/pings/stats': { call: () => ({ url: '/pings/stats' }), cells: everyOfficer(200) },
   'GET /api/v1/presets': { call: () => ({ url: '/presets' }), cells: everyOfficer(200) },
+  // A message is no notice: those who see the channel learn that much, the others nothing.
+  'GET /api/v1/channels/:channel/notices/:notice/stix': {
+    call: (f) => ({ url: `/channels/${f.channel}/notices/${f.message}/stix` }),
+    cells: [AUTH, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, CHAN],
+  },
 }
 
 async function freshItem(f: Fixture): Promise<string> {
