@@ -238,7 +238,7 @@ function instructions(
     ...(seeded.ping === undefined
       ? []
       : [
-          `At 10:00 usa’s weekly ping test (every Monday, 10:00 UTC): Irina answered in ${seeded.ping.answerMinutes} min.`,
+          `At 10:00, the Monday ping test: usa pinged rus, and Irina answered in ${seeded.ping.answerMinutes} min.`,
         ]),
     '',
     'Try it',
@@ -251,6 +251,9 @@ function instructions(
     `    curl -s -b alice.jar ${usa.url}/api/v1/notices/${seeded.notice}`,
     '  Each party’s answers to ping tests (response rate, median and 90th percentile, last answered):',
     `    curl -s -b alice.jar ${usa.url}/api/v1/pings/stats`,
+    '  Ping the working group every Monday at 10:00 UTC (POST, as Alice):',
+    `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
+    `      -d '{"weekday":1,"hour":10}' ${usa.url}/api/v1/channels/${workingGroup}/ping-schedules`,
     '  Post a message; it reaches rus and osce in milliseconds:',
     `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
     `      -d '{"text":"Hello from Alice","lang":"en","urgency":"routine","tlp":"green"}' \\`,
