@@ -12,13 +12,16 @@ import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
 import { releaseFloor } from './features/compose/release-floor.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
+import { directoryPlugin } from './features/directory/directory.plugin.ts'
+import { escalationPlugin, webhookKeyPlugin } from './features/escalation/escalation.plugin.ts'
+import { createEscalation, type Escalation } from './features/escalation/escalation.service.ts'
 import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
-import { type NoticeAlerts, noAlerts } from './features/notices/notice-alerts.ts'
+import type { NoticeAlerts } from './features/notices/notice-alerts.ts'
 import { noticesPlugin } from './features/notices/notices.plugin.ts'
 import type { NoticeRuntime } from './features/notices/notices.projection.ts'
 import { handleDeadlines } from './features/notices/notices.service.ts'
@@ -27,6 +30,7 @@ import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
+import { rostersPlugin } from './features/rosters/rosters.plugin.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
@@ -63,6 +67,8 @@ declare module 'fastify' {
     /** Durable timed work: features register job handlers here at `build()`. */
     scheduler: Scheduler
     identity: NodeIdentity
+    /** The escalation ladder: the notices projection begins and ends it (features/escalation). */
+    escalation: Escalation
   }
   interface FastifyContextConfig {
     auth?: RouteAuth
@@ -98,7 +104,7 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
-  /** Where notice deadlines escalate (default: nowhere yet, {@link noAlerts}). */
+  /** Where notice deadlines escalate (default: the escalation ladder; tests may record). */
   readonly noticeAlerts?: NoticeAlerts
 }
 
@@ -164,9 +170,12 @@ async function assemble(
   closeGracefully(app)
 
   let delivery: Delivery | undefined
-  // Until the escalation ladder (duty rosters, alarm, e-mail, webhooks) is merged, notices
-  // alert through noAlerts, which records nothing; the integrator wires the ladder in here.
-  const notices: NoticeRuntime = { alerts: options.noticeAlerts ?? noAlerts, scheduler: undefined }
+  const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })
+  // The notices projection begins and ends each hosted party's escalation ladder.
+  const notices: NoticeRuntime = {
+    alerts: options.noticeAlerts ?? escalation,
+    scheduler: undefined,
+  }
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -179,6 +188,8 @@ async function assemble(
   notices.scheduler = ctx.scheduler
   handleDeadlines(ctx, notices.alerts)
   app.decorate('scheduler', ctx.scheduler)
+  escalation.attach(ctx)
+  app.decorate('escalation', escalation)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
   // onClose runs after in-flight requests finished, so their commits are already durable.
@@ -186,6 +197,7 @@ async function assemble(
   // once the plugins' own (the federation's saving of its nonces) are done with the database.
   app.addHook('onClose', async () => {
     await ctx.scheduler.stop()
+    escalation.close()
     await delivery!.stop()
     await lock.release()
     if (ownsDatabase) await database.close()
@@ -217,6 +229,7 @@ async function assemble(
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
+  await app.register(webhookKeyPlugin, { escalation })
   await app.register(
     async (api) => {
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
@@ -230,6 +243,9 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(noticesPlugin, { ctx, compose })
+      await api.register(rostersPlugin, { ctx })
+      await api.register(escalationPlugin, { ctx, access })
+      await api.register(directoryPlugin, { compose })
       await api.register(stixPlugin, { ctx })
     },
     { prefix: '/api/v1' },

@@ -1,6 +1,8 @@
 import type { SectorsConfig } from './config.ts'
 import { channelsProjection } from './features/channels/channels.projection.ts'
 import type { ComposeRule } from './features/compose/compose.service.ts'
+import { directoryProjection } from './features/directory/directory.projection.ts'
+import { directoryRule } from './features/directory/directory.rule.ts'
 import { noticeRules, sectorTaxonomy } from './features/notices/notice-rules.ts'
 import {
   inertNoticeRuntime,
@@ -19,9 +21,10 @@ export function readModels(notices: NoticeRuntime = inertNoticeRuntime()): Proje
     .addEvents(channelsProjection)
     .addEvents(noticeModels.events)
     .addReceipts(noticeModels.receipts)
+    .addEvents(directoryProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */
 export function composeRules(config: { sectors?: SectorsConfig } = {}): ComposeRule[] {
-  return [...noticeRules(sectorTaxonomy(config.sectors))]
+  return [...noticeRules(sectorTaxonomy(config.sectors)), directoryRule]
 }

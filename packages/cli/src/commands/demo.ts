@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
+import { type MailSink, startMailSink } from '../demo/mail-sink.ts'
 import type { SeedRecord } from '../demo/seed.ts'
 import { DAY, HOUR, OFFICERS, type OfficerName, RELEASE_FLOOR, STORY_NODES } from '../demo/story.ts'
 import { StoryClock } from '../demo/story-clock.ts'
@@ -50,12 +51,19 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
   const clock = new StoryClock(storyDay + HOUR)
   const time = { now: record === undefined ? clock.now : Date.now }
   const nodes: RunningDemoNode[] = []
-  const stop = () => Promise.allSettled(nodes.map((node) => node.app.close()))
+  // Escalation e-mail of every node goes to a sink in this process, kept in the data dir.
+  const mail = await startMailSink(join(root, 'mail'))
+  const stop = () =>
+    Promise.allSettled(nodes.map((node) => node.app.close())).finally(() => mail.close())
   let stopped: Promise<void>
   try {
     for (const [i, file] of files.entries()) {
       // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
-      const config = server.loadConfig(file, {})
+      const loaded = server.loadConfig(file, {})
+      const config = {
+        ...loaded,
+        smtp: { host: mail.host, port: mail.port, from: `parley@${loaded.node}.demo.example` },
+      }
       const app = await server.build(config, {
         now: () => time.now(),
         logger: { level: 'error', name: config.node },
@@ -72,7 +80,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
     time.now = Date.now
     // Ctrl-C is handled before the demo says it may be pressed.
     stopped = stopOnSignals(stop)
-    process.stdout.write(instructions(nodes, root, seeded, record === undefined))
+    process.stdout.write(instructions(nodes, root, seeded, record === undefined, mail))
   } catch (error) {
     await stop()
     throw error
@@ -190,6 +198,7 @@ function instructions(
   root: string,
   seeded: SeedRecord,
   firstRun: boolean,
+  mail: MailSink,
 ): string {
   const at = (name: string) => nodes.find((node) => node.name === name)!
   const usa = at('usa')
@@ -239,6 +248,24 @@ function instructions(
       ? []
       : [
           `At 10:00, the Monday ping test: usa pinged rus, and Irina answered in ${seeded.ping.answerMinutes} min.`,
+        ]),
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          'At 08:05 a flash notice from usa that nobody at rus acknowledges: rus’s escalation',
+          'ladder raised a console alarm and mailed Irina (on duty), again after 10 min, then the',
+          'duty director at the 15-minute deadline; the mail sink below caught the three e-mails.',
+        ]),
+    '',
+    `Mail sink   smtp://${mail.host}:${mail.port}   every node sends its escalation e-mail here`,
+    `  Each message is kept as ${join(mail.dir, 'NNNN.eml')}:`,
+    `    ls ${mail.dir} && cat ${join(mail.dir, '0001.eml')}`,
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          '  What rus’s ladder did, step by step, with each SMTP answer:',
+          `    curl -s -H 'authorization: Bearer ${at('rus').token}' \\`,
+          `      ${at('rus').url}/api/v1/notices/${seeded.flashNotice}/escalation`,
         ]),
     '',
     'Try it',

@@ -36,12 +36,3 @@ export interface NoticeAlerts {
    */
   overdue?(alert: NoticeAlert, trx: Transaction<DB>): Promise<void>
 }
-
-/**
- * Records nothing: the node runs with it until the escalation ladder (issue 10, item 3) is
- * wired in at `build()`. Deadlines are still projected, fired and shown as overdue.
- */
-export const noAlerts: NoticeAlerts = {
-  begin: async () => {},
-  end: async () => {},
-}

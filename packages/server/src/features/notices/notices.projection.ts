@@ -234,8 +234,14 @@ async function deliver(
       payload: { notice, party, deadline: deadline.name },
     })
   }
+  // A ping measures whether a human answers unprompted: escalating it would measure the ladder.
   const ack = deadlines.find((d) => d.name === 'acknowledge')
-  if (ctx.hosted.includes(party) && ack?.due_at != null && ack.met_at === null) {
+  if (
+    row.kind !== 'ping' &&
+    ctx.hosted.includes(party) &&
+    ack?.due_at != null &&
+    ack.met_at === null
+  ) {
     const alert: NoticeAlert = {
       key: `${notice}:${party}:acknowledge`,
       party,

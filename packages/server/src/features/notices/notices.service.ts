@@ -294,7 +294,7 @@ async function markOverdue(
     .onConflict((oc) => oc.columns(['notice', 'party', 'deadline']).doNothing())
     .returning('fired_at')
     .executeTakeFirst()
-  if (fired === undefined || alerts.overdue === undefined) return
+  if (fired === undefined || alerts.overdue === undefined || row.kind === 'ping') return
   if (name !== 'acknowledge' && name !== 'respond') return
   const alert: NoticeAlert = {
     key: `${notice}:${party}:${name}`,
