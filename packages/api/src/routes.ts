@@ -4,6 +4,7 @@ import { channelOperations } from './channels.ts'
 import { directoryOperations } from './directory.ts'
 import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
+import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
@@ -11,6 +12,7 @@ import { presetOperations } from './presets.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
+import { transcriptOperations } from './transcript.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -27,6 +29,8 @@ export const operations = {
   ...nodeOperations,
   ...noticeOperations,
   ...presetOperations,
+  ...negotiationOperations,
+  ...transcriptOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

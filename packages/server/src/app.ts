@@ -20,6 +20,7 @@ import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import type { NoticeAlerts } from './features/notices/notice-alerts.ts'
 import { noticesPlugin } from './features/notices/notices.plugin.ts'
@@ -37,6 +38,8 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
+import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -106,6 +109,8 @@ export interface BuildOptions {
   readonly readModels?: ProjectionRegistry
   /** Where notice deadlines escalate (default: the escalation ladder; tests may record). */
   readonly noticeAlerts?: NoticeAlerts
+  /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
+  readonly consoleDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -236,6 +241,7 @@ async function assemble(
       await api.register(channelsPlugin, { ctx, compose })
       await api.register(composePlugin, { compose })
       await api.register(messagesPlugin, { ctx, compose })
+      await api.register(negotiationPlugin, { ctx })
       await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
@@ -243,6 +249,7 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(noticesPlugin, { ctx, compose })
+      await api.register(transcriptPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })
       await api.register(escalationPlugin, { ctx, access })
       await api.register(directoryPlugin, { compose })
@@ -250,6 +257,7 @@ async function assemble(
     },
     { prefix: '/api/v1' },
   )
+  if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())
