@@ -236,6 +236,10 @@ describe('event bodies at their limits', () => {
       const event = { ...ENVELOPE, type, body: FULL[type] }
       expect(accepts(EventSchema, event), type).toBe(true)
       expect(accepts(SignedEventSchema, { event, sig: 'A'.repeat(86) }), type).toBe(true)
+      // The body is held to its own type's schema: an empty one, or another type's, is refused.
+      expect(accepts(EventSchema, { ...ENVELOPE, type, body: {} }), type).toBe(false)
+      const other = type === 'notice.ack' ? 'channel.join' : 'notice.ack'
+      expect(accepts(EventSchema, { ...ENVELOPE, type, body: FULL[other] }), type).toBe(false)
     }
   })
 
