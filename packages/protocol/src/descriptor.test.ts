@@ -387,3 +387,70 @@ describe('what a refused descriptor says', () => {
     await expect(verifyDescriptor(descriptor, trust)).resolves.toEqual(descriptor)
   })
 })
+
+describe('the shape of a descriptor, as a refusal points into it', () => {
+  it('names the pointer and the rule of the first field out of shape', async () => {
+    const good = await twoPartyDescriptor()
+    expect(good.format).toBe('parley-node/1')
+    const entry = good.parties[0]!
+    const withParty = (party: object) => ({ ...good, parties: [{ ...entry, party }] })
+    const cases: [unknown, string][] = [
+      [{ ...good, extra: true }, '/: unknown field "extra"'],
+      [{ ...good, node: '' }, '/node: must not have fewer than 1 characters'],
+      [{ ...good, node: 'n'.repeat(201) }, '/node: must not have more than 200 characters'],
+      [
+        { ...good, federation: `https://a.example/${'x'.repeat(1983)}` },
+        '/federation: must not have more than 2000 characters',
+      ],
+      [{ ...good, protocol: [0] }, '/protocol/0: must be >= 1'],
+      [{ ...good, protocol: [1_000_001] }, '/protocol/0: must be <= 1000000'],
+      [{ ...good, protocol: [] }, '/protocol: must not have fewer than 1 items'],
+      [{ ...good, parties: [{ ...entry, extra: 1 }] }, '/parties/0: unknown field "extra"'],
+      [withParty({ ...entry.party, extra: 1 }), '/parties/0/party: unknown field "extra"'],
+      [
+        withParty({ ...entry.party, name: '' }),
+        '/parties/0/party/name: must not have fewer than 1 characters',
+      ],
+      [
+        withParty({ ...entry.party, name: 'n'.repeat(201) }),
+        '/parties/0/party/name: must not have more than 200 characters',
+      ],
+      [
+        withParty({ ...entry.party, keys: [] }),
+        '/parties/0/party/keys: must not have fewer than 1 items',
+      ],
+    ]
+    for (const [value, reason] of cases) {
+      await expect(verifyDescriptor(value), reason).rejects.toMatchObject({
+        code: 'DESCRIPTOR_INVALID',
+        details: { reason },
+      })
+    }
+  })
+
+  it('takes names and federation URLs up to their limits', async () => {
+    const party = usa()
+    const named = { ...party, name: 'n'.repeat(200) }
+    const descriptor = createDescriptor('n'.repeat(200), `https://a.example/${'x'.repeat(1982)}`, [
+      await signPartyEntry(named, 'usa#1', usa1.privateKey),
+    ])
+    await expect(verifyDescriptor(descriptor)).resolves.toEqual(descriptor)
+  })
+
+  it('keeps a pinned key whose retirement an entry restates unchanged', async () => {
+    const retiring = [key('usa#1', usa1, 0, NOW + 10)]
+    const entry = await signPartyEntry(usa(retiring), 'usa#1', usa1.privateKey)
+    expect(await acceptRotation(retiring, entry, NOW)).toEqual(retiring)
+  })
+
+  it('takes the lowest-numbered valid key for the fingerprint whatever order keys are listed in', async () => {
+    for (const keys of [
+      [key('usa#2', usa2), key('usa#10', usa1)],
+      [key('usa#10', usa1), key('usa#2', usa2)],
+    ]) {
+      expect((await partyFingerprint(keys, NOW)).replaceAll(' ', '')).toBe(
+        await hexFingerprint(usa2),
+      )
+    }
+  })
+})
