@@ -1,5 +1,6 @@
+import { verifyTranscript } from '@parley/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { receiptsFor } from '../src/ledger/index.ts'
+import { exportTranscript, receiptsFor } from '../src/ledger/index.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 
 interface Delivery {
@@ -146,6 +147,39 @@ describe('three nodes federating a working group', () => {
         return found.length === 2 && found
       })
       expect(receipts.map((r) => r.receipt.by).sort()).toEqual(['osce', 'usa'])
+    }
+  })
+
+  it('keeps in each channel’s transcript the receipt of a batch that spanned two channels', async () => {
+    const channels = [await openChannel('Batch, first'), await openChannel('Batch, second')]
+    // While rus is away, usa's events of both channels queue for it: one push on its return.
+    await rus.stop()
+    const sent = [
+      await post(usa, channels[0]!, 'To the first while rus is down.'),
+      await post(usa, channels[1]!, 'To the second while rus is down.'),
+    ]
+    await rus.start()
+    await eventually(async () => {
+      for (const [i, channel] of channels.entries()) {
+        const view = (await timeline(usa, channel)).find((event) => event.id === sent[i]!.id)
+        if (!view?.delivery?.every((d) => d.state === 'delivered')) return false
+      }
+      return true
+    })
+    for (const [i, channel] of channels.entries()) {
+      let text = ''
+      for await (const line of exportTranscript(usa.database.db, channel, 'usa', Date.now())) {
+        text += line
+      }
+      const report = await verifyTranscript(text.split('\n'))
+      expect(report.failures).toEqual([])
+      const receipted = text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.kind === 'receipt' && line.receipt.events.includes(sent[i]!.id))
+        .map((line) => line.receipt.by)
+      expect(receipted.sort(), channel).toEqual(['osce', 'rus'])
     }
   })
 
