@@ -156,6 +156,11 @@ export const serverErrors = {
     status: 415,
     message: 'This route takes {expected}, not {received}',
   },
+  STIX_NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in channel {channel}' },
+  STIX_NOT_AN_INCIDENT: {
+    status: 422,
+    message: 'Notice {notice} is of kind {kind}; only incident notices are exported as STIX',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors
