@@ -189,6 +189,12 @@ describe('verification never throws', () => {
       expect(await verify(publicKey, sig, message), `${publicKey} ${sig}`).toBe(false)
     }
     expect(await verifyBytes(pair.publicKey, bytes.subarray(1), message)).toBe(false)
+    // A key of another algorithm, which WebCrypto refuses to verify with by throwing.
+    const hmac = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ])
+    expect(await verifyRaw(hmac, bytes, message)).toBe(false)
     expect(await verifyRaw(await importPublicKey(pair.publicKey), bytes.subarray(1), message)).toBe(
       false,
     )
