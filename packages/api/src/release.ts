@@ -41,6 +41,7 @@ export const CompositionSchema = Type.Union([
   composition('draft.adopt'),
   composition('compliance.report'),
   composition('forward'),
+  composition('directory.update'),
 ])
 export type CompositionInput = Static<typeof CompositionSchema>
 
@@ -84,6 +85,7 @@ export const ReleaseSchema = Type.Union([
   releaseOf('draft.adopt'),
   releaseOf('compliance.report'),
   releaseOf('forward'),
+  releaseOf('directory.update'),
 ])
 export type ReleaseView = Static<typeof ReleaseSchema>
 
@@ -109,6 +111,17 @@ export const COMPOSE_ERRORS = [
   'NOT_A_MEMBER',
   'FORBIDDEN_FOR_TYPE',
   'EVENT_REFERENCE_UNKNOWN',
+  'REDLINE_SECTOR_UNKNOWN',
+  'DRAFT_NOT_FOUND',
+  'DRAFT_CHOICE_UNKNOWN',
+  'DRAFT_ALTERNATIVE_NOT_OWN',
+  'DRAFT_HASH_STALE',
+  'DRAFT_VERSION_CLOSED',
+  'RAPPORTEUR_CANNOT_DECIDE',
+  'OBSERVER_CANNOT_POST',
+  'FORWARD_ITEM_UNKNOWN',
+  'COMPLIANCE_AGREEMENT_NOT_ADOPTED',
+  'COMPLIANCE_PARAGRAPH_UNKNOWN',
 ] as const
 
 const tags = ['release']

@@ -1,12 +1,16 @@
 import { accessOperations } from './access.ts'
 import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
+import { directoryOperations } from './directory.ts'
+import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
+import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
+import { transcriptOperations } from './transcript.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -21,6 +25,10 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...negotiationOperations,
+  ...transcriptOperations,
+  ...escalationOperations,
+  ...directoryOperations,
   ...stixOperations,
 }
 export type Operations = typeof operations

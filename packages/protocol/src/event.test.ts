@@ -122,6 +122,22 @@ const samples: { [T in EventType]: BodyOf<T> } = {
     text: 'Scanning decreased but continued.',
   },
   forward: { from: OTHER_CHANNEL, items: [], note: 'For your information.' },
+  'directory.update': {
+    version: 1,
+    contacts: [
+      {
+        kind: 'technical',
+        name: 'Alice Example',
+        position: 'Duty officer',
+        institution: 'CISA',
+        email: 'alice@usa.example',
+        phone: '+1 202 555 0100',
+        languages: ['en'],
+        hours: '24/7',
+        timeZone: 'America/New_York',
+      },
+    ],
+  },
 }
 
 let usa: Signer
@@ -489,6 +505,15 @@ describe('draftContentHash', () => {
     expect(
       await draftContentHash([{ ...text[0]!, text: 'The Parties affirm.' }, text[1]!]),
     ).not.toBe(hash)
+  })
+
+  it('commits to translations when a paragraph has some, and hashes without them as before', async () => {
+    const text = [{ paragraph: 'p1', text: 'The Parties affirm.' }]
+    const hash = await draftContentHash(text)
+    expect(await draftContentHash([{ ...text[0]!, translations: {} }])).toBe(hash)
+    const ru = await draftContentHash([{ ...text[0]!, translations: { ru: 'Стороны' } }])
+    expect(ru).not.toBe(hash)
+    expect(await draftContentHash([{ ...text[0]!, translations: { ru: 'Стороны!' } }])).not.toBe(ru)
   })
 })
 

@@ -67,6 +67,7 @@ export const EVENT_TYPES = [
   'draft.adopt',
   'compliance.report',
   'forward',
+  'directory.update',
 ] as const
 
 export const EventTypeSchema = Type.Enum(EVENT_TYPES)
@@ -272,7 +273,23 @@ const RedlineWithdrawBody = Type.Object(
 
 /** One wording of a paragraph; several alternatives are the brackets of a negotiation text. */
 export const AlternativeSchema = Type.Object(
-  { id: DraftPartIdSchema, text: text(20000), proposedBy: Type.Optional(PartyIdSchema) },
+  {
+    id: DraftPartIdSchema,
+    text: text(20000),
+    proposedBy: Type.Optional(PartyIdSchema),
+    // Akoma Ntoso's @alternativeTo: an amendment to another alternative of the paragraph.
+    alternativeTo: Type.Optional(DraftPartIdSchema),
+    // Agreeing on this alternative deletes the paragraph; its text says what is deleted.
+    deletes: Type.Optional(Type.Literal(true)),
+    // The same wording in the channel's other languages, hashed with it when adopted.
+    translations: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$', maxLength: 35 }),
+        text(20000),
+        { maxProperties: 16, additionalProperties: false },
+      ),
+    ),
+  },
   closed,
 )
 
@@ -281,19 +298,44 @@ export const ParagraphSchema = Type.Object(
   {
     id: DraftPartIdSchema,
     alternatives: Type.Array(AlternativeSchema, { minItems: 1, maxItems: 16 }),
+    // An insertion: the paragraph it follows (null: first). A paragraph's id never changes,
+    // whatever its number, so it is the Akoma Ntoso eId.
+    after: Type.Optional(Type.Union([DraftPartIdSchema, Type.Null()])),
   },
   closed,
 )
 
 const paragraphs = Type.Array(ParagraphSchema, { minItems: 1, maxItems: 500 })
 
-const DraftCreateBody = Type.Object(
-  { title: text(200), lang: LanguageTagSchema, paragraphs },
+/** Paragraphs agreed only together ("nothing is agreed until everything is agreed"). */
+export const DraftPackageSchema = Type.Object(
+  {
+    id: DraftPartIdSchema,
+    paragraphs: Type.Array(DraftPartIdSchema, { minItems: 2, maxItems: 500, uniqueItems: true }),
+  },
   closed,
 )
-// New alternatives for existing paragraphs, or new paragraphs, of the draft.
+const packages = Type.Optional(Type.Array(DraftPackageSchema, { minItems: 1, maxItems: 64 }))
+/** The version of a draft an item is for; a version closes when adopted (absent: 1). */
+const version = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }))
+
+const DraftCreateBody = Type.Object(
+  { title: text(200), lang: LanguageTagSchema, paragraphs, packages },
+  closed,
+)
+// New alternatives for existing paragraphs, or new paragraphs, of the draft; or the withdrawal
+// of the author's own alternatives.
 const DraftProposeBody = Type.Object(
-  { draft: EventIdSchema, paragraphs, note: Type.Optional(text(5000)) },
+  {
+    draft: EventIdSchema,
+    paragraphs: Type.Optional(paragraphs),
+    note: Type.Optional(text(5000)),
+    packages,
+    withdraw: Type.Optional(
+      Type.Array(DraftPartIdSchema, { minItems: 1, maxItems: 500, uniqueItems: true }),
+    ),
+    version,
+  },
   closed,
 )
 const DraftAcceptBody = Type.Object(
@@ -303,20 +345,62 @@ const DraftAcceptBody = Type.Object(
       Type.Object({ paragraph: DraftPartIdSchema, alternative: DraftPartIdSchema }, closed),
       { minItems: 1, maxItems: 500 },
     ),
+    version,
   },
   closed,
 )
 // Adopted when every member adopted the same hash (see draftContentHash).
-const DraftAdoptBody = Type.Object({ draft: EventIdSchema, contentHash: Sha256HexSchema }, closed)
+const DraftAdoptBody = Type.Object(
+  { draft: EventIdSchema, contentHash: Sha256HexSchema, version },
+  closed,
+)
 
 const ComplianceReportBody = Type.Object(
   {
     agreement: EventIdSchema,
     paragraph: DraftPartIdSchema,
     notice: Type.Optional(EventIdSchema),
+    // A reply in the thread of an earlier report on the same agreement.
+    replyTo: Type.Optional(EventIdSchema),
     assessment: Type.Enum(['compliant', 'partially-compliant', 'non-compliant', 'unclear']),
     text: Type.Optional(text(20000)),
     lang: Type.Optional(LanguageTagSchema),
+  },
+  closed,
+)
+
+/**
+ * An IANA time zone name (`Europe/Moscow`, `America/New_York`, `UTC`). Only its shape is
+ * checked here: which names exist depends on each node's tz database, and two nodes must never
+ * disagree on whether an event is valid. Composing checks the name against the node's own.
+ */
+export const TimeZoneSchema = Type.String({
+  pattern: '^(UTC|[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){1,2})$',
+  maxLength: 64,
+})
+
+/** One point of contact of a party's directory entry. */
+export const DirectoryContactSchema = Type.Object(
+  {
+    kind: Type.Enum(['diplomatic', 'technical']),
+    name: text(200),
+    position: text(200),
+    institution: text(200),
+    email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 254 }),
+    phone: Type.String({ pattern: '^\\+?[0-9 ().-]{3,40}$' }),
+    languages: Type.Array(LanguageTagSchema, { minItems: 1, maxItems: 16, uniqueItems: true }),
+    hours: text(200),
+    timeZone: TimeZoneSchema,
+  },
+  closed,
+)
+
+// The whole entry of the author's points of contact, restated by every update (so a reader
+// never merges), numbered from 1 per party.
+const DirectoryUpdateBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    contacts: Type.Array(DirectoryContactSchema, { minItems: 1, maxItems: 64 }),
   },
   closed,
 )
@@ -381,6 +465,7 @@ export const bodySchemas = {
   'draft.adopt': DraftAdoptBody,
   'compliance.report': ComplianceReportBody,
   forward: ForwardBody,
+  'directory.update': DirectoryUpdateBody,
 } as const satisfies Record<EventType, TSchema>
 
 /** The body of an event of type T. */
@@ -408,6 +493,7 @@ export const eventSchemas = {
   'draft.adopt': eventOf('draft.adopt'),
   'compliance.report': eventOf('compliance.report'),
   forward: eventOf('forward'),
+  'directory.update': eventOf('directory.update'),
 } as const
 
 /** A v1 event (DESIGN §4.2): a union discriminated by `type`. */
@@ -429,6 +515,7 @@ export const EventSchema = Type.Union([
   eventSchemas['draft.adopt'],
   eventSchemas['compliance.report'],
   eventSchemas.forward,
+  eventSchemas['directory.update'],
 ])
 export type Event = Static<typeof EventSchema>
 /** The event of one type. */

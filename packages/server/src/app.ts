@@ -12,22 +12,29 @@ import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
 import { releaseFloor } from './features/compose/release-floor.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
+import { directoryPlugin } from './features/directory/directory.plugin.ts'
+import { escalationPlugin, webhookKeyPlugin } from './features/escalation/escalation.plugin.ts'
+import { createEscalation, type Escalation } from './features/escalation/escalation.service.ts'
 import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
+import { rostersPlugin } from './features/rosters/rosters.plugin.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
+import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -58,6 +65,8 @@ declare module 'fastify' {
     /** Durable timed work: features register job handlers here at `build()`. */
     scheduler: Scheduler
     identity: NodeIdentity
+    /** The escalation ladder: the notices projection begins and ends it (features/escalation). */
+    escalation: Escalation
   }
   interface FastifyContextConfig {
     auth?: RouteAuth
@@ -93,6 +102,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
+  readonly consoleDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -157,6 +168,7 @@ async function assemble(
   closeGracefully(app)
 
   let delivery: Delivery | undefined
+  const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -167,6 +179,8 @@ async function assemble(
     projections: options.readModels ?? readModels(),
   })
   app.decorate('scheduler', ctx.scheduler)
+  escalation.attach(ctx)
+  app.decorate('escalation', escalation)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
   // onClose runs after in-flight requests finished, so their commits are already durable.
@@ -174,6 +188,7 @@ async function assemble(
   // once the plugins' own (the federation's saving of its nonces) are done with the database.
   app.addHook('onClose', async () => {
     await ctx.scheduler.stop()
+    escalation.close()
     await delivery!.stop()
     await lock.release()
     if (ownsDatabase) await database.close()
@@ -204,22 +219,29 @@ async function assemble(
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
+  await app.register(webhookKeyPlugin, { escalation })
   await app.register(
     async (api) => {
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
       await api.register(channelsPlugin, { ctx, compose })
       await api.register(composePlugin, { compose })
       await api.register(messagesPlugin, { ctx, compose })
+      await api.register(negotiationPlugin, { ctx })
       await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(transcriptPlugin, { ctx })
+      await api.register(rostersPlugin, { ctx })
+      await api.register(escalationPlugin, { ctx, access })
+      await api.register(directoryPlugin, { compose })
       await api.register(stixPlugin, { ctx })
     },
     { prefix: '/api/v1' },
   )
+  if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())

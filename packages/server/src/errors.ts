@@ -156,6 +156,68 @@ export const serverErrors = {
     status: 415,
     message: 'This route takes {expected}, not {received}',
   },
+  REDLINE_SECTOR_UNKNOWN: {
+    status: 400,
+    message: 'Sector {sector} is not in this node’s taxonomy ({taxonomy})',
+  },
+  DRAFT_NOT_FOUND: { status: 404, message: 'No draft {draft} in channel {channel}' },
+  DRAFT_CHOICE_UNKNOWN: {
+    status: 400,
+    message: 'Draft {draft} has no {what} {id} to accept: {reason}',
+  },
+  DRAFT_ALTERNATIVE_NOT_OWN: {
+    status: 403,
+    message: 'Alternative {alternative} of draft {draft} is not {party}’s to withdraw',
+  },
+  DRAFT_HASH_STALE: {
+    status: 409,
+    message: 'Draft {draft} version {version} does not hash to {contentHash}: {reason}',
+  },
+  DRAFT_VERSION_CLOSED: {
+    status: 409,
+    message: 'Version {version} of draft {draft} is not open; version {open} is',
+  },
+  DRAFT_NOT_ADOPTED: {
+    status: 409,
+    message: 'Version {version} of draft {draft} is not adopted by every member',
+  },
+  RAPPORTEUR_CANNOT_DECIDE: {
+    status: 403,
+    message: 'The rapporteur {party} proposes text; it never sends {type}',
+  },
+  OBSERVER_CANNOT_POST: {
+    status: 403,
+    message: '{party} observes channel {channel}: it reads, and cannot send {type}',
+  },
+  FORWARD_ITEM_UNKNOWN: {
+    status: 400,
+    message: 'Item {item} is not an event this node holds in channel {from}',
+  },
+  COMPLIANCE_AGREEMENT_NOT_ADOPTED: {
+    status: 409,
+    message: 'Draft {agreement} is not an adopted agreement',
+  },
+  COMPLIANCE_PARAGRAPH_UNKNOWN: {
+    status: 400,
+    message: 'The adopted agreement {agreement} has no paragraph {paragraph}',
+  },
+  ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
+  DIRECTORY_ADMIN_ONLY: {
+    status: 403,
+    message: 'Only an admin of {party} changes its points-of-contact directory',
+  },
+  DIRECTORY_VERSION_CONFLICT: {
+    status: 409,
+    message: 'Directory version {version} of {party} is not the next one (current: {current})',
+  },
+  DIRECTORY_TIME_ZONE_UNKNOWN: {
+    status: 400,
+    message: 'Unknown time zone {timeZone} at {path}: use an IANA name such as Europe/Moscow',
+  },
+  DIRECTORY_NO_CHANNEL: {
+    status: 409,
+    message: '{party} has joined no channel to publish its directory entry in',
+  },
   STIX_NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in channel {channel}' },
   STIX_NOT_AN_INCIDENT: {
     status: 422,

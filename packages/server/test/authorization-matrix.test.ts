@@ -40,6 +40,9 @@ const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
+/** An event id no node holds: a draft or red line that is not there. */
+const NO_EVENT = '0'.repeat(64)
+const OTHER = code(403, 'PARTY_FORBIDDEN')
 const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
@@ -135,6 +138,97 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/v1/channels/:channel/timeline': {
     call: (f) => ({ url: `/channels/${f.channel}/timeline` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/redlines': {
+    call: (f) => ({ url: `/channels/${f.channel}/redlines?since=0` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/redlines/:redline': {
+    call: (f) => ({ url: `/channels/${f.channel}/redlines/${NO_EVENT}` }),
+    cells: [
+      AUTH,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/paragraphs/:paragraph': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/paragraphs/p1` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/agreement': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/agreement` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/compliance': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/compliance` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/forwards': {
+    call: (f) => ({ url: `/channels/${f.channel}/forwards` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/transcript': {
+    call: (f) => ({ url: `/channels/${f.channel}/transcript` }),
     cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
   },
   // A WebSocket: 101 is the upgrade; refusals are checked by status alone.
@@ -255,6 +349,61 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/releases/:release/reject': {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
+  },
+  // Rosters and ladders belong to one party: est's admin is refused usa's.
+  'GET /api/v1/rosters/:party': {
+    call: () => ({ url: '/rosters/usa' }),
+    cells: [AUTH, ...Array<Cell>(8).fill(200), OTHER],
+  },
+  'PUT /api/v1/rosters/:party': {
+    call: () => ({ url: '/rosters/usa', body: { shifts: [], overrides: [] } }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'GET /api/v1/rosters/:party/on-duty': {
+    call: () => ({ url: '/rosters/usa/on-duty' }),
+    cells: [AUTH, ...Array<Cell>(8).fill(200), OTHER],
+  },
+  'GET /api/v1/escalation/:party': {
+    call: () => ({ url: '/escalation/usa' }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'PUT /api/v1/escalation/:party': {
+    call: () => ({
+      url: '/escalation/usa',
+      body: { contacts: [], ladders: { routine: [], priority: [], flash: [] } },
+    }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'GET /api/v1/notices/:notice/escalation': {
+    call: () => ({ url: `/notices/${'c'.repeat(64)}/escalation` }),
+    cells: everyOfficer(200),
+  },
+  // The directory is for every officer to read; only a party's admins publish its entry.
+  'GET /api/v1/directory': { call: () => ({ url: '/directory' }), cells: everyOfficer(200) },
+  'GET /api/v1/directory/:party': {
+    call: () => ({ url: '/directory/rus' }),
+    cells: everyOfficer(code(404, 'NOT_FOUND')),
+  },
+  'PUT /api/v1/directory/:party': {
+    call: () => ({
+      url: '/directory/usa',
+      body: {
+        contacts: [
+          {
+            kind: 'technical',
+            name: 'Duty desk',
+            position: 'Duty officer',
+            institution: 'CISA',
+            email: 'central@usa.example',
+            phone: '+1 202 555 0100',
+            languages: ['en'],
+            hours: '24/7',
+            timeZone: 'America/New_York',
+          },
+        ],
+      },
+    }),
+    cells: adminsOnly(200, OTHER),
   },
   // A message is no notice: those who see the channel learn that much, the others nothing.
   'GET /api/v1/channels/:channel/notices/:notice/stix': {

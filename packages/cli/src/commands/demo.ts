@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
+import { type MailSink, startMailSink } from '../demo/mail-sink.ts'
 import type { SeedRecord } from '../demo/seed.ts'
 import { DAY, HOUR, OFFICERS, type OfficerName, RELEASE_FLOOR, STORY_NODES } from '../demo/story.ts'
 import { StoryClock } from '../demo/story-clock.ts'
@@ -50,12 +51,19 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
   const clock = new StoryClock(storyDay + HOUR)
   const time = { now: record === undefined ? clock.now : Date.now }
   const nodes: RunningDemoNode[] = []
-  const stop = () => Promise.allSettled(nodes.map((node) => node.app.close()))
+  // Escalation e-mail of every node goes to a sink in this process, kept in the data dir.
+  const mail = await startMailSink(join(root, 'mail'))
+  const stop = () =>
+    Promise.allSettled(nodes.map((node) => node.app.close())).finally(() => mail.close())
   let stopped: Promise<void>
   try {
     for (const [i, file] of files.entries()) {
       // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
-      const config = server.loadConfig(file, {})
+      const loaded = server.loadConfig(file, {})
+      const config = {
+        ...loaded,
+        smtp: { host: mail.host, port: mail.port, from: `parley@${loaded.node}.demo.example` },
+      }
       const app = await server.build(config, {
         now: () => time.now(),
         logger: { level: 'error', name: config.node },
@@ -72,7 +80,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
     time.now = Date.now
     // Ctrl-C is handled before the demo says it may be pressed.
     stopped = stopOnSignals(stop)
-    process.stdout.write(instructions(nodes, root, seeded, record === undefined))
+    process.stdout.write(instructions(nodes, root, seeded, record === undefined, mail))
   } catch (error) {
     await stop()
     throw error
@@ -106,11 +114,43 @@ async function seed(
   const byName = {} as Record<RunningDemoNode['name'], RunningDemoNode>
   for (const node of nodes) byName[node.name] = node
   const seeded = await seedStory(byName, clock, storyDay)
+  if (seeded.agreement !== undefined) {
+    await exportAgreement(root, byName.usa, seeded.channels.workingGroup, seeded.agreement)
+  }
   // Written last and atomically: a run interrupted before this point is recognisable.
   const file = join(root, RECORD)
   await writeFile(`${file}.tmp`, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 })
   await rename(`${file}.tmp`, file)
   return seeded
+}
+
+/**
+ * The day ends with the adopted joint statement: written as the node exports it
+ * (agreement.json, which `parley verify` checks), as its self-verifying page (agreement.html)
+ * and as Akoma Ntoso (agreement.xml), in the demo directory.
+ */
+async function exportAgreement(
+  root: string,
+  usa: RunningDemoNode,
+  channel: string,
+  draft: string,
+): Promise<void> {
+  const { canonicalJson } = await import('@parley/protocol')
+  const { renderAgreement } = await import('./agreement.ts')
+  const response = await fetch(`${usa.url}/api/v1/channels/${channel}/drafts/${draft}/agreement`, {
+    headers: { authorization: `Bearer ${usa.token}` },
+  })
+  if (response.status !== 200) {
+    throw new Error(
+      `the seeded agreement did not export: ${response.status} ${await response.text()}`,
+    )
+  }
+  const json = join(root, 'agreement.json')
+  await writeFile(json, `${canonicalJson(await response.json())}\n`)
+  await renderAgreement(json, {
+    html: join(root, 'agreement.html'),
+    xml: join(root, 'agreement.xml'),
+  })
 }
 
 async function readRecord(root: string): Promise<SeedRecord | undefined> {
@@ -190,6 +230,7 @@ function instructions(
   root: string,
   seeded: SeedRecord,
   firstRun: boolean,
+  mail: MailSink,
 ): string {
   const at = (name: string) => nodes.find((node) => node.name === name)!
   const usa = at('usa')
@@ -235,6 +276,27 @@ function instructions(
     'an interim reply in Russian with Alice’s English translation, then the final reply; rus’s',
     'red line and draft text, usa’s alternative and osce’s compromise, accepted and adopted by',
     'both; and usa’s forward of the agreement and the acknowledgment to est and jpn.',
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          'At 08:05 a flash notice from usa that nobody at rus acknowledges: rus’s escalation',
+          'ladder raised a console alarm and mailed Irina (on duty), again after 10 min, then the',
+          'duty director at the 15-minute deadline; the mail sink below caught the three e-mails.',
+        ]),
+    '',
+    `Mail sink   smtp://${mail.host}:${mail.port}   every node sends its escalation e-mail here`,
+    `  Each message is kept as ${join(mail.dir, 'NNNN.eml')}:`,
+    `    ls ${mail.dir} && cat ${join(mail.dir, '0001.eml')}`,
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          '  What rus’s ladder did, step by step, with each SMTP answer:',
+          `    curl -s -H 'authorization: Bearer ${at('rus').token}' \\`,
+          `      ${at('rus').url}/api/v1/notices/${seeded.flashNotice}/escalation`,
+        ]),
+    '',
+    `The web console: open ${usa.url}/ and sign in as alice (password ${password('alice')}).`,
+    `  Every demo node serves it: ${nodes.map((node) => `${node.url}/`).join('  ')}`,
     '',
     'Try it',
     `  API documentation   ${usa.url}/api/docs`,
@@ -265,6 +327,11 @@ function instructions(
     'working group’s transcript from usa’s ledger and verify it offline, as an auditor would:',
     `  ${parley} export ${workingGroup} --data-dir ${join(root, 'usa')} --out working-group.parley`,
     `  ${parley} verify working-group.parley`,
+    'The day ends with the adopted joint statement, signed by both members; open its page in a',
+    'browser (offline is fine: it checks every signature itself) or verify it here:',
+    `  ${join(root, 'agreement.html')}`,
+    `  ${parley} verify ${join(root, 'agreement.json')}`,
+    `  ${parley} verify ${join(root, 'agreement.html')}`,
     '',
     `Data is kept in ${root}; the next run starts on it without seeding again.`,
     'Press Ctrl-C to stop.',

@@ -1,6 +1,13 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
+import {
+  beginRusLadder,
+  flashNotice,
+  flashTime,
+  playRusLadder,
+  setUpRusDesk,
+} from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -21,6 +28,10 @@ export interface SeedRecord {
   readonly passwords: Readonly<Record<story.OfficerName, string>>
   readonly notice: string
   readonly ackMinutes: number
+  /** The adopted joint statement (its draft.create id); the demo exports it as agreement.*. */
+  readonly agreement?: string
+  /** The flash notice rus misses, whose escalation e-mails the demo's mail sink catches. */
+  readonly flashNotice?: string
 }
 
 /**
@@ -215,6 +226,9 @@ export async function seedStory(
   await jumpTo(times.accept)
   const acceptUsa = await compose(alice, workingGroup, 'draft.accept', story.acceptance(draft.id))
   const acceptRus = await compose(irina, workingGroup, 'draft.accept', story.acceptance(draft.id))
+  // A member adopts the text as its own node holds it: each waits for the other's acceptance.
+  await holds(alice, workingGroup, acceptRus.id)
+  await holds(irina, workingGroup, acceptUsa.id)
   await jumpTo(times.adopt)
   const adoption = { draft: draft.id, contentHash: await draftContentHash(story.adoptedText()) }
   const adoptUsa = await released(alice, ben, workingGroup, 'draft.adopt', adoption)
@@ -238,6 +252,24 @@ export async function seedStory(
   await holds(kadri, allies, forward.id)
   await holds(haruto, allies, forward.id)
 
+  // 8. A flash notice that rus's desk misses: its ladder alarms and mails the watch, then the
+  // duty director once the 15 minutes are up.
+  await setUpRusDesk(oleg, irina, pavel)
+  await jumpTo(flashTime(storyDay))
+  const flashBody = flashNotice(flashTime(storyDay))
+  const flash = await released(alice, ben, workingGroup, 'notice.open', flashBody)
+  const flashReceipt = await waitFor('rus’s receipt of the flash notice', async () => {
+    const view = (await timeline(alice, workingGroup)).find((v) => v.id === flash.id)
+    return view?.delivery?.find((d) => d.node === 'rus')?.receiptAt
+  })
+  await holds(irina, workingGroup, flash.id)
+  await beginRusLadder(
+    nodes.rus.app,
+    { id: flash.id, channel: workingGroup, subject: flashBody.subject },
+    flashReceipt,
+  )
+  await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
+
   return {
     seededAt: Date.now(),
     storyDay,
@@ -245,6 +277,8 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    agreement: draft.id,
+    flashNotice: flash.id,
   }
 }
 

@@ -19,7 +19,7 @@ export const SESSION_COOKIE = 'parley_session'
 const CSRF_HEADER = 'x-csrf-token'
 
 /** The officer id events carry when the automation credential acts. */
-const AUTOMATION_OFFICER = 'o_devtoken'
+export const AUTOMATION_OFFICER = 'o_devtoken'
 
 /** The officer behind an API call, as `request.officer` holds it. */
 export interface RequestOfficer {
