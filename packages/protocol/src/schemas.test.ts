@@ -289,6 +289,22 @@ const FULL: Record<EventType, Record<string, unknown>> = {
     text: 'Complied.',
     lang: 'en',
   },
+  'directory.update': {
+    version: 1,
+    contacts: [
+      {
+        kind: 'technical',
+        name: 'Desk',
+        position: 'Duty officer',
+        institution: 'CERT',
+        email: 'desk@example.org',
+        phone: '+1 555 0100',
+        languages: ['en'],
+        hours: '24/7',
+        timeZone: 'Europe/Vienna',
+      },
+    ],
+  },
   forward: {
     from: CHANNEL,
     items: [FORWARDED],
