@@ -155,7 +155,7 @@ export const noticeOperations = {
     responses: {
       200: Type.Object({ notices: Type.Array(NoticeSchema), cursors: CursorsSchema }),
     },
-    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN', 'CURSOR_INVALID'],
+    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN', 'PAGE_CURSORS_CONFLICT', 'PAGE_CURSOR_INVALID'],
   }),
   listOverdueNotices: operation({
     method: 'GET',

@@ -9,6 +9,7 @@ import { nodeOperations } from './node.ts'
 import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
 import { presetOperations } from './presets.ts'
+import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
@@ -31,6 +32,7 @@ export const operations = {
   ...presetOperations,
   ...negotiationOperations,
   ...transcriptOperations,
+  ...readMarkerOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

@@ -170,7 +170,6 @@ export const serverErrors = {
     status: 422,
     message: 'Sectors not in the node’s taxonomy {taxonomy}: {sectors}',
   },
-  CURSOR_INVALID: { status: 400, message: 'Not a cursor of this list: {cursor}' },
   PRESET_WITH_POLICY: {
     status: 400,
     message: 'Give a preset or a policy, not both (adjust a preset by sending its policy)',
@@ -223,6 +222,22 @@ export const serverErrors = {
   COMPLIANCE_PARAGRAPH_UNKNOWN: {
     status: 400,
     message: 'The adopted agreement {agreement} has no paragraph {paragraph}',
+  },
+  PAGE_CURSORS_CONFLICT: {
+    status: 400,
+    message: 'Give at most one of before and after: a page reads one way from one cursor',
+  },
+  PAGE_CURSOR_INVALID: {
+    status: 400,
+    message: 'Cursor {cursor} was not handed out by this list: {reason}',
+  },
+  READ_MARKER_EVENT_UNKNOWN: {
+    status: 404,
+    message: 'Channel {channel} holds no event {event} to mark as read up to',
+  },
+  METRICS_AUTH_REQUIRED: {
+    status: 401,
+    message: 'The metrics need the operator credential (Authorization: Bearer)',
   },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
   DIRECTORY_ADMIN_ONLY: {

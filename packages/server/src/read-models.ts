@@ -17,7 +17,7 @@ import {
 } from './features/notices/notices.projection.ts'
 import { redlinesProjection } from './features/redlines/redlines.projection.ts'
 import { redlineSectorRule } from './features/redlines/redlines.service.ts'
-import { ProjectionRegistry } from './ledger/index.ts'
+import { ProjectionRegistry, timelineOrderProjection } from './ledger/index.ts'
 
 /**
  * Every feature's read models, as `build()` runs them and `parley reindex` rebuilds them. A
@@ -34,6 +34,7 @@ export function readModels(notices: NoticeRuntime = inertNoticeRuntime()): Proje
     .addEvents(complianceProjection)
     .addEvents(forwardsProjection)
     .addEvents(directoryProjection)
+    .addEvents(timelineOrderProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */

@@ -41,7 +41,9 @@ function positionOf(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8')
   const match = /^n:(0|[1-9][0-9]{0,15})$/.exec(text)
   const position = match === null ? Number.NaN : Number(match[1])
-  if (!Number.isSafeInteger(position)) throw new ServerError('CURSOR_INVALID', { cursor })
+  if (!Number.isSafeInteger(position)) {
+    throw new ServerError('PAGE_CURSOR_INVALID', { cursor, reason: 'not a notices cursor' })
+  }
   return position
 }
 
@@ -59,7 +61,7 @@ export async function listNotices(
 ): Promise<{ notices: NoticeView[]; cursors: { before: string | null; after: string | null } }> {
   const { limit, before, after, ...filter } = query
   if (before !== undefined && after !== undefined) {
-    throw new ServerError('CURSOR_INVALID', { cursor: 'before and after together' })
+    throw new ServerError('PAGE_CURSORS_CONFLICT')
   }
   const channels = await readableChannels(ctx, officer)
   const page = await pageNotices(
