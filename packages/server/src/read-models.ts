@@ -39,11 +39,12 @@ export function readModels(notices: NoticeRuntime = inertNoticeRuntime()): Proje
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */
 export function composeRules(config: { sectors?: SectorsConfig } = {}): ComposeRule[] {
+  const taxonomy = sectorTaxonomy(config.sectors)
   return [
-    ...noticeRules(sectorTaxonomy(config.sectors)),
+    ...noticeRules(taxonomy),
     directoryRule,
     participationRule,
-    redlineSectorRule,
+    redlineSectorRule(taxonomy),
     draftRule,
     complianceRule,
     forwardRule,

@@ -137,6 +137,11 @@ async function head(path: string): Promise<string> {
     const buffer = Buffer.alloc(64)
     const { bytesRead } = await handle.read(buffer, 0, 64, 0)
     return buffer.subarray(0, bytesRead).toString('latin1')
+  } catch (error) {
+    // A directory opens on Linux and fails only at the read.
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === 'EISDIR' ? 'it is a directory' : (error as Error).message
+    throw new CliError('FILE_UNREADABLE', { path, reason })
   } finally {
     await handle.close()
   }

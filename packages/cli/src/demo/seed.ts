@@ -1,13 +1,7 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
-import {
-  beginRusLadder,
-  flashNotice,
-  flashTime,
-  playRusLadder,
-  setUpRusDesk,
-} from './missed-flash.ts'
+import { flashNotice, flashTime, playRusLadder, setUpRusDesk } from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -265,11 +259,7 @@ export async function seedStory(
     return view?.delivery?.find((d) => d.node === 'rus')?.receiptAt
   })
   await holds(irina, workingGroup, flash.id)
-  await beginRusLadder(
-    nodes.rus.app,
-    { id: flash.id, channel: workingGroup, subject: flashBody.subject },
-    flashReceipt,
-  )
+  // rus's notices read model began its ladder when the notice reached rus.
   await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
 
   // The ping test, Monday 10:00: usa checks that a human answers at rus, and Irina does. (No
