@@ -6,6 +6,7 @@ import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
+import { tokenOperations } from './tokens.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -20,6 +21,7 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...tokenOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

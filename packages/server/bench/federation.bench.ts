@@ -120,7 +120,7 @@ async function measureCeiling() {
       heads: { rus: { seq: 17, id: 'b'.repeat(64) } },
       time: Date.now(),
       type: 'message.post',
-      officer: 'o_devtoken',
+      officer: 'o_0000000000000000000000000a',
       body: { text: `T 123456 ${FILLER}`, lang: 'en', urgency: 'routine', tlp: 'green' },
     },
     { keyId: 'usa#1', privateKey },
@@ -263,9 +263,8 @@ async function setup(databases: BenchDatabases, root: string): Promise<Federatio
   })
   if (created.status !== 201) throw new Error(`channel: ${JSON.stringify(created.body)}`)
   const channel = created.body.channel.id
-  await waitUntil('the invitation on B', async () =>
-    (await b.api('GET', `/channels/${channel}`)).status === 200 ? true : undefined,
-  )
+  // B's admin puts its officer on the access list once the invitation is there.
+  await waitUntil('the invitation on B', async () => ((await b.admit(channel)) ? true : undefined))
   const joined = await b.api('POST', `/channels/${channel}/join`, {})
   if (joined.status !== 201) throw new Error(`join: ${JSON.stringify(joined.body)}`)
   type Channel = { members: { party: string; joined: boolean }[] }

@@ -27,6 +27,7 @@ import { officerAuth, type RequestOfficer } from './features/sessions/session-au
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { tokensPlugin } from './features/tokens/tokens.plugin.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -46,7 +47,7 @@ import type { DB } from './store/tables.ts'
 /** Who may call a route; the one auth hook reads it from the route's config. */
 export type RouteAuth = 'officer' | 'peer' | 'public'
 
-/** The officer making an API call, resolved by the auth hook from the session cookie. */
+/** The officer making an API call, resolved by the auth hook from a session or an API token. */
 export type Officer = RequestOfficer
 
 declare module 'fastify' {
@@ -187,7 +188,7 @@ async function assemble(
     now,
     parties: [...identity.parties.keys()],
     passwords: passwordHasher(config.auth?.passwordHash),
-    settings: authSettings(config.auth, config.devToken),
+    settings: authSettings(config.auth),
   }
   app.addHook('onRequest', officerAuth(auth))
   const access = accessContext(database.db, now)
@@ -215,6 +216,7 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(tokensPlugin, { tokens: auth })
     },
     { prefix: '/api/v1' },
   )

@@ -103,7 +103,7 @@ describe('a node’s officer API', () => {
     const notJson = await fetch(`${node.url}/api/v1/channels`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${node.config.devToken}`,
+        authorization: `Bearer ${node.officers.get('osce')!.token}`,
         'content-type': 'application/json',
       },
       body: '{"title":',
@@ -183,8 +183,11 @@ describe('a node’s officer API', () => {
       observers: [],
     })
     const channel = created.body.channel.id
+    // A script holds a token, which never goes into a URL: it takes a single-use ticket.
+    const ticket = await node.api<{ ticket: string }>('POST', '/stream/tickets', undefined, 'osce')
+    expect(ticket.status).toBe(201)
     const socket = new WebSocket(
-      `${node.url.replace('http', 'ws')}/api/v1/stream?channel=${channel}&token=${node.config.devToken}`,
+      `${node.url.replace('http', 'ws')}/api/v1/stream?channel=${channel}&ticket=${ticket.body.ticket}`,
     )
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
     const received = new Promise<{ type: string; id: string; event: { body: { text: string } } }>(

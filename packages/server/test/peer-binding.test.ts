@@ -223,8 +223,8 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
     expect(audit.body.entries.filter((entry) => entry.action.startsWith('peer.'))).toEqual([
       {
         ...audit.body.entries.find((entry) => entry.action === 'peer.add'),
-        officer: 'o_devtoken',
-        party: null,
+        officer: usa.officers.get('usa')!.id,
+        party: 'usa',
         action: 'peer.add',
         details: {
           via: 'api',
@@ -259,7 +259,7 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
     expect(peers.body.peers).toEqual([expect.objectContaining({ url: rus.url, parties: [] })])
     const audit = await usa.api<{ entries: AuditEntry[] }>('GET', '/audit')
     expect(audit.body.entries.at(-1)).toMatchObject({
-      officer: 'o_devtoken',
+      officer: usa.officers.get('usa')!.id,
       action: 'peer.remove',
       details: {
         via: 'api',

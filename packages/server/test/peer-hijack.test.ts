@@ -102,8 +102,11 @@ describe('a replayed descriptor at a new URL, against real nodes', () => {
       members: ['usa', 'rus'],
     })
     channel = created.body.channel.id
+    // rus's admin puts its officer on the access list once the invitation arrived; they join.
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
       WITHIN_MS,
       'rus joins',
     )

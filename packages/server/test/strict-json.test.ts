@@ -65,7 +65,7 @@ describe('a node refusing ambiguous JSON and U+0000', () => {
     const response = await fetch(`${usa.url}/api/v1${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${usa.config.devToken}`,
+        authorization: `Bearer ${usa.officers.get('usa')!.token}`,
         'content-type': 'application/json',
       },
       body: text,

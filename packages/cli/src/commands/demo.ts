@@ -15,7 +15,6 @@ interface RunningDemoNode {
   readonly name: (typeof STORY_NODES)[number]['node']
   readonly app: ParleyApp
   readonly url: string
-  readonly token: string
 }
 
 /**
@@ -66,7 +65,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
           await app.close()
           throw error
         })
-      nodes.push({ name: STORY_NODES[i]!.node, app, url, token: config.devToken ?? '' })
+      nodes.push({ name: STORY_NODES[i]!.node, app, url })
     }
     const seeded = record ?? (await seed(root, nodes, clock, storyDay))
     time.now = Date.now
@@ -143,7 +142,6 @@ async function prepare(root: string, basePort: number, fresh: boolean): Promise<
       parties: spec.parties,
       port: basePort + i,
       now: 0,
-      devToken: true,
     })
     const config = JSON.parse(await readFile(configFile, 'utf8'))
     // A demo on loopback: passwords alone, and sessions that last a working shift.
@@ -259,7 +257,15 @@ function instructions(
     `  What est received: log in as kadri at ${at('allies').url}, then GET .../channels/${allies}/timeline`,
     '  Peers’ health as usa sees it:',
     `    curl -s -b alice.jar ${usa.url}/api/v1/node`,
-    `  Automation (node-wide, no session): curl -H 'authorization: Bearer ${usa.token}' ${usa.url}/api/v1/channels`,
+    `  Automation: usa's officer ${seeded.automation.username} (drafter and viewer, in the working group's compartment only)`,
+    `  holds an API token Carla issued, scoped to those roles, until ${new Date(seeded.automation.expiresAt).toISOString().slice(0, 10)}:`,
+    `    TOKEN=${seeded.automation.token}`,
+    `    curl -s -H "authorization: Bearer $TOKEN" ${usa.url}/api/v1/channels/${workingGroup}/timeline`,
+    '  It acts as that officer and no more: the audit log and approving a release answer it 403,',
+    '  and a notice it composes waits for a releaser. Tokens go in the Authorization header only;',
+    '  for the live stream, take a ticket first:',
+    `    curl -s -X POST -H "authorization: Bearer $TOKEN" ${usa.url}/api/v1/stream/tickets`,
+    `  Manage tokens with ${parley} officer token create|list|revoke (node stopped), or the API.`,
     '',
     'Afterwards: stop the demo (each embedded database admits one process), then export the',
     'working group’s transcript from usa’s ledger and verify it offline, as an auditor would:',

@@ -4,6 +4,7 @@ import type { FederationTables } from '../features/federation/federation.table.t
 import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
+import type { TokenTables } from '../features/tokens/tokens.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
 import type { SchedulerTables } from '../node/scheduler.table.ts'
 import type { NonceTables } from '../signed-http/nonce.table.ts'
@@ -21,4 +22,5 @@ export interface DB
     AccessTables,
     ReleaseTables,
     SchedulerTables,
-    NonceTables {}
+    NonceTables,
+    TokenTables {}

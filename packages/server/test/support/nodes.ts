@@ -8,6 +8,7 @@ import type { Database } from '../../src/store/database.ts'
 import { testDatabase } from './database.ts'
 import { cheapPasswordHash } from './password-hash.ts'
 import { reservePort } from './ports.ts'
+import { ALL_ROLES, officerWithToken, type TokenOfficer } from './tokens.ts'
 
 export interface NodeSpec {
   readonly node: string
@@ -21,12 +22,26 @@ export interface TestNode {
   readonly config: NodeConfig
   readonly database: Database
   app: ParleyApp
-  /** Calls the officer API with the node's development token. */
+  /**
+   * An automation officer of each hosted party, with every role and an API token: on the
+   * access list of the channels it opens, of no other until {@link TestNode.admit}.
+   */
+  readonly officers: ReadonlyMap<string, TokenOfficer>
+  /**
+   * Calls the officer API with the token of the officer of `party`: by default the party the
+   * body acts as (`as`), else the node's first.
+   */
   api<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
+    party?: string,
   ): Promise<{ status: number; body: T }>
+  /**
+   * Puts the automation officer of `party` (default: the node's first) on a channel's access
+   * list, through the admin API: for a channel another node opened.
+   */
+  admit(channel: string, party?: string): Promise<void>
   /** Stops the node (its database survives), as a crash or an operator would. */
   stop(): Promise<void>
   /** Starts it again on the same port with the same database. */
@@ -61,7 +76,6 @@ export async function startNodes(
       node: spec.node,
       port,
       now: 0,
-      devToken: true,
     })
     const loaded = loadConfig(join(dir, 'parley.json'), {})
     const config = { ...loaded, auth: { passwordHash: cheapPasswordHash, ...loaded.auth } }
@@ -103,26 +117,56 @@ async function startNode(
     running = true
     return app
   }
+  const app = await open()
+  const officers = new Map<string, TokenOfficer>()
+  for (const party of config.parties) {
+    officers.set(
+      party.id,
+      await officerWithToken(database.db, app.now, {
+        party: party.id,
+        roles: ALL_ROLES,
+        username: `automation-${party.id}`,
+      }),
+    )
+  }
+  const tokenOf = (party: string | undefined) => {
+    const officer = officers.get(party ?? config.parties[0]!.id)
+    if (officer === undefined) throw new Error(`${config.node} hosts no party ${party}`)
+    return officer
+  }
   const node: TestNode = {
     name: config.node,
     url,
     config,
     database,
-    app: await open(),
+    app,
+    officers,
     get running() {
       return running
     },
-    async api<T>(method: string, path: string, body?: unknown) {
+    async api<T>(method: string, path: string, body?: unknown, party?: string) {
+      const as = (body as { as?: unknown } | undefined)?.as
+      const officer = tokenOf(party ?? (typeof as === 'string' ? as : undefined))
       const response = await fetch(`${url}/api/v1${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${config.devToken}`,
+          authorization: `Bearer ${officer.token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       const text = await response.text()
       return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+    },
+    async admit(channel: string, party?: string) {
+      const officer = tokenOf(party)
+      const reply = await node.api(
+        'PUT',
+        `/channels/${channel}/access/${officer.id}`,
+        undefined,
+        party,
+      )
+      if (reply.status !== 200) throw new Error(`admit failed: ${JSON.stringify(reply.body)}`)
     },
     async stop() {
       running = false

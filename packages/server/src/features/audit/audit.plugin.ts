@@ -8,7 +8,7 @@ import { listAudit } from './audit.service.ts'
 /**
  * `GET /api/v1/audit`: the local audit log for admins, oldest first, paged by seq. An admin
  * sees their own party's entries and the node's failed logins that belong to no party (an
- * unknown username); the automation credential sees the whole log.
+ * unknown username). An API token with the admin role sees what its officer sees.
  */
 export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(
@@ -22,7 +22,7 @@ export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
       const entries = await listAudit(db, {
         after: request.query.after ?? 0,
         limit: request.query.limit ?? 100,
-        ...(party === null ? {} : { party }),
+        party,
       })
       // Entries hold scalar details only: they are hashed as canonical JSON when appended.
       return { entries: entries as AuditRecordView[] }
