@@ -24,7 +24,8 @@ export const ApiTokenSchema = Type.Object({
   party: PartyIdSchema,
   label: Type.String(),
   scope: Type.Array(RoleSchema, {
-    description: 'The most the token may do; its officer’s current roles bound it further',
+    description:
+      'The most the token may do: roles its officer holds or outranks; their current roles bound it further',
   }),
   createdAt: Type.Integer(),
   createdBy: Type.Union([Type.String(), Type.Null()], {

@@ -11,6 +11,7 @@ import { sha256Hex, toBase64Url, utf8 } from '@parley/protocol'
 import type { Kysely } from 'kysely'
 import { ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
+import { hasRole } from '../access/access.service.ts'
 import { audit } from '../audit/audit.service.ts'
 import { type Actor, findOfficer } from '../officers/officers.service.ts'
 import { randomCrockford } from '../officers/secrets.ts'
@@ -78,7 +79,9 @@ function toView(row: TokenRow): ApiTokenView {
 
 /**
  * Issues a token for an officer of the actor's party (the operator's CLI: any hosted party's).
- * Its scope must be roles the officer holds, and it must expire, within a year and a day.
+ * Its scope must be roles the officer holds (a role ranked below one they hold counts, as it
+ * does everywhere: viewer < drafter < releaser < admin), and it must expire, within a year and
+ * a day.
  * Returns the secret this once; the node stores only its hash. Audited.
  */
 export async function createToken(
@@ -107,7 +110,8 @@ export async function createToken(
   const hash = await secretHash('api-token', secret)
   await ctx.db.transaction().execute(async (trx) => {
     const officer = await findOfficer(trx, ref, actor.party)
-    const beyond = scope.filter((role) => !officer.roles.includes(role))
+    const held = sortedRoles(officer.roles)
+    const beyond = scope.filter((role) => !hasRole(held, role))
     if (beyond.length > 0) {
       throw new ServerError('TOKEN_SCOPE_INVALID', {
         reason: `${officer.username} does not hold ${beyond.join(', ')}`,
@@ -195,7 +199,8 @@ function actingOfficer(ctx: TokensContext, row: TokenWithOfficer): RequestOffice
   if (row.officer_disabled_at !== null) {
     throw new ServerError('TOKEN_OFFICER_DISABLED', { token: row.id })
   }
-  const roles = sortedRoles(row.scope).filter((role) => row.officer_roles.includes(role))
+  const held = sortedRoles(row.officer_roles)
+  const roles = sortedRoles(row.scope).filter((role) => hasRole(held, role))
   return { id: row.officer, party: row.party, roles, session: null, token: row.id }
 }
 
