@@ -124,7 +124,9 @@ describe('a node under attack by a pinned peer', () => {
     })
     channel = created.body.channel.id
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
     )
     const join = await eventually(async () => {
       const [views, observed] = await Promise.all([timeline(usa), timeline(osce)])

@@ -74,6 +74,9 @@ describe('three nodes federating a working group', () => {
     expect(created.status).toBe(201)
     channel = created.body.channel.id
 
+    // rus's admin puts its officer on the access list once the invitation arrived.
+    await eventually(() => rus.admit(channel))
+    await eventually(() => osce.admit(channel))
     const invitation = await eventually(async () => {
       const listed = await rus.api<{ channels: { id: string; status: string }[] }>(
         'GET',
