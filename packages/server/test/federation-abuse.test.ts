@@ -128,6 +128,8 @@ describe('a node under attack by a pinned peer', () => {
         (await rus.admit(channel)) &&
         (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
     )
+    // osce's admin puts its officer on the list of the channel it observes.
+    await eventually(() => osce.admit(channel))
     const join = await eventually(async () => {
       const [views, observed] = await Promise.all([timeline(usa), timeline(osce)])
       return views.length === 2 && observed.length === 2 && views[1]
