@@ -6,6 +6,7 @@ import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
+import { stixOperations } from './stix/operations.ts'
 import { tokenOperations } from './tokens.ts'
 
 /**
@@ -22,6 +23,7 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...tokenOperations,
+  ...stixOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

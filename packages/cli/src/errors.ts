@@ -32,6 +32,18 @@ export const cliErrors = {
     message:
       'Cannot listen on {address}: another process listens there (another node?); stop it or change listen.port in {path}',
   },
+  STIX_TRANSCRIPT_UNVERIFIED: {
+    status: 1,
+    message: '{path} does not verify ({count} failure(s), the first {first}); nothing exported',
+  },
+  STIX_NOTICE_NOT_IN_TRANSCRIPT: {
+    status: 2,
+    message: 'No notice {notice} in {path}',
+  },
+  STIX_KIND_NOT_EXPORTED: {
+    status: 2,
+    message: 'Notice {notice} is of kind {kind}; only incident notices are exported as STIX',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type CliErrorCode = keyof typeof cliErrors

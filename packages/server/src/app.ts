@@ -26,6 +26,7 @@ import { authSettings } from './features/sessions/auth-settings.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
+import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { tokensPlugin } from './features/tokens/tokens.plugin.ts'
 import { closeGracefully } from './http/graceful-close.ts'
@@ -217,6 +218,7 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(tokensPlugin, { tokens: auth })
+      await api.register(stixPlugin, { ctx })
     },
     { prefix: '/api/v1' },
   )

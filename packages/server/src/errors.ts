@@ -175,6 +175,11 @@ export const serverErrors = {
   TOKEN_EXPIRY_INVALID: { status: 400, message: 'Unusable token expiry: {reason}' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No API token {token}' },
   TICKET_INVALID: { status: 401, message: 'The stream ticket is unusable: {reason}' },
+  STIX_NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in channel {channel}' },
+  STIX_NOT_AN_INCIDENT: {
+    status: 422,
+    message: 'Notice {notice} is of kind {kind}; only incident notices are exported as STIX',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

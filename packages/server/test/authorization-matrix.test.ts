@@ -41,6 +41,7 @@ const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
+const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
 interface Fixture {
@@ -277,6 +278,11 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/releases/:release/reject': {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
+  },
+  // A message is no notice: those who see the channel learn that much, the others nothing.
+  'GET /api/v1/channels/:channel/notices/:notice/stix': {
+    call: (f) => ({ url: `/channels/${f.channel}/notices/${f.message}/stix` }),
+    cells: [AUTH, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, CHAN],
   },
 }
 
