@@ -293,7 +293,6 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     // The config says where the database is; nothing inherited may override it.
     delete env.DATABASE_URL
     delete env.PARLEY_PORT
-    delete env.PARLEY_DEV_TOKEN
     const spawned = spawn(process.execPath, [CLI, 'start', '--data-dir', setup.dir], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
