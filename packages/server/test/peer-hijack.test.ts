@@ -101,6 +101,8 @@ describe('a replayed descriptor at a new URL, against real nodes', () => {
       title: 'US–Russia ICT Security Working Group',
       members: ['usa', 'rus'],
     })
+    if (created.status !== 201)
+      throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`)
     channel = created.body.channel.id
     // rus's admin puts its officer on the access list once the invitation arrived; they join.
     await eventually(
