@@ -167,8 +167,11 @@ async function openStream(
   channel: string,
   onText: (text: string, at: number, seq: number) => void,
 ): Promise<WebSocket> {
+  // A token never goes into a URL: a single-use ticket opens the stream.
+  const issued = await node.api<{ ticket: string }>('POST', '/stream/tickets')
+  if (issued.status !== 201) throw new Error(`stream ticket: ${JSON.stringify(issued.body)}`)
   const ws = new WebSocket(
-    `ws://127.0.0.1:${node.spec.port}/api/v1/stream?channel=${channel}&token=${node.token}`,
+    `ws://127.0.0.1:${node.spec.port}/api/v1/stream?channel=${channel}&ticket=${issued.body.ticket}`,
   )
   ws.onmessage = (message) => {
     const at = now()
