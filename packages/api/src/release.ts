@@ -41,6 +41,7 @@ export const CompositionSchema = Type.Union([
   composition('draft.adopt'),
   composition('compliance.report'),
   composition('forward'),
+  composition('directory.update'),
 ])
 export type CompositionInput = Static<typeof CompositionSchema>
 
@@ -84,6 +85,7 @@ export const ReleaseSchema = Type.Union([
   releaseOf('draft.adopt'),
   releaseOf('compliance.report'),
   releaseOf('forward'),
+  releaseOf('directory.update'),
 ])
 export type ReleaseView = Static<typeof ReleaseSchema>
 

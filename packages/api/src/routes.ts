@@ -1,6 +1,8 @@
 import { accessOperations } from './access.ts'
 import { auditOperations } from './audit.ts'
 import { channelOperations } from './channels.ts'
+import { directoryOperations } from './directory.ts'
+import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
@@ -23,6 +25,8 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...tokenOperations,
+  ...escalationOperations,
+  ...directoryOperations,
   ...stixOperations,
 }
 export type Operations = typeof operations

@@ -122,6 +122,22 @@ const samples: { [T in EventType]: BodyOf<T> } = {
     text: 'Scanning decreased but continued.',
   },
   forward: { from: OTHER_CHANNEL, items: [], note: 'For your information.' },
+  'directory.update': {
+    version: 1,
+    contacts: [
+      {
+        kind: 'technical',
+        name: 'Alice Example',
+        position: 'Duty officer',
+        institution: 'CISA',
+        email: 'alice@usa.example',
+        phone: '+1 202 555 0100',
+        languages: ['en'],
+        hours: '24/7',
+        timeZone: 'America/New_York',
+      },
+    ],
+  },
 }
 
 let usa: Signer

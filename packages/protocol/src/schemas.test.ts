@@ -68,7 +68,7 @@ describe('identifiers', () => {
 describe('schemas', () => {
   it('have one body schema per v1 event type and nothing else', () => {
     expect(Object.keys(bodySchemas).sort()).toEqual([...EVENT_TYPES].sort())
-    expect(EVENT_TYPES).toHaveLength(17)
+    expect(EVENT_TYPES).toHaveLength(18)
   })
 
   it('close every object, so that unknown fields are rejected everywhere', () => {
@@ -101,6 +101,6 @@ describe('schemas', () => {
   it('serialize to plain JSON Schema for the HTTP API and its documentation', () => {
     const json = JSON.parse(JSON.stringify(SignedEventSchema))
     expect(json.type).toBe('object')
-    expect(json.properties.event.anyOf).toHaveLength(17)
+    expect(json.properties.event.anyOf).toHaveLength(18)
   })
 })

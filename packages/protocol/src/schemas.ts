@@ -67,6 +67,7 @@ export const EVENT_TYPES = [
   'draft.adopt',
   'compliance.report',
   'forward',
+  'directory.update',
 ] as const
 
 export const EventTypeSchema = Type.Enum(EVENT_TYPES)
@@ -321,6 +322,42 @@ const ComplianceReportBody = Type.Object(
   closed,
 )
 
+/**
+ * An IANA time zone name (`Europe/Moscow`, `America/New_York`, `UTC`). Only its shape is
+ * checked here: which names exist depends on each node's tz database, and two nodes must never
+ * disagree on whether an event is valid. Composing checks the name against the node's own.
+ */
+export const TimeZoneSchema = Type.String({
+  pattern: '^(UTC|[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){1,2})$',
+  maxLength: 64,
+})
+
+/** One point of contact of a party's directory entry. */
+export const DirectoryContactSchema = Type.Object(
+  {
+    kind: Type.Enum(['diplomatic', 'technical']),
+    name: text(200),
+    position: text(200),
+    institution: text(200),
+    email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 254 }),
+    phone: Type.String({ pattern: '^\\+?[0-9 ().-]{3,40}$' }),
+    languages: Type.Array(LanguageTagSchema, { minItems: 1, maxItems: 16, uniqueItems: true }),
+    hours: text(200),
+    timeZone: TimeZoneSchema,
+  },
+  closed,
+)
+
+// The whole entry of the author's points of contact, restated by every update (so a reader
+// never merges), numbered from 1 per party.
+const DirectoryUpdateBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    contacts: Type.Array(DirectoryContactSchema, { minItems: 1, maxItems: 64 }),
+  },
+  closed,
+)
+
 // The envelope of an event whose body is not yet checked against its type; forwarded items are
 // checked fully (recursively) by parseSignedEvent, which keeps this schema non-recursive.
 const envelopeProperties = {
@@ -381,6 +418,7 @@ export const bodySchemas = {
   'draft.adopt': DraftAdoptBody,
   'compliance.report': ComplianceReportBody,
   forward: ForwardBody,
+  'directory.update': DirectoryUpdateBody,
 } as const satisfies Record<EventType, TSchema>
 
 /** The body of an event of type T. */
@@ -408,6 +446,7 @@ export const eventSchemas = {
   'draft.adopt': eventOf('draft.adopt'),
   'compliance.report': eventOf('compliance.report'),
   forward: eventOf('forward'),
+  'directory.update': eventOf('directory.update'),
 } as const
 
 /** A v1 event (DESIGN §4.2): a union discriminated by `type`. */
@@ -429,6 +468,7 @@ export const EventSchema = Type.Union([
   eventSchemas['draft.adopt'],
   eventSchemas['compliance.report'],
   eventSchemas.forward,
+  eventSchemas['directory.update'],
 ])
 export type Event = Static<typeof EventSchema>
 /** The event of one type. */

@@ -315,6 +315,37 @@ describe('validateEvent step 2: key', () => {
     expect(await node.validate(inTime)).toMatchObject({ ok: true })
   })
 
+  it('keeps a directory entry its signer’s: rus cannot state usa’s points of contact', async () => {
+    const { node } = await joined()
+    const entry = {
+      version: 1,
+      contacts: [
+        {
+          kind: 'technical' as const,
+          name: 'Mallory',
+          position: 'Duty officer',
+          institution: 'CERT',
+          email: 'duty@usa.example',
+          phone: '+1 202 555 0100',
+          languages: ['en'],
+          hours: '24/7',
+          timeZone: 'America/New_York',
+        },
+      ],
+    }
+    // rus's own signed entry relabelled as usa's, or signed with rus's key under usa's key id.
+    const signed = await node.next('rus', 'directory.update', entry)
+    const { usa: _own, ...heads } = signed.event.heads
+    const relabelled = { ...signed, event: { ...signed.event, author: 'usa', heads } }
+    expectRejected(await node.validate(relabelled), 'KEY_UNKNOWN')
+    const underUsaKeyId = await node.next('usa', 'directory.update', entry, {
+      signer: { keyId: 'usa#1', privateKey: signers.rus!.privateKey },
+    })
+    expectRejected(await node.validate(underUsaKeyId), 'SIGNATURE_INVALID')
+    const own = await node.accept(await node.next('rus', 'directory.update', entry))
+    expect(own.event.author).toBe('rus')
+  })
+
   it('treats an event from a party whose keys are unknown here as KEY_UNKNOWN', async () => {
     const { node } = await joined()
     const signed = await node.next('usa', 'message.post', post())

@@ -12,6 +12,9 @@ import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
 import { releaseFloor } from './features/compose/release-floor.ts'
 import { releaseGuard } from './features/compose/release-guard.ts'
+import { directoryPlugin } from './features/directory/directory.plugin.ts'
+import { escalationPlugin, webhookKeyPlugin } from './features/escalation/escalation.plugin.ts'
+import { createEscalation, type Escalation } from './features/escalation/escalation.service.ts'
 import { createDelivery, type Delivery, deliveryOptions } from './features/federation/delivery.ts'
 import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
@@ -22,6 +25,7 @@ import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
+import { rostersPlugin } from './features/rosters/rosters.plugin.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
 import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
@@ -59,6 +63,8 @@ declare module 'fastify' {
     /** Durable timed work: features register job handlers here at `build()`. */
     scheduler: Scheduler
     identity: NodeIdentity
+    /** The escalation ladder: the notices projection begins and ends it (features/escalation). */
+    escalation: Escalation
   }
   interface FastifyContextConfig {
     auth?: RouteAuth
@@ -158,6 +164,7 @@ async function assemble(
   closeGracefully(app)
 
   let delivery: Delivery | undefined
+  const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -168,6 +175,8 @@ async function assemble(
     projections: options.readModels ?? readModels(),
   })
   app.decorate('scheduler', ctx.scheduler)
+  escalation.attach(ctx)
+  app.decorate('escalation', escalation)
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
   // onClose runs after in-flight requests finished, so their commits are already durable.
@@ -175,6 +184,7 @@ async function assemble(
   // once the plugins' own (the federation's saving of its nonces) are done with the database.
   app.addHook('onClose', async () => {
     await ctx.scheduler.stop()
+    escalation.close()
     await delivery!.stop()
     await lock.release()
     if (ownsDatabase) await database.close()
@@ -205,6 +215,7 @@ async function assemble(
 
   await app.register(healthPlugin)
   await app.register(federationPlugin, { ctx, delivery })
+  await app.register(webhookKeyPlugin, { escalation })
   await app.register(
     async (api) => {
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
@@ -218,6 +229,9 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(tokensPlugin, { tokens: auth })
+      await api.register(rostersPlugin, { ctx })
+      await api.register(escalationPlugin, { ctx, access })
+      await api.register(directoryPlugin, { compose })
       await api.register(stixPlugin, { ctx })
     },
     { prefix: '/api/v1' },

@@ -7,6 +7,7 @@ import { Value } from 'typebox/value'
 import { ServerError } from './errors.ts'
 import { releaseFloor } from './features/compose/release-floor.ts'
 import { ReleaseConfigSchema, releaseGuard } from './features/compose/release-guard.ts'
+import { SmtpConfigSchema } from './features/escalation/smtp-config.ts'
 import { passwordHashParameters } from './features/officers/password.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
@@ -116,6 +117,7 @@ export const NodeConfigSchema = Type.Object(
     auth: Type.Optional(AuthConfigSchema),
     release: Type.Optional(ReleaseConfigSchema),
     delivery: Type.Optional(DeliverySettingsSchema),
+    smtp: Type.Optional(SmtpConfigSchema),
     parties: Type.Array(HostedPartySchema, { minItems: 1 }),
     peers: Type.Array(PeerSchema),
   },

@@ -175,6 +175,23 @@ export const serverErrors = {
   TOKEN_EXPIRY_INVALID: { status: 400, message: 'Unusable token expiry: {reason}' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No API token {token}' },
   TICKET_INVALID: { status: 401, message: 'The stream ticket is unusable: {reason}' },
+  ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
+  DIRECTORY_ADMIN_ONLY: {
+    status: 403,
+    message: 'Only an admin of {party} changes its points-of-contact directory',
+  },
+  DIRECTORY_VERSION_CONFLICT: {
+    status: 409,
+    message: 'Directory version {version} of {party} is not the next one (current: {current})',
+  },
+  DIRECTORY_TIME_ZONE_UNKNOWN: {
+    status: 400,
+    message: 'Unknown time zone {timeZone} at {path}: use an IANA name such as Europe/Moscow',
+  },
+  DIRECTORY_NO_CHANNEL: {
+    status: 409,
+    message: '{party} has joined no channel to publish its directory entry in',
+  },
   STIX_NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in channel {channel}' },
   STIX_NOT_AN_INCIDENT: {
     status: 422,

@@ -2,6 +2,7 @@ export * from './app.ts'
 export * from './config.ts'
 export * from './errors.ts'
 export * from './features/audit/audit.service.ts'
+export type { NoticeAlert } from './features/escalation/escalation.service.ts'
 export {
   addPeer,
   checkPeer,

@@ -41,6 +41,7 @@ const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
+const OTHER = code(403, 'PARTY_FORBIDDEN')
 const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
@@ -278,6 +279,61 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/releases/:release/reject': {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
+  },
+  // Rosters and ladders belong to one party: est's admin is refused usa's.
+  'GET /api/v1/rosters/:party': {
+    call: () => ({ url: '/rosters/usa' }),
+    cells: [AUTH, ...Array<Cell>(8).fill(200), OTHER],
+  },
+  'PUT /api/v1/rosters/:party': {
+    call: () => ({ url: '/rosters/usa', body: { shifts: [], overrides: [] } }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'GET /api/v1/rosters/:party/on-duty': {
+    call: () => ({ url: '/rosters/usa/on-duty' }),
+    cells: [AUTH, ...Array<Cell>(8).fill(200), OTHER],
+  },
+  'GET /api/v1/escalation/:party': {
+    call: () => ({ url: '/escalation/usa' }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'PUT /api/v1/escalation/:party': {
+    call: () => ({
+      url: '/escalation/usa',
+      body: { contacts: [], ladders: { routine: [], priority: [], flash: [] } },
+    }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'GET /api/v1/notices/:notice/escalation': {
+    call: () => ({ url: `/notices/${'c'.repeat(64)}/escalation` }),
+    cells: everyOfficer(200),
+  },
+  // The directory is for every officer to read; only a party's admins publish its entry.
+  'GET /api/v1/directory': { call: () => ({ url: '/directory' }), cells: everyOfficer(200) },
+  'GET /api/v1/directory/:party': {
+    call: () => ({ url: '/directory/rus' }),
+    cells: everyOfficer(code(404, 'NOT_FOUND')),
+  },
+  'PUT /api/v1/directory/:party': {
+    call: () => ({
+      url: '/directory/usa',
+      body: {
+        contacts: [
+          {
+            kind: 'technical',
+            name: 'Duty desk',
+            position: 'Duty officer',
+            institution: 'CISA',
+            email: 'central@usa.example',
+            phone: '+1 202 555 0100',
+            languages: ['en'],
+            hours: '24/7',
+            timeZone: 'America/New_York',
+          },
+        ],
+      },
+    }),
+    cells: adminsOnly(200, OTHER),
   },
   // A message is no notice: those who see the channel learn that much, the others nothing.
   'GET /api/v1/channels/:channel/notices/:notice/stix': {

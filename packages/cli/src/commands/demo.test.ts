@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -111,6 +111,22 @@ describe('parley demo (npm start)', () => {
     // The story's day: the notice, its acknowledgment, replies, red line, drafts, adoption.
     expect(timelineLength).toBeGreaterThanOrEqual(10)
     await followAutomationLines(output, timelineLength)
+
+    // The flash notice rus missed: its ladder mailed Irina twice, then the duty director, and
+    // the sink the demo started (and printed) kept each message in the data dir.
+    expect(output).toMatch(/Mail sink {3}smtp:\/\/127\.0\.0\.1:\d+ /)
+    const mailDir = join(cwd, 'parley-demo', 'mail')
+    expect(output).toContain(`ls ${mailDir}`)
+    const mails = readdirSync(mailDir).sort()
+    expect(mails).toEqual(['0001.eml', '0002.eml', '0003.eml'])
+    const recipients = mails.map(
+      (file) => /^To: (.*)$/m.exec(readFileSync(join(mailDir, file), 'utf8'))?.[1],
+    )
+    expect(recipients).toEqual([
+      'irina@cert.rus.example',
+      'irina@cert.rus.example',
+      'director@cert.rus.example',
+    ])
 
     // Ben's printed password opens his session too (the releaser of the two-person rule).
     const ben = /usa {5}ben {5}(\S+) /.exec(output)

@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { ParleyApp } from '@parley/server'
 import type { Command } from 'commander'
+import { type MailSink, startMailSink } from '../demo/mail-sink.ts'
 import type { SeedRecord } from '../demo/seed.ts'
 import { DAY, HOUR, OFFICERS, type OfficerName, RELEASE_FLOOR, STORY_NODES } from '../demo/story.ts'
 import { StoryClock } from '../demo/story-clock.ts'
@@ -49,12 +50,19 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
   const clock = new StoryClock(storyDay + HOUR)
   const time = { now: record === undefined ? clock.now : Date.now }
   const nodes: RunningDemoNode[] = []
-  const stop = () => Promise.allSettled(nodes.map((node) => node.app.close()))
+  // Escalation e-mail of every node goes to a sink in this process, kept in the data dir.
+  const mail = await startMailSink(join(root, 'mail'))
+  const stop = () =>
+    Promise.allSettled(nodes.map((node) => node.app.close())).finally(() => mail.close())
   let stopped: Promise<void>
   try {
     for (const [i, file] of files.entries()) {
       // Each demo node keeps its own embedded database: DATABASE_URL is ignored here.
-      const config = server.loadConfig(file, {})
+      const loaded = server.loadConfig(file, {})
+      const config = {
+        ...loaded,
+        smtp: { host: mail.host, port: mail.port, from: `parley@${loaded.node}.demo.example` },
+      }
       const app = await server.build(config, {
         now: () => time.now(),
         logger: { level: 'error', name: config.node },
@@ -71,7 +79,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
     time.now = Date.now
     // Ctrl-C is handled before the demo says it may be pressed.
     stopped = stopOnSignals(stop)
-    process.stdout.write(instructions(nodes, root, seeded, record === undefined))
+    process.stdout.write(instructions(nodes, root, seeded, record === undefined, mail))
   } catch (error) {
     await stop()
     throw error
@@ -188,6 +196,7 @@ function instructions(
   root: string,
   seeded: SeedRecord,
   firstRun: boolean,
+  mail: MailSink,
 ): string {
   const at = (name: string) => nodes.find((node) => node.name === name)!
   const usa = at('usa')
@@ -233,6 +242,23 @@ function instructions(
     'an interim reply in Russian with Alice’s English translation, then the final reply; rus’s',
     'red line and draft text, usa’s alternative and osce’s compromise, accepted and adopted by',
     'both; and usa’s forward of the agreement and the acknowledgment to est and jpn.',
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          'At 08:05 a flash notice from usa that nobody at rus acknowledges: rus’s escalation',
+          'ladder raised a console alarm and mailed Irina (on duty), again after 10 min, then the',
+          'duty director at the 15-minute deadline; the mail sink below caught the three e-mails.',
+        ]),
+    '',
+    `Mail sink   smtp://${mail.host}:${mail.port}   every node sends its escalation e-mail here`,
+    `  Each message is kept as ${join(mail.dir, 'NNNN.eml')}:`,
+    `    ls ${mail.dir} && cat ${join(mail.dir, '0001.eml')}`,
+    ...(seeded.flashNotice === undefined
+      ? []
+      : [
+          '  What rus’s ladder did, step by step, with each SMTP answer: log in as irina at',
+          `    ${at('rus').url}, then GET .../api/v1/notices/${seeded.flashNotice}/escalation`,
+        ]),
     '',
     'Try it',
     `  API documentation   ${usa.url}/api/docs`,

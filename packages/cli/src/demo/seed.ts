@@ -1,6 +1,13 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
+import {
+  beginRusLadder,
+  flashNotice,
+  flashTime,
+  playRusLadder,
+  setUpRusDesk,
+} from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -32,6 +39,8 @@ export interface SeedRecord {
     readonly token: string
     readonly expiresAt: number
   }
+  /** The flash notice rus misses, whose escalation e-mails the demo's mail sink catches. */
+  readonly flashNotice?: string
 }
 
 /**
@@ -267,6 +276,23 @@ export async function seedStory(
       label: 'demo automation',
     },
   })
+  // 8. A flash notice that rus's desk misses: its ladder alarms and mails the watch, then the
+  // duty director once the 15 minutes are up.
+  await setUpRusDesk(oleg, irina, pavel)
+  await jumpTo(flashTime(storyDay))
+  const flashBody = flashNotice(flashTime(storyDay))
+  const flash = await released(alice, ben, workingGroup, 'notice.open', flashBody)
+  const flashReceipt = await waitFor('rus’s receipt of the flash notice', async () => {
+    const view = (await timeline(alice, workingGroup)).find((v) => v.id === flash.id)
+    return view?.delivery?.find((d) => d.node === 'rus')?.receiptAt
+  })
+  await holds(irina, workingGroup, flash.id)
+  await beginRusLadder(
+    nodes.rus.app,
+    { id: flash.id, channel: workingGroup, subject: flashBody.subject },
+    flashReceipt,
+  )
+  await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
 
   return {
     automation: {
@@ -282,6 +308,7 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    flashNotice: flash.id,
   }
 }
 

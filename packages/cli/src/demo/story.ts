@@ -33,6 +33,8 @@ export interface StoryOfficer {
   readonly roles: readonly ('viewer' | 'drafter' | 'releaser' | 'admin')[]
   /** What they do in the story. */
   readonly duty: string
+  /** Where the escalation ladder mails them when they are on duty. */
+  readonly email?: string
 }
 
 /** The officers of SCENARIO.md; osce's and the allies' are not named there and invented here. */
@@ -74,6 +76,7 @@ export const OFFICERS = {
     party: 'rus',
     username: 'irina',
     displayName: 'Irina Volkova',
+    email: 'irina@cert.rus.example',
     roles: ['drafter'],
     duty: 'duty officer: acknowledges, replies, drafts',
   },
@@ -82,6 +85,7 @@ export const OFFICERS = {
     party: 'rus',
     username: 'pavel',
     displayName: 'Pavel Sokolov',
+    email: 'pavel@cert.rus.example',
     roles: ['releaser'],
     duty: 'releaser',
   },

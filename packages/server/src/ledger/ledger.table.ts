@@ -105,7 +105,8 @@ export interface EquivocationsTable {
   detected_at: number
 }
 
-export type AlarmKind = 'equivocation' | 'heads_conflict'
+// `escalation`: a notice deadline's ladder calls the officers on duty (features/escalation).
+export type AlarmKind = 'equivocation' | 'heads_conflict' | 'escalation'
 
 export interface AlarmsTable {
   id: Generated<number>

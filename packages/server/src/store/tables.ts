@@ -1,8 +1,11 @@
 import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
+import type { DirectoryTables } from '../features/directory/directory.table.ts'
+import type { EscalationTables } from '../features/escalation/escalation.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
+import type { RosterTables } from '../features/rosters/rosters.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { TokenTables } from '../features/tokens/tokens.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
@@ -23,4 +26,7 @@ export interface DB
     ReleaseTables,
     SchedulerTables,
     NonceTables,
-    TokenTables {}
+    TokenTables,
+    EscalationTables,
+    RosterTables,
+    DirectoryTables {}

@@ -9,6 +9,8 @@ import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
+import * as escalation from './0610-escalation.ts'
+import * as directory from './0611-directory.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -25,4 +27,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
   '0210-api-tokens': apiTokens,
+  '0610-escalation': escalation,
+  '0611-directory': directory,
 }
