@@ -89,6 +89,19 @@ export default defineConfig({
         ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], exclude: SYSTEM } }]
         : []),
       ...dialects.flatMap(serverProjects),
+      // The web console in Debian's Chromium, against nodes on PGlite: once per run.
+      ...(dialects.includes('pglite')
+        ? [
+            {
+              test: {
+                name: 'console',
+                include: ['packages/console/e2e/**/*.test.ts'],
+                env: { PARLEY_TEST_DB: 'pglite' },
+                globalSetup: [...GLOBAL_SETUP, 'packages/console/e2e/global-setup.ts'],
+              },
+            },
+          ]
+        : []),
     ],
   },
 })

@@ -4,12 +4,14 @@ import { channelOperations } from './channels.ts'
 import { directoryOperations } from './directory.ts'
 import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
+import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
 import { tokenOperations } from './tokens.ts'
+import { transcriptOperations } from './transcript.ts'
 
 /**
  * The route table of the officer API, by operation name: the node registers its routes from
@@ -25,6 +27,8 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...tokenOperations,
+  ...negotiationOperations,
+  ...transcriptOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

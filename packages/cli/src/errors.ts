@@ -32,6 +32,10 @@ export const cliErrors = {
     message:
       'Cannot listen on {address}: another process listens there (another node?); stop it or change listen.port in {path}',
   },
+  AGREEMENT_INVALID: {
+    status: 1,
+    message: '{path} does not verify at {where}: {reason}',
+  },
   STIX_TRANSCRIPT_UNVERIFIED: {
     status: 1,
     message: '{path} does not verify ({count} failure(s), the first {first}); nothing exported',

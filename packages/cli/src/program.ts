@@ -27,6 +27,7 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/officer.ts'),
     import('./commands/audit.ts'),
     import('./commands/reindex.ts'),
+    import('./commands/agreement.ts'),
     import('./commands/stix.ts'),
   ])
   for (const module of modules) module.register(program)

@@ -506,6 +506,15 @@ describe('draftContentHash', () => {
       await draftContentHash([{ ...text[0]!, text: 'The Parties affirm.' }, text[1]!]),
     ).not.toBe(hash)
   })
+
+  it('commits to translations when a paragraph has some, and hashes without them as before', async () => {
+    const text = [{ paragraph: 'p1', text: 'The Parties affirm.' }]
+    const hash = await draftContentHash(text)
+    expect(await draftContentHash([{ ...text[0]!, translations: {} }])).toBe(hash)
+    const ru = await draftContentHash([{ ...text[0]!, translations: { ru: 'Стороны' } }])
+    expect(ru).not.toBe(hash)
+    expect(await draftContentHash([{ ...text[0]!, translations: { ru: 'Стороны!' } }])).not.toBe(ru)
+  })
 })
 
 /** Every (container, key) slot in a JSON value, so a test can put something anywhere. */

@@ -259,13 +259,28 @@ function withoutUndefined(value: unknown): unknown {
   return out
 }
 
+/** One paragraph of an agreed text, as {@link draftContentHash} takes it. */
+export interface AgreedParagraph {
+  readonly paragraph: string
+  readonly text: string
+  /** The same paragraph in other languages; hashed with it when present. */
+  readonly translations?: Readonly<Record<string, string>>
+}
+
 /**
  * The hash members adopt in `draft.adopt`: lowercase hex SHA-256 of the JCS of the accepted
- * text, given as `[{ paragraph, text }, ...]` in document order.
+ * text, given as `[{ paragraph, text, translations? }, ...]` in document order. Translations
+ * count only when there are some, so a text in one language hashes as it always did.
  * @example await draftContentHash([{ paragraph: 'p1', text: 'The Parties shall…' }])
  */
-export function draftContentHash(
-  accepted: readonly { readonly paragraph: string; readonly text: string }[],
-): Promise<string> {
-  return sha256Hex(canonicalBytes(accepted.map(({ paragraph, text }) => ({ paragraph, text }))))
+export function draftContentHash(accepted: readonly AgreedParagraph[]): Promise<string> {
+  return sha256Hex(
+    canonicalBytes(
+      accepted.map(({ paragraph, text, translations }) =>
+        translations === undefined || Object.keys(translations).length === 0
+          ? { paragraph, text }
+          : { paragraph, text, translations },
+      ),
+    ),
+  )
 }

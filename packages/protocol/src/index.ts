@@ -1,3 +1,4 @@
+export * from './agreement.ts'
 export * from './bytes.ts'
 export * from './canonical-json.ts'
 export * from './crypto.ts'

@@ -104,3 +104,82 @@ describe('schemas', () => {
     expect(json.properties.event.anyOf).toHaveLength(18)
   })
 })
+
+describe('negotiation bodies', () => {
+  const draft = 'a'.repeat(64)
+  const paragraph = { id: 'p1', alternatives: [{ id: 'p1.a', text: 'The Parties agree.' }] }
+
+  it('still accept the draft and compliance bodies written before the optional fields', () => {
+    expect(
+      accepts(bodySchemas['draft.create'], { title: 'T', lang: 'en', paragraphs: [paragraph] }),
+    ).toBe(true)
+    expect(
+      accepts(bodySchemas['draft.propose'], { draft, paragraphs: [paragraph], note: 'n' }),
+    ).toBe(true)
+    const choices = [{ paragraph: 'p1', alternative: 'p1.a' }]
+    expect(accepts(bodySchemas['draft.accept'], { draft, choices })).toBe(true)
+    expect(accepts(bodySchemas['draft.adopt'], { draft, contentHash: draft })).toBe(true)
+    expect(
+      accepts(bodySchemas['compliance.report'], {
+        agreement: draft,
+        paragraph: 'p1',
+        assessment: 'unclear',
+      }),
+    ).toBe(true)
+  })
+
+  it('take insertions, deletions, amendments to amendments, translations, packages, withdrawals and versions', () => {
+    expect(
+      accepts(bodySchemas['draft.propose'], {
+        draft,
+        version: 2,
+        paragraphs: [
+          {
+            id: 'p0',
+            after: null,
+            alternatives: [
+              { id: 'p0.a', text: 'Recalling,', translations: { ru: 'Напоминая,' } },
+              { id: 'p0.b', text: 'Noting,', alternativeTo: 'p0.a' },
+              { id: 'p0.del', text: 'Delete p0.', deletes: true },
+            ],
+          },
+        ],
+        packages: [{ id: 'k1', paragraphs: ['p0', 'p1'] }],
+      }),
+    ).toBe(true)
+    expect(accepts(bodySchemas['draft.propose'], { draft, withdraw: ['p1.b'] })).toBe(true)
+    expect(
+      accepts(bodySchemas['compliance.report'], {
+        agreement: draft,
+        paragraph: 'p1',
+        replyTo: draft,
+        assessment: 'compliant',
+      }),
+    ).toBe(true)
+  })
+
+  it('refuse what the fields do not allow', () => {
+    const alternative = (extra: object) => ({
+      draft,
+      paragraphs: [{ id: 'p1', alternatives: [{ id: 'p1.b', text: 'x', ...extra }] }],
+    })
+    expect(accepts(bodySchemas['draft.propose'], alternative({ deletes: false }))).toBe(false)
+    expect(
+      accepts(bodySchemas['draft.propose'], alternative({ translations: { '1x': 'y' } })),
+    ).toBe(false)
+    expect(accepts(bodySchemas['draft.propose'], alternative({ translations: { ru: '' } }))).toBe(
+      false,
+    )
+    expect(accepts(bodySchemas['draft.propose'], { draft, version: 0, withdraw: ['p1'] })).toBe(
+      false,
+    )
+    expect(
+      accepts(bodySchemas['draft.create'], {
+        title: 'T',
+        lang: 'en',
+        paragraphs: [paragraph],
+        packages: [{ id: 'k1', paragraphs: ['p1'] }],
+      }),
+    ).toBe(false)
+  })
+})

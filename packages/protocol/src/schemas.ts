@@ -273,7 +273,23 @@ const RedlineWithdrawBody = Type.Object(
 
 /** One wording of a paragraph; several alternatives are the brackets of a negotiation text. */
 export const AlternativeSchema = Type.Object(
-  { id: DraftPartIdSchema, text: text(20000), proposedBy: Type.Optional(PartyIdSchema) },
+  {
+    id: DraftPartIdSchema,
+    text: text(20000),
+    proposedBy: Type.Optional(PartyIdSchema),
+    // Akoma Ntoso's @alternativeTo: an amendment to another alternative of the paragraph.
+    alternativeTo: Type.Optional(DraftPartIdSchema),
+    // Agreeing on this alternative deletes the paragraph; its text says what is deleted.
+    deletes: Type.Optional(Type.Literal(true)),
+    // The same wording in the channel's other languages, hashed with it when adopted.
+    translations: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$', maxLength: 35 }),
+        text(20000),
+        { maxProperties: 16, additionalProperties: false },
+      ),
+    ),
+  },
   closed,
 )
 
@@ -282,19 +298,44 @@ export const ParagraphSchema = Type.Object(
   {
     id: DraftPartIdSchema,
     alternatives: Type.Array(AlternativeSchema, { minItems: 1, maxItems: 16 }),
+    // An insertion: the paragraph it follows (null: first). A paragraph's id never changes,
+    // whatever its number, so it is the Akoma Ntoso eId.
+    after: Type.Optional(Type.Union([DraftPartIdSchema, Type.Null()])),
   },
   closed,
 )
 
 const paragraphs = Type.Array(ParagraphSchema, { minItems: 1, maxItems: 500 })
 
-const DraftCreateBody = Type.Object(
-  { title: text(200), lang: LanguageTagSchema, paragraphs },
+/** Paragraphs agreed only together ("nothing is agreed until everything is agreed"). */
+export const DraftPackageSchema = Type.Object(
+  {
+    id: DraftPartIdSchema,
+    paragraphs: Type.Array(DraftPartIdSchema, { minItems: 2, maxItems: 500, uniqueItems: true }),
+  },
   closed,
 )
-// New alternatives for existing paragraphs, or new paragraphs, of the draft.
+const packages = Type.Optional(Type.Array(DraftPackageSchema, { minItems: 1, maxItems: 64 }))
+/** The version of a draft an item is for; a version closes when adopted (absent: 1). */
+const version = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }))
+
+const DraftCreateBody = Type.Object(
+  { title: text(200), lang: LanguageTagSchema, paragraphs, packages },
+  closed,
+)
+// New alternatives for existing paragraphs, or new paragraphs, of the draft; or the withdrawal
+// of the author's own alternatives.
 const DraftProposeBody = Type.Object(
-  { draft: EventIdSchema, paragraphs, note: Type.Optional(text(5000)) },
+  {
+    draft: EventIdSchema,
+    paragraphs: Type.Optional(paragraphs),
+    note: Type.Optional(text(5000)),
+    packages,
+    withdraw: Type.Optional(
+      Type.Array(DraftPartIdSchema, { minItems: 1, maxItems: 500, uniqueItems: true }),
+    ),
+    version,
+  },
   closed,
 )
 const DraftAcceptBody = Type.Object(
@@ -304,17 +345,23 @@ const DraftAcceptBody = Type.Object(
       Type.Object({ paragraph: DraftPartIdSchema, alternative: DraftPartIdSchema }, closed),
       { minItems: 1, maxItems: 500 },
     ),
+    version,
   },
   closed,
 )
 // Adopted when every member adopted the same hash (see draftContentHash).
-const DraftAdoptBody = Type.Object({ draft: EventIdSchema, contentHash: Sha256HexSchema }, closed)
+const DraftAdoptBody = Type.Object(
+  { draft: EventIdSchema, contentHash: Sha256HexSchema, version },
+  closed,
+)
 
 const ComplianceReportBody = Type.Object(
   {
     agreement: EventIdSchema,
     paragraph: DraftPartIdSchema,
     notice: Type.Optional(EventIdSchema),
+    // A reply in the thread of an earlier report on the same agreement.
+    replyTo: Type.Optional(EventIdSchema),
     assessment: Type.Enum(['compliant', 'partially-compliant', 'non-compliant', 'unclear']),
     text: Type.Optional(text(20000)),
     lang: Type.Optional(LanguageTagSchema),

@@ -20,6 +20,7 @@ import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
@@ -33,6 +34,8 @@ import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
 import { tokensPlugin } from './features/tokens/tokens.plugin.ts'
+import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
+import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
 import { hardenHttp } from './http/hardening.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -100,6 +103,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
+  readonly consoleDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -222,6 +227,7 @@ async function assemble(
       await api.register(channelsPlugin, { ctx, compose })
       await api.register(composePlugin, { compose })
       await api.register(messagesPlugin, { ctx, compose })
+      await api.register(negotiationPlugin, { ctx })
       await api.register(streamPlugin, { ctx, access, auth })
       await api.register(sessionsPlugin, { auth })
       await api.register(officersPlugin, { officers: auth })
@@ -229,6 +235,7 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(tokensPlugin, { tokens: auth })
+      await api.register(transcriptPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })
       await api.register(escalationPlugin, { ctx, access })
       await api.register(directoryPlugin, { compose })
@@ -236,6 +243,7 @@ async function assemble(
     },
     { prefix: '/api/v1' },
   )
+  if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.
   app.addHook('onReady', () => ctx.scheduler.start())

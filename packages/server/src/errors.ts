@@ -175,6 +175,51 @@ export const serverErrors = {
   TOKEN_EXPIRY_INVALID: { status: 400, message: 'Unusable token expiry: {reason}' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No API token {token}' },
   TICKET_INVALID: { status: 401, message: 'The stream ticket is unusable: {reason}' },
+  REDLINE_SECTOR_UNKNOWN: {
+    status: 400,
+    message: 'Sector {sector} is not in this node’s taxonomy ({taxonomy})',
+  },
+  DRAFT_NOT_FOUND: { status: 404, message: 'No draft {draft} in channel {channel}' },
+  DRAFT_CHOICE_UNKNOWN: {
+    status: 400,
+    message: 'Draft {draft} has no {what} {id} to accept: {reason}',
+  },
+  DRAFT_ALTERNATIVE_NOT_OWN: {
+    status: 403,
+    message: 'Alternative {alternative} of draft {draft} is not {party}’s to withdraw',
+  },
+  DRAFT_HASH_STALE: {
+    status: 409,
+    message: 'Draft {draft} version {version} does not hash to {contentHash}: {reason}',
+  },
+  DRAFT_VERSION_CLOSED: {
+    status: 409,
+    message: 'Version {version} of draft {draft} is not open; version {open} is',
+  },
+  DRAFT_NOT_ADOPTED: {
+    status: 409,
+    message: 'Version {version} of draft {draft} is not adopted by every member',
+  },
+  RAPPORTEUR_CANNOT_DECIDE: {
+    status: 403,
+    message: 'The rapporteur {party} proposes text; it never sends {type}',
+  },
+  OBSERVER_CANNOT_POST: {
+    status: 403,
+    message: '{party} observes channel {channel}: it reads, and cannot send {type}',
+  },
+  FORWARD_ITEM_UNKNOWN: {
+    status: 400,
+    message: 'Item {item} is not an event this node holds in channel {from}',
+  },
+  COMPLIANCE_AGREEMENT_NOT_ADOPTED: {
+    status: 409,
+    message: 'Draft {agreement} is not an adopted agreement',
+  },
+  COMPLIANCE_PARAGRAPH_UNKNOWN: {
+    status: 400,
+    message: 'The adopted agreement {agreement} has no paragraph {paragraph}',
+  },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
   DIRECTORY_ADMIN_ONLY: {
     status: 403,

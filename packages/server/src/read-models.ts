@@ -1,7 +1,15 @@
 import { channelsProjection } from './features/channels/channels.projection.ts'
+import { complianceProjection } from './features/compliance/compliance.projection.ts'
+import { complianceRule } from './features/compliance/compliance.service.ts'
 import type { ComposeRule } from './features/compose/compose.service.ts'
 import { directoryProjection } from './features/directory/directory.projection.ts'
 import { directoryRule } from './features/directory/directory.rule.ts'
+import { draftsProjection } from './features/drafts/drafts.projection.ts'
+import { draftRule, participationRule } from './features/drafts/drafts.rules.ts'
+import { forwardsProjection } from './features/forwards/forwards.projection.ts'
+import { forwardRule } from './features/forwards/forwards.service.ts'
+import { redlinesProjection } from './features/redlines/redlines.projection.ts'
+import { redlineSectorRule } from './features/redlines/redlines.service.ts'
 import { ProjectionRegistry } from './ledger/index.ts'
 
 /**
@@ -9,10 +17,23 @@ import { ProjectionRegistry } from './ledger/index.ts'
  * feature with a read model adds its projections here.
  */
 export function readModels(): ProjectionRegistry {
-  return new ProjectionRegistry().addEvents(channelsProjection).addEvents(directoryProjection)
+  return new ProjectionRegistry()
+    .addEvents(channelsProjection)
+    .addEvents(redlinesProjection)
+    .addEvents(draftsProjection)
+    .addEvents(complianceProjection)
+    .addEvents(forwardsProjection)
+    .addEvents(directoryProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */
 export function composeRules(): ComposeRule[] {
-  return [directoryRule]
+  return [
+    directoryRule,
+    participationRule,
+    redlineSectorRule,
+    draftRule,
+    complianceRule,
+    forwardRule,
+  ]
 }

@@ -41,6 +41,8 @@ const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
+/** An event id no node holds: a draft or red line that is not there. */
+const NO_EVENT = '0'.repeat(64)
 const OTHER = code(403, 'PARTY_FORBIDDEN')
 const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
 
@@ -139,6 +141,97 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/v1/channels/:channel/timeline': {
     call: (f) => ({ url: `/channels/${f.channel}/timeline` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/redlines': {
+    call: (f) => ({ url: `/channels/${f.channel}/redlines?since=0` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/redlines/:redline': {
+    call: (f) => ({ url: `/channels/${f.channel}/redlines/${NO_EVENT}` }),
+    cells: [
+      AUTH,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      code(404, 'NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/paragraphs/:paragraph': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/paragraphs/p1` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/agreement': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/agreement` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/drafts/:draft/compliance': {
+    call: (f) => ({ url: `/channels/${f.channel}/drafts/${NO_EVENT}/compliance` }),
+    cells: [
+      AUTH,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      code(404, 'DRAFT_NOT_FOUND'),
+      CHAN,
+      CHAN,
+    ],
+  },
+  'GET /api/v1/channels/:channel/forwards': {
+    call: (f) => ({ url: `/channels/${f.channel}/forwards` }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
+  'GET /api/v1/channels/:channel/transcript': {
+    call: (f) => ({ url: `/channels/${f.channel}/transcript` }),
     cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
   },
   // A WebSocket: 101 is the upgrade; refusals are checked by status alone.

@@ -355,7 +355,7 @@ describe('release control', () => {
 
 function redLine() {
   return {
-    sectors: ['finance', 'energy'],
+    sectors: ['financial-services', 'energy'],
     title: 'Attacks on the financial sector and energy grids',
     text: 'Neither party will conduct or knowingly support activity that damages these systems.',
     threshold: 'Any disruptive activity',

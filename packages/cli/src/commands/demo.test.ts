@@ -164,6 +164,13 @@ describe('parley demo (npm start)', () => {
     expect(exported.code).toBe(0)
     const verified = await parley('verify', join(cwd, 'working-group.parley'), '--json')
     expect(verified.code).toBe(0)
+    // The day ends with the adopted joint statement, exported and verifiable as printed.
+    expect(output).toContain(join('parley-demo', 'agreement.html'))
+    for (const file of ['agreement.json', 'agreement.html']) {
+      const agreement = await parley('verify', join(cwd, 'parley-demo', file))
+      expect(agreement.output).toContain('OK: every member adopted exactly this text')
+      expect(agreement.code).toBe(0)
+    }
 
     const again = startDemo(basePort)
     const second = await ready(again)

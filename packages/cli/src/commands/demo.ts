@@ -113,11 +113,51 @@ async function seed(
   const byName = {} as Record<RunningDemoNode['name'], RunningDemoNode>
   for (const node of nodes) byName[node.name] = node
   const seeded = await seedStory(byName, clock, storyDay)
+  if (seeded.agreement !== undefined) {
+    await exportAgreement(
+      root,
+      byName.usa,
+      seeded.automation.token,
+      seeded.channels.workingGroup,
+      seeded.agreement,
+    )
+  }
   // Written last and atomically: a run interrupted before this point is recognisable.
   const file = join(root, RECORD)
   await writeFile(`${file}.tmp`, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 })
   await rename(`${file}.tmp`, file)
   return seeded
+}
+
+/**
+ * The day ends with the adopted joint statement: written as the node exports it
+ * (agreement.json, which `parley verify` checks), as its self-verifying page (agreement.html)
+ * and as Akoma Ntoso (agreement.xml), in the demo directory.
+ */
+async function exportAgreement(
+  root: string,
+  usa: RunningDemoNode,
+  /** usa's automation officer's token: that officer is on the working group's list. */
+  token: string,
+  channel: string,
+  draft: string,
+): Promise<void> {
+  const { canonicalJson } = await import('@parley/protocol')
+  const { renderAgreement } = await import('./agreement.ts')
+  const response = await fetch(`${usa.url}/api/v1/channels/${channel}/drafts/${draft}/agreement`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  if (response.status !== 200) {
+    throw new Error(
+      `the seeded agreement did not export: ${response.status} ${await response.text()}`,
+    )
+  }
+  const json = join(root, 'agreement.json')
+  await writeFile(json, `${canonicalJson(await response.json())}\n`)
+  await renderAgreement(json, {
+    html: join(root, 'agreement.html'),
+    xml: join(root, 'agreement.xml'),
+  })
 }
 
 async function readRecord(root: string): Promise<SeedRecord | undefined> {
@@ -260,6 +300,9 @@ function instructions(
           `    ${at('rus').url}, then GET .../api/v1/notices/${seeded.flashNotice}/escalation`,
         ]),
     '',
+    `The web console: open ${usa.url}/ and sign in as alice (password ${password('alice')}).`,
+    `  Every demo node serves it: ${nodes.map((node) => `${node.url}/`).join('  ')}`,
+    '',
     'Try it',
     `  API documentation   ${usa.url}/api/docs`,
     '  Log in as Alice (the cookie goes to alice.jar, the CSRF token to $CSRF):',
@@ -297,6 +340,11 @@ function instructions(
     'working group’s transcript from usa’s ledger and verify it offline, as an auditor would:',
     `  ${parley} export ${workingGroup} --data-dir ${join(root, 'usa')} --out working-group.parley`,
     `  ${parley} verify working-group.parley`,
+    'The day ends with the adopted joint statement, signed by both members; open its page in a',
+    'browser (offline is fine: it checks every signature itself) or verify it here:',
+    `  ${join(root, 'agreement.html')}`,
+    `  ${parley} verify ${join(root, 'agreement.json')}`,
+    `  ${parley} verify ${join(root, 'agreement.html')}`,
     '',
     `Data is kept in ${root}; the next run starts on it without seeding again.`,
     'Press Ctrl-C to stop.',

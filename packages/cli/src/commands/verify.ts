@@ -1,6 +1,8 @@
+import { open, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { TranscriptHeader, TranscriptReport } from '@parley/protocol'
 import type { Command } from 'commander'
+import { agreementKind, verifyAgreementFile } from '../agreement/verify-agreement-file.ts'
 import { CliError } from '../errors.ts'
 import { type VerifyProgress, verifyTranscriptFile } from '../verify/verify-file.ts'
 
@@ -95,9 +97,14 @@ async function verifyCommand(file: string, options: VerifyOptions): Promise<void
       reason: `--workers must be an integer from 1 to 256, got ${options.workers}`,
     })
   }
+  const path = resolve(file)
+  const kind = agreementKind(await head(path))
+  if (kind !== undefined) {
+    await verifyAgreementCommand(path, kind, options)
+    return
+  }
   const tty = process.stderr.isTTY === true
   const showProgress = options.progress ?? tty
-  const path = resolve(file)
   const { header, report } = await verifyTranscriptFile(path, {
     ...(workers === undefined ? {} : { workers }),
     ...(showProgress ? { onProgress: progressReporter(tty) } : {}),
@@ -111,14 +118,67 @@ async function verifyCommand(file: string, options: VerifyOptions): Promise<void
   process.exitCode = report.ok ? 0 : 1
 }
 
+async function head(path: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new CliError('FILE_NOT_FOUND', { path })
+    throw new CliError('FILE_UNREADABLE', { path, reason: (error as Error).message })
+  }
+  try {
+    const buffer = Buffer.alloc(64)
+    const { bytesRead } = await handle.read(buffer, 0, 64, 0)
+    return buffer.subarray(0, bytesRead).toString('latin1')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** An agreement (JSON or its HTML page): every signature, the hash, and where it fails. */
+async function verifyAgreementCommand(
+  path: string,
+  kind: 'json' | 'html',
+  options: VerifyOptions,
+): Promise<void> {
+  const result = await verifyAgreementFile(new Uint8Array(await readFile(path)), kind)
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ file: path, kind: `agreement-${kind}`, ...result }, null, 2)}\n`,
+    )
+  } else if (result.ok) {
+    const { agreement } = result
+    process.stdout.write(
+      [
+        `agreement      ${path}`,
+        `title          ${agreement.title}`,
+        `draft          ${agreement.draft} (version ${agreement.version})`,
+        `content hash   ${agreement.contentHash}`,
+        'signatories',
+        ...agreement.signatories.map(
+          (s) => `  ${s.party}  key ${s.key}  ${new Date(s.time).toISOString()}  adopt ${s.event}`,
+        ),
+        '',
+        'OK: every member adopted exactly this text, and every signature holds.',
+        '',
+      ].join('\n'),
+    )
+  } else {
+    process.stdout.write(`agreement      ${path}\nFAILED at ${result.where}: ${result.reason}\n`)
+  }
+  process.exitCode = result.ok ? 0 : 1
+}
+
 export function register(program: Command): void {
   program
     .command('verify')
     .description(
       'verify a .parley transcript offline: every signature, chain, heads entry, receipt and ' +
-        'equivocation proof (exit 0: all holds, 1: it does not, 2: not a readable transcript)',
+        'equivocation proof; or an agreement (its JSON or HTML export): every member’s signed ' +
+        'adoption of its text (exit 0: all holds, 1: it does not, 2: not a readable file)',
     )
-    .argument('<file>', 'the transcript, e.g. channel.parley')
+    .argument('<file>', 'the transcript, e.g. channel.parley, or agreement.json / agreement.html')
     .option(
       '--json',
       'print a machine report: { ok, events, parties, failures: [{ code, eventId?, line }] }',

@@ -39,6 +39,8 @@ export interface SeedRecord {
     readonly token: string
     readonly expiresAt: number
   }
+  /** The adopted joint statement (its draft.create id); the demo exports it as agreement.*. */
+  readonly agreement?: string
   /** The flash notice rus misses, whose escalation e-mails the demo's mail sink catches. */
   readonly flashNotice?: string
 }
@@ -235,6 +237,9 @@ export async function seedStory(
   await jumpTo(times.accept)
   const acceptUsa = await compose(alice, workingGroup, 'draft.accept', story.acceptance(draft.id))
   const acceptRus = await compose(irina, workingGroup, 'draft.accept', story.acceptance(draft.id))
+  // A member adopts the text as its own node holds it: each waits for the other's acceptance.
+  await holds(alice, workingGroup, acceptRus.id)
+  await holds(irina, workingGroup, acceptUsa.id)
   await jumpTo(times.adopt)
   const adoption = { draft: draft.id, contentHash: await draftContentHash(story.adoptedText()) }
   const adoptUsa = await released(alice, ben, workingGroup, 'draft.adopt', adoption)
@@ -308,6 +313,7 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    agreement: draft.id,
     flashNotice: flash.id,
   }
 }

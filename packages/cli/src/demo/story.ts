@@ -303,7 +303,7 @@ export function replyWithPastedSecret(notice: string): BodyOf<'notice.reply'> {
 /** Step 5: rus declares its red line. */
 export function redLine(): BodyOf<'redline.declare'> {
   return {
-    sectors: ['finance', 'energy'],
+    sectors: ['financial-services', 'energy'],
     title: 'Attacks on the financial sector and energy grids',
     text: 'The Russian Federation would regard ICT activity that disrupts payment systems, exchanges or the control systems of electricity grids as an attack on its critical infrastructure.',
     threshold: 'Disruption of service to the public, or damage to control systems.',

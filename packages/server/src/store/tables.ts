@@ -1,9 +1,13 @@
 import type { AccessTables } from '../features/access/access.table.ts'
 import type { AuditTables } from '../features/audit/audit.table.ts'
+import type { ComplianceTables } from '../features/compliance/compliance.table.ts'
 import type { DirectoryTables } from '../features/directory/directory.table.ts'
+import type { DraftTables } from '../features/drafts/drafts.table.ts'
 import type { EscalationTables } from '../features/escalation/escalation.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
+import type { ForwardTables } from '../features/forwards/forwards.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { RedlineTables } from '../features/redlines/redlines.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { RosterTables } from '../features/rosters/rosters.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
@@ -27,6 +31,10 @@ export interface DB
     SchedulerTables,
     NonceTables,
     TokenTables,
+    RedlineTables,
+    DraftTables,
+    ComplianceTables,
+    ForwardTables,
     EscalationTables,
     RosterTables,
     DirectoryTables {}

@@ -11,6 +11,7 @@ import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
 import * as escalation from './0610-escalation.ts'
 import * as directory from './0611-directory.ts'
+import * as negotiation from './0800-negotiation.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0210-api-tokens': apiTokens,
   '0610-escalation': escalation,
   '0611-directory': directory,
+  '0800-negotiation': negotiation,
 }
