@@ -1,6 +1,7 @@
 import type { JsonValue } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 
 /** Any JSON value: what an audit entry or an alarm records differs with its action or kind. */
 export const JsonValueSchema = Type.Unsafe<JsonValue>({ description: 'Any JSON value' })
@@ -25,22 +26,16 @@ export const AuditRecordSchema = Type.Object({
 })
 export type AuditRecordView = Static<typeof AuditRecordSchema>
 
-/** The local audit log for admins, oldest first, paged by seq. */
+/** The local audit log for admins, in pages (the shared page shape of `page.ts`). */
 export const auditOperations = {
   listAudit: operation({
     method: 'GET',
     path: '/audit',
     tags: ['audit'],
-    summary: 'The audit log, oldest first: your party’s entries (the automation credential: all)',
+    summary: 'A page of the audit log: your party’s entries (the automation credential: all)',
     auth: 'officer',
-    querystring: Type.Object(
-      {
-        after: Type.Optional(Type.Integer({ minimum: 0, description: 'Entries after this seq' })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-      },
-      { additionalProperties: false },
-    ),
-    responses: { 200: Type.Object({ entries: Type.Array(AuditRecordSchema) }) },
-    errors: ['FORBIDDEN_ROLE'],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('entries', AuditRecordSchema) },
+    errors: ['FORBIDDEN_ROLE', ...PAGE_ERRORS],
   }),
 }

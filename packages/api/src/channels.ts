@@ -29,6 +29,13 @@ export const ChannelSchema = Type.Object({
       joined: Type.Boolean(),
     }),
   ),
+  unread: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Events after your read marker (PUT /channels/:channel/read), counted up to 1000',
+    }),
+  ),
 })
 export type ChannelView = Static<typeof ChannelSchema>
 

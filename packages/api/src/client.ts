@@ -4,6 +4,7 @@ import { Value } from 'typebox/value'
 import { type ApiError, type ApiErrorBody, ApiErrorSchema } from './api-error.ts'
 import { apiErrors } from './errors.ts'
 import { API_PREFIX, type Operation } from './operation.ts'
+import { PAGE_DEFAULT_LIMIT, type PageCursors } from './page.ts'
 import { type Operations, operations } from './routes.ts'
 
 /** An answer of the node as it came: its status and its parsed body. */
@@ -44,9 +45,14 @@ type Part<O, Key extends string, As extends string> = O extends {
   ? { readonly [K in As]: Static<S> }
   : unknown
 
+// Every query parameter of the API is optional, so the query itself may be left out.
+type QueryPart<O> = O extends { readonly querystring: infer S extends TSchema }
+  ? { readonly query?: Static<S> }
+  : unknown
+
 /** What an operation takes: `params`, `query` and `body`, each as its schema says. */
 export type InputOf<O extends Operation> = Part<O, 'params', 'params'> &
-  Part<O, 'querystring', 'query'> &
+  QueryPart<O> &
   Part<O, 'body', 'body'>
 
 /** What an operation answers when it succeeds: the body of any of its success statuses. */
@@ -57,8 +63,41 @@ export type ResultOf<O extends Operation> = {
 }[keyof O['responses']]
 
 type Call<O extends Operation> = (
-  ...input: unknown extends InputOf<O> ? [] : [input: InputOf<O>]
+  ...input: unknown extends InputOf<O>
+    ? []
+    : // biome-ignore lint/complexity/noBannedTypes: `{}` extends exactly the inputs whose every part is optional
+      {} extends InputOf<O>
+      ? [input?: InputOf<O>]
+      : [input: InputOf<O>]
 ) => Promise<ResultOf<O>>
+
+/** The operations that answer a page (`@parley/api`'s `pageOf`): a list and its cursors. */
+export type PagedOperationName = {
+  [K in keyof Operations]: Operations[K] extends { readonly websocket: true }
+    ? never
+    : ResultOf<Operations[K]> extends { cursors: PageCursors }
+      ? K
+      : never
+}[keyof Operations]
+
+/** The item of a paged operation's list. */
+export type PageItemOf<K extends PagedOperationName> = {
+  [P in keyof ResultOf<Operations[K]>]: P extends 'cursors'
+    ? never
+    : ResultOf<Operations[K]>[P] extends readonly (infer I)[]
+      ? I
+      : never
+}[keyof ResultOf<Operations[K]>]
+
+export interface PagesOptions {
+  /**
+   * `forward` (the default): from the oldest item to the newest, following `cursors.after`;
+   * `backward`: from the newest to the oldest, following `cursors.before`.
+   */
+  readonly direction?: 'forward' | 'backward'
+  /** Items per request (1 to 500; the node's default when left out). */
+  readonly limit?: number
+}
 
 /** One method per operation of the route table (the WebSocket stream has none). */
 export type ApiMethods = {
@@ -74,7 +113,26 @@ export interface ApiClient extends ApiMethods {
    * for what the table does not describe, such as a request the node must refuse.
    */
   send(method: string, path: string, body?: unknown): Promise<ApiReply>
+  /**
+   * Every item of a paged list, one page per request, in order (oldest first unless
+   * `direction: 'backward'`). Cursors in `input.query` are the client's to set: leave them out.
+   *
+   * @example
+   * for await (const view of api.pages('getTimeline', { params: { channel } })) show(view)
+   */
+  pages<K extends PagedOperationName>(
+    name: K,
+    input?: Omit<InputOf<Operations[K]>, 'query'> & {
+      readonly query?: Omit<
+        NonNullable<QueryOf<Operations[K]>>,
+        'before' | 'after' | 'from' | 'limit'
+      >
+    },
+    options?: PagesOptions,
+  ): AsyncGenerator<PageItemOf<K>>
 }
+
+type QueryOf<O> = O extends { readonly querystring: infer S extends TSchema } ? Static<S> : never
 
 export interface ApiClientOptions {
   /** The node's address, e.g. `https://node.example`; the client adds `/api/v1`. */
@@ -173,8 +231,40 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       .filter(([, op]) => op.websocket !== true)
       .map(([name, op]) => [name, (input = {}) => call(op, input)]),
   )
+  async function* pages(
+    name: string,
+    input: { params?: unknown; query?: Record<string, unknown> } = {},
+    { direction = 'forward', limit }: PagesOptions = {},
+  ) {
+    const op = (operations as Record<string, Operation>)[name]!
+    let query: Record<string, unknown> = {
+      ...input.query,
+      ...(limit === undefined ? {} : { limit }),
+      ...(direction === 'forward' ? { from: 'oldest' } : {}),
+    }
+    for (;;) {
+      const page = (await call(op, { ...input, query })) as Record<string, unknown> & {
+        cursors: PageCursors
+      }
+      const key = Object.keys(page).find((k) => k !== 'cursors' && Array.isArray(page[k]))
+      const items = (key === undefined ? [] : page[key]) as unknown[]
+      if (direction === 'forward') yield* items
+      else yield* items.toReversed()
+      const next = direction === 'forward' ? page.cursors.after : page.cursors.before
+      // Forwards, a short page was the newest when it was read; `after` is there to poll with.
+      if (
+        next === null ||
+        (direction === 'forward' && items.length < (limit ?? PAGE_DEFAULT_LIMIT))
+      )
+        return
+      const { from: _from, ...rest } = query
+      query = { ...rest, [direction === 'forward' ? 'after' : 'before']: next }
+    }
+  }
+
   return {
     ...methods,
+    pages,
     send: async (method, path, body) => {
       const reply = await withSession(!path.startsWith('/auth/login'), method, path, body)
       return { status: reply.status, body: reply.body }

@@ -4,6 +4,7 @@ import { ApiErrorBodySchema } from './api-error.ts'
 import { AsSchema, ChannelParams } from './channels.ts'
 import { EventViewSchema } from './events.ts'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 import { COMPOSE_ERRORS, ComposedResponses } from './release.ts'
 
 const post = bodySchemas['message.post'].properties
@@ -77,10 +78,13 @@ export const messageOperations = {
     method: 'GET',
     path: '/channels/:channel/timeline',
     tags,
-    summary: 'Every event of the channel in order, with where each stands with its recipients',
+    summary: 'A page of the channel’s events in order, with where each stands with its recipients',
+    description:
+      'Events in the deterministic display order, oldest first within the page. Without a cursor, the newest page; `before` reads older pages, `after` newer ones (see docs/api.md, Paging).',
     auth: 'officer',
     params: ChannelParams,
-    responses: { 200: Type.Object({ events: Type.Array(EventViewSchema) }) },
-    errors: ['CHANNEL_FORBIDDEN', 'CHANNEL_NOT_FOUND'],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('events', EventViewSchema) },
+    errors: ['CHANNEL_FORBIDDEN', 'CHANNEL_NOT_FOUND', ...PAGE_ERRORS],
   }),
 }

@@ -2,6 +2,7 @@ import { ChannelIdSchema, PartyIdSchema } from '@parley/protocol'
 import { Type } from 'typebox'
 import { JsonValueSchema } from './audit.ts'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 
 const PeerSchema = Type.Object({
   url: Type.String(),
@@ -104,10 +105,11 @@ export const nodeOperations = {
     method: 'GET',
     path: '/alarms',
     tags,
-    summary: 'Open alarms of your compartments, and the node-wide ones',
+    summary: 'A page of the open alarms of your compartments, and the node-wide ones',
     auth: 'officer',
-    responses: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }) },
-    errors: [],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('alarms', AlarmSchema) },
+    errors: [...PAGE_ERRORS],
   }),
   stream: operation({
     method: 'GET',

@@ -7,6 +7,7 @@ import { messageOperations } from './messages.ts'
 import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { officerOperations } from './officers.ts'
+import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
@@ -29,6 +30,7 @@ export const operations = {
   ...tokenOperations,
   ...negotiationOperations,
   ...transcriptOperations,
+  ...readMarkerOperations,
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,

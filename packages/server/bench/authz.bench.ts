@@ -52,9 +52,8 @@ const ctx: NodeContext = createNodeContext({
   wake: () => {},
   projections: readModels(),
 })
-const read = async (request: { params: unknown }) => ({
-  events: await timeline(ctx, (request.params as { channel: string }).channel),
-})
+const read = async (request: { params: unknown }) =>
+  timeline(ctx, (request.params as { channel: string }).channel, {})
 const params = Type.Object({ channel: Type.String() })
 app.get('/bench/timeline/:channel', { config: { auth: 'public' }, schema: { params } }, read)
 app.get(

@@ -20,10 +20,12 @@ import { federationPlugin } from './features/federation/federation.plugin.ts'
 import { pinConfiguredPeers } from './features/federation/peers.service.ts'
 import { healthPlugin } from './features/health/health.plugin.ts'
 import { messagesPlugin } from './features/messages/messages.plugin.ts'
+import { metricsPlugin } from './features/metrics/metrics.plugin.ts'
 import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
+import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
 import { rostersPlugin } from './features/rosters/rosters.plugin.ts'
@@ -219,6 +221,7 @@ async function assemble(
   }
 
   await app.register(healthPlugin)
+  await app.register(metricsPlugin, { ctx, tokens: auth })
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(webhookKeyPlugin, { escalation })
   await app.register(
@@ -236,6 +239,7 @@ async function assemble(
       await api.register(releasePlugin, { compose })
       await api.register(tokensPlugin, { tokens: auth })
       await api.register(transcriptPlugin, { ctx })
+      await api.register(readMarkersPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })
       await api.register(escalationPlugin, { ctx, access })
       await api.register(directoryPlugin, { compose })

@@ -220,6 +220,22 @@ export const serverErrors = {
     status: 400,
     message: 'The adopted agreement {agreement} has no paragraph {paragraph}',
   },
+  PAGE_CURSORS_CONFLICT: {
+    status: 400,
+    message: 'Give at most one of before and after: a page reads one way from one cursor',
+  },
+  PAGE_CURSOR_INVALID: {
+    status: 400,
+    message: 'Cursor {cursor} was not handed out by this list: {reason}',
+  },
+  READ_MARKER_EVENT_UNKNOWN: {
+    status: 404,
+    message: 'Channel {channel} holds no event {event} to mark as read up to',
+  },
+  METRICS_AUTH_REQUIRED: {
+    status: 401,
+    message: 'The metrics need an admin’s API token (Authorization: Bearer)',
+  },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
   DIRECTORY_ADMIN_ONLY: {
     status: 403,

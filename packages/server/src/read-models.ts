@@ -10,7 +10,7 @@ import { forwardsProjection } from './features/forwards/forwards.projection.ts'
 import { forwardRule } from './features/forwards/forwards.service.ts'
 import { redlinesProjection } from './features/redlines/redlines.projection.ts'
 import { redlineSectorRule } from './features/redlines/redlines.service.ts'
-import { ProjectionRegistry } from './ledger/index.ts'
+import { ProjectionRegistry, timelineOrderProjection } from './ledger/index.ts'
 
 /**
  * Every feature's read models, as `build()` runs them and `parley reindex` rebuilds them. A
@@ -24,6 +24,7 @@ export function readModels(): ProjectionRegistry {
     .addEvents(complianceProjection)
     .addEvents(forwardsProjection)
     .addEvents(directoryProjection)
+    .addEvents(timelineOrderProjection)
 }
 
 /** Every feature's compose rules (checks of its own event types before signing or queueing). */

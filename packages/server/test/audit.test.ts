@@ -122,7 +122,7 @@ describe('GET /api/v1/audit', () => {
   })
   afterAll(() => t.close())
 
-  it('shows an admin their own party’s entries, paged by seq', async () => {
+  it('shows an admin their own party’s entries, a page at a time in both directions', async () => {
     const usa = await enrolledOfficer(t, 'usa-auditor', { roles: ['admin'] })
     const est = await enrolledOfficer(t, 'est-auditor', { roles: ['admin'], party: 'est' })
     const all = (await usa.browser.request('GET', '/audit?limit=500')).body.entries
@@ -139,9 +139,30 @@ describe('GET /api/v1/audit', () => {
     const estEntries = (await est.browser.request('GET', '/audit')).body.entries
     expect(estEntries.every((entry: { party: string }) => entry.party === 'est')).toBe(true)
 
-    const page = (await usa.browser.request('GET', `/audit?after=${all[0].seq}&limit=1`)).body
-      .entries
+    const first = (await usa.browser.request('GET', '/audit?from=oldest&limit=1')).body
+    expect(first.entries).toEqual([all[0]])
+    expect(first.cursors.before).toBeNull()
+    const page = (await usa.browser.request('GET', `/audit?after=${first.cursors.after}&limit=1`))
+      .body.entries
     expect(page).toEqual([all[1]])
+    const newest = (await usa.browser.request('GET', '/audit?limit=1')).body
+    expect(newest.entries).toEqual([all.at(-1)])
+    const back = (
+      await usa.browser.request('GET', `/audit?before=${newest.cursors.before}&limit=1`)
+    ).body.entries
+    expect(back).toEqual([all.at(-2)])
+    // A timeline's cursor is not the audit log's.
+    const foreign = Buffer.from(JSON.stringify(['timeline:ch_x', 1, 'usa', 1])).toString(
+      'base64url',
+    )
+    const refused = await usa.browser.request('GET', `/audit?before=${foreign}`)
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.code).toBe('PAGE_CURSOR_INVALID')
+    const both = await usa.browser.request(
+      'GET',
+      `/audit?before=${newest.cursors.before}&after=${first.cursors.after}`,
+    )
+    expect(both.body.error.code).toBe('PAGE_CURSORS_CONFLICT')
   })
 
   it('refuses anonymous callers', async () => {

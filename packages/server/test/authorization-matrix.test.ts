@@ -234,6 +234,10 @@ const MATRIX: Record<string, Row> = {
     call: (f) => ({ url: `/channels/${f.channel}/transcript` }),
     cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
   },
+  'PUT /api/v1/channels/:channel/read': {
+    call: (f) => ({ url: `/channels/${f.channel}/read`, body: { upTo: f.message } }),
+    cells: [AUTH, 200, CHAN, 200, CHAN, 200, CHAN, 200, CHAN, CHAN],
+  },
   // A WebSocket: 101 is the upgrade; refusals are checked by status alone.
   'GET /api/v1/stream': {
     call: (f) => ({ url: `/stream?channel=${f.channel}` }),

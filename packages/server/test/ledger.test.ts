@@ -410,6 +410,31 @@ describe(`ledger on ${testDialect}`, () => {
     expect(await count('events')).toBe(1)
   })
 
+  it('moves an event after what it cites when the cited event arrives later, its successors too', async () => {
+    const genesis = await create()
+    const join = await rus.next(
+      CHANNEL,
+      'channel.join',
+      { accepts: genesis.id },
+      {
+        heads: { usa: genesis },
+        time: T0 + 5000,
+      },
+    )
+    const usa2 = await usa.next(CHANNEL, 'message.post', post('anyone?'), { time: T0 + 9000 })
+    // rus's clock runs behind: it answers usa2 at 7 s, and posts again at 7.5 s.
+    const rus2 = await rus.next(CHANNEL, 'message.post', post('here'), {
+      heads: { usa: usa2 },
+      time: T0 + 7000,
+    })
+    const rus3 = await rus.next(CHANNEL, 'message.post', post('still here'), { time: T0 + 7500 })
+    const usa3 = await usa.next(CHANNEL, 'message.post', post('in between'), { time: T0 + 9000 })
+    // rus's answers arrive before the post they answer.
+    for (const e of [genesis, join, rus2, rus3, usa2, usa3]) await deliver(database.db, e, ctx)
+    const order = (await channelTimeline(database.db, CHANNEL)).map((e) => e.id)
+    expect(order).toEqual([genesis.id, join.id, usa2.id, usa3.id, rus2.id, rus3.id])
+  })
+
   it('orders a timeline the same on nodes that received events in different orders', async () => {
     const genesis = await create()
     const join = await rus.next(

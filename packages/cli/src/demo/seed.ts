@@ -102,7 +102,7 @@ export async function seedStory(
   }
 
   const timeline = async (who: OfficerSession, channel: string) =>
-    (await who.api.getTimeline({ params: { channel } })).events
+    Array.fromAsync(who.api.pages('getTimeline', { params: { channel } }))
   const holds = (who: OfficerSession, channel: string, id: string) =>
     waitFor(`${who.username}'s node to hold ${id}`, async () =>
       (await timeline(who, channel)).find((view) => view.id === id),

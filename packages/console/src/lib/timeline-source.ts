@@ -11,17 +11,18 @@ export interface TimelinePage {
 export type TimelineCursor = { readonly before: string } | { readonly after: string } | null
 
 /**
- * Reads one page of a channel's timeline. This is the only function that knows how the node
- * pages: the cursor-paged route (`?limit=&before=&after=`, answering `cursors`) once it is on
- * the node, and until then the whole timeline as one page, which is what the route answers
- * today. The virtual list reads pages and cursors only.
+ * Reads one page of a channel's timeline: the newest page (no cursor), or the page before or
+ * after a cursor of an earlier page (`?limit=&before=&after=`, answering `cursors`). This is
+ * the only function that knows how the node pages; the virtual list reads pages and cursors.
  */
 export async function readTimelinePage(
   channel: string,
   cursor: TimelineCursor,
-  _limit = 200,
+  limit = 200,
 ): Promise<TimelinePage> {
-  if (cursor !== null) return { events: [], cursors: { before: null, after: null } }
-  const { events } = await api.getTimeline({ params: { channel } })
-  return { events, cursors: { before: null, after: null } }
+  const { events, cursors } = await api.getTimeline({
+    params: { channel },
+    query: { limit, ...(cursor ?? {}) },
+  })
+  return { events, cursors }
 }

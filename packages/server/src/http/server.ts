@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify'
 import { ServerError } from '../errors.ts'
 import { sendClientError, sendError } from './error-handler.ts'
 import { redactingLogger } from './log-redaction.ts'
+import { logRequests } from './request-log.ts'
 import { validatorCompiler } from './route-schema.ts'
 
 export interface HttpServerOptions {
@@ -32,6 +33,8 @@ export function createHttpServer({ logger, requestTimeout }: HttpServerOptions) 
       connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
     },
     forceCloseConnections: 'idle',
+    // Fastify logs every request twice at info; `logRequests` logs once, and only what is read.
+    logController: new LogController({ disableRequestLogging: true }),
     // Requests Node or the router refuse before any route runs get the API's error body too.
     clientErrorHandler: sendClientError,
     frameworkErrors: sendError,
@@ -41,6 +44,7 @@ export function createHttpServer({ logger, requestTimeout }: HttpServerOptions) 
   // schema-driven serializer over the event union would be slow for no gain.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   app.setErrorHandler(sendError)
+  logRequests(app)
   app.setNotFoundHandler((request, reply) =>
     sendError(
       new ServerError('NOT_FOUND', { what: `${request.method} ${request.url}` }),

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@parley/protocol'
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
 import { jsonb } from '../store/jsonb.ts'
 import type { DB } from '../store/tables.ts'
 import type { AlarmKind } from './ledger.table.ts'
@@ -88,4 +88,29 @@ export async function clearAlarm(db: Executor, id: number, now: number): Promise
     .where('cleared_at', 'is', null)
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
+}
+
+/** A page of the open alarms by (raised_at, id), the `alarms_open` index: `readPage`'s fetch. */
+export async function openAlarmsRange(
+  db: Executor,
+  where: RawBuilder<boolean> | undefined,
+  direction: 'asc' | 'desc',
+  limit: number,
+): Promise<Alarm[]> {
+  let query = db.selectFrom('alarms').selectAll().where('cleared_at', 'is', null)
+  if (where !== undefined) query = query.where(where)
+  const rows = await query
+    .orderBy('raised_at', direction)
+    .orderBy('id', direction)
+    .limit(limit)
+    .execute()
+  return rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    channel: row.channel,
+    party: row.party,
+    details: row.details,
+    raisedAt: row.raised_at,
+    clearedAt: row.cleared_at,
+  }))
 }

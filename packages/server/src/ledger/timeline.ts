@@ -1,57 +1,135 @@
+import type { PageQuery } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
+import { type Keyset, type Page, readPage } from '../store/keyset.ts'
 import type { DB } from '../store/tables.ts'
 import type { StoredEvent } from './append-types.ts'
-import { channelEvents } from './log.ts'
+import { storedOf } from './log.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>
 
-/**
- * A channel's events in display order (DESIGN §4.7), the same on every node that holds the
- * same events: causal order (an event after its `prev` and after every event its `heads`
- * cite), ties broken by (time, author). A `heads` entry citing an event this node does not
- * hold, or citing a different id than the one held, constrains nothing.
- */
-export async function channelTimeline(db: Executor, channel: string): Promise<StoredEvent[]> {
-  const chains = new Map<string, StoredEvent[]>()
-  for await (const stored of channelEvents(db, channel)) {
-    const chain = chains.get(stored.event.author)
-    // Stored chains have no gaps, so index = seq - 1.
-    if (chain === undefined) chains.set(stored.event.author, [stored])
-    else chain.push(stored)
-  }
-  for (const chain of chains.values()) chain.sort((a, b) => a.event.seq - b.event.seq)
-  return causalOrder(chains)
+/** Where an event stands in its channel's display order: the timeline's keyset. */
+export interface TimelinePosition {
+  readonly orderTime: number
+  readonly author: string
+  readonly seq: number
 }
 
-/** Orders gap-free chains (author → events by seq) as {@link channelTimeline} describes. */
-export function causalOrder(chains: ReadonlyMap<string, readonly StoredEvent[]>): StoredEvent[] {
-  const authors = [...chains.keys()].sort()
-  const emitted = new Map<string, number>(authors.map((author) => [author, 0]))
-  const total = [...chains.values()].reduce((sum, chain) => sum + chain.length, 0)
-  const order: StoredEvent[] = []
+export type TimelineEvent = StoredEvent & { readonly order: TimelinePosition }
 
-  const ready = (stored: StoredEvent) =>
-    Object.entries(stored.event.heads).every(([party, head]) => {
-      const cited = chains.get(party)?.[head.seq - 1]
-      return cited === undefined || cited.id !== head.id || emitted.get(party)! >= head.seq
+const timelineKeyset = (channel: string): Keyset<TimelineEvent> => ({
+  scope: `timeline:${channel}`,
+  columns: ['timeline_entries.order_time', 'timeline_entries.author', 'timeline_entries.seq'],
+  kinds: ['int', 'text', 'int'],
+  key: ({ order }) => [order.orderTime, order.author, order.seq],
+})
+
+/**
+ * One page of a channel's events in display order (DESIGN §4.7, kept by
+ * `timelineOrderProjection`): a range of the `timeline_entries_order` index joined to the
+ * events by id, so it reads `limit + 1` rows whatever the channel holds.
+ */
+export function timelinePage(
+  db: Executor,
+  channel: string,
+  query: PageQuery,
+): Promise<Page<TimelineEvent>> {
+  return readPage(timelineKeyset(channel), query, async (where, direction, limit) => {
+    let select = db
+      .selectFrom('timeline_entries')
+      .innerJoin('events', 'events.id', 'timeline_entries.event_id')
+      .select([
+        'events.id',
+        'events.raw',
+        'events.received_at',
+        'events.position',
+        'timeline_entries.order_time',
+        'timeline_entries.author',
+        'timeline_entries.seq',
+      ])
+      .where('timeline_entries.channel', '=', channel)
+    if (where !== undefined) select = select.where(where)
+    const rows = await select
+      .orderBy('timeline_entries.order_time', direction)
+      .orderBy('timeline_entries.author', direction)
+      .orderBy('timeline_entries.seq', direction)
+      .limit(limit)
+      .execute()
+    return rows.map((row) => ({
+      ...storedOf(row),
+      order: { orderTime: Number(row.order_time), author: row.author, seq: Number(row.seq) },
+    }))
+  })
+}
+
+/** Where `eventId` stands in the display order of `channel`, if the channel holds it. */
+export async function timelinePosition(
+  db: Executor,
+  channel: string,
+  eventId: string,
+): Promise<TimelinePosition | undefined> {
+  const row = await db
+    .selectFrom('timeline_entries')
+    .select(['order_time', 'author', 'seq'])
+    .where('event_id', '=', eventId)
+    .where('channel', '=', channel)
+    .executeTakeFirst()
+  return row === undefined
+    ? undefined
+    : { orderTime: Number(row.order_time), author: row.author, seq: Number(row.seq) }
+}
+
+/** Every event of a channel in display order, read page by page (exports, small channels). */
+export async function channelTimeline(db: Executor, channel: string): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await timelinePage(db, channel, {
+      limit: 500,
+      ...(after === undefined ? { from: 'oldest' as const } : { after }),
     })
-  const earlier = (a: StoredEvent, b: StoredEvent) =>
-    a.event.time !== b.event.time ? a.event.time < b.event.time : a.event.author < b.event.author
-
-  while (order.length < total) {
-    let best: StoredEvent | undefined
-    let fallback: StoredEvent | undefined
-    for (const author of authors) {
-      const next = chains.get(author)![emitted.get(author)!]
-      if (next === undefined) continue
-      if (fallback === undefined || earlier(next, fallback)) fallback = next
-      if (ready(next) && (best === undefined || earlier(next, best))) best = next
-    }
-    // Signed heads cannot form a cycle (ids commit to content), but claims about events this
-    // node never checked could; the earliest event then goes first rather than none at all.
-    const chosen = (best ?? fallback)!
-    order.push(chosen)
-    emitted.set(chosen.event.author, emitted.get(chosen.event.author)! + 1)
+    events.push(...page.items)
+    // A short page is the newest; `after` stays set on it, for readers who poll.
+    if (page.items.length < 500 || page.cursors.after === null) return events
+    after = page.cursors.after
   }
-  return order
+}
+
+/**
+ * The display order of gap-free chains (author → events by seq), computed in memory by the
+ * rule {@link timelineOrderProjection} keeps in the database: order time = the event's time,
+ * raised to its prev's order time and past the order time of each cited event held with that
+ * id; then (order time, author, seq).
+ */
+export function causalOrder(chains: ReadonlyMap<string, readonly StoredEvent[]>): StoredEvent[] {
+  const all = [...chains.values()].flat()
+  const order = new Map<string, number>(all.map((stored) => [stored.id, stored.event.time]))
+  // Signed heads cannot form a cycle (ids commit to content); claims of events never checked
+  // could, so stop after as many passes as there are events.
+  for (let pass = 0, changed = true; changed && pass <= all.length; pass++) {
+    changed = false
+    for (const stored of all) {
+      const { author, seq, heads } = stored.event
+      let time = order.get(stored.id)!
+      const prev = chains.get(author)?.[seq - 2]
+      if (prev !== undefined) time = Math.max(time, order.get(prev.id)!)
+      for (const [party, head] of Object.entries(heads)) {
+        if (party === author) continue
+        const cited = chains.get(party)?.[head.seq - 1]
+        if (cited !== undefined && cited.id === head.id) {
+          time = Math.max(time, order.get(cited.id)! + 1)
+        }
+      }
+      if (time !== order.get(stored.id)) {
+        order.set(stored.id, time)
+        changed = true
+      }
+    }
+  }
+  const key = (s: StoredEvent) => order.get(s.id)!
+  return all.sort(
+    (a, b) =>
+      key(a) - key(b) ||
+      (a.event.author < b.event.author ? -1 : a.event.author > b.event.author ? 1 : 0) ||
+      a.event.seq - b.event.seq,
+  )
 }

@@ -7,12 +7,14 @@ import type { EscalationTables } from '../features/escalation/escalation.table.t
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { ForwardTables } from '../features/forwards/forwards.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { ReadMarkerTables } from '../features/read-markers/read-markers.table.ts'
 import type { RedlineTables } from '../features/redlines/redlines.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { RosterTables } from '../features/rosters/rosters.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
 import type { TokenTables } from '../features/tokens/tokens.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
+import type { TimelineTables } from '../ledger/timeline.table.ts'
 import type { SchedulerTables } from '../node/scheduler.table.ts'
 import type { NonceTables } from '../signed-http/nonce.table.ts'
 
@@ -35,6 +37,8 @@ export interface DB
     DraftTables,
     ComplianceTables,
     ForwardTables,
+    TimelineTables,
+    ReadMarkerTables,
     EscalationTables,
     RosterTables,
     DirectoryTables {}

@@ -14,7 +14,7 @@ import { migratedTemplate, testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
 import { cheapPasswordHash } from './password-hash.ts'
-import { reservePort } from './ports.ts'
+import { reservePortRun } from './ports.ts'
 import { ALL_ROLES, officerWithToken, type TokenOfficer } from './tokens.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
@@ -137,8 +137,12 @@ export async function startNodeProcesses(
 
   try {
     const ports = new Map<string, number>()
-    for (const spec of specs) {
-      const port = await reservePort()
+    // A node restarts on its port, which stays free while it is down: taken from the top of
+    // the worker's slice, where another Vitest run on the machine (whose reservePort starts at
+    // the bottom) does not hand it out meanwhile (seen: PORT_IN_USE at a chaos restart).
+    const first = await reservePortRun(specs.length)
+    for (const [i, spec] of specs.entries()) {
+      const port = first + i
       ports.set(spec.node, port)
       // Links into this node, one per other node; unsigned traffic goes straight in.
       const inbound = new Map<string, FaultProxy>()

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely'
 import { jsonb } from '../../store/jsonb.ts'
 import type { DB } from '../../store/tables.ts'
 import type { AuditLogTable } from './audit.table.ts'
@@ -40,6 +40,37 @@ export async function auditRows(
     .where('seq', '>', options.after)
     .orderBy('seq')
     .limit(options.limit)
+  const { party } = options
+  if (party !== undefined) {
+    query = query.where((where) =>
+      where.or([
+        where('party', '=', party),
+        where.and([where('party', 'is', null), where('action', 'in', NODE_WIDE_ACTIONS)]),
+      ]),
+    )
+  }
+  return query.execute()
+}
+
+/**
+ * One keyset page of the audit log (by seq, the primary key): `where` and `direction` from the
+ * shared pager, optionally what one party's admins see.
+ */
+export async function auditRange(
+  db: Executor,
+  options: {
+    readonly where: RawBuilder<boolean> | undefined
+    readonly direction: 'asc' | 'desc'
+    readonly limit: number
+    readonly party?: string
+  },
+): Promise<AuditRow[]> {
+  let query = db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('seq', options.direction)
+    .limit(options.limit)
+  if (options.where !== undefined) query = query.where(options.where)
   const { party } = options
   if (party !== undefined) {
     query = query.where((where) =>

@@ -1,7 +1,15 @@
+import type { PageQuery } from '@parley/api'
 import { canonicalJson, sha256Hex, utf8 } from '@parley/protocol'
 import type { Kysely, Transaction } from 'kysely'
+import { type Keyset, type Page, readPage } from '../../store/keyset.ts'
 import type { DB } from '../../store/tables.ts'
-import { auditRows, insertAuditRow, lastAuditRow, lockAuditLog } from './audit.repository.ts'
+import {
+  auditRange,
+  auditRows,
+  insertAuditRow,
+  lastAuditRow,
+  lockAuditLog,
+} from './audit.repository.ts'
 
 /** One thing an officer (or the node, or the operator's CLI) did, as the audit log records it. */
 export interface AuditEntry {
@@ -108,6 +116,24 @@ export function listAudit(
     limit: options.limit ?? 100,
     ...(options.party === undefined ? {} : { party: options.party }),
   })
+}
+
+const auditKeyset: Keyset<AuditRecord> = {
+  scope: 'audit',
+  columns: ['seq'],
+  kinds: ['int'],
+  key: (row) => [row.seq],
+}
+
+/** A page of the audit log in the shared page shape (newest page by default), oldest first. */
+export function auditPage(
+  db: Kysely<DB>,
+  query: PageQuery,
+  party?: string,
+): Promise<Page<AuditRecord>> {
+  return readPage(auditKeyset, query, (where, direction, limit) =>
+    auditRange(db, { where, direction, limit, ...(party === undefined ? {} : { party }) }),
+  )
 }
 
 /** Why a row breaks the chain. */

@@ -6,6 +6,7 @@ import type { NodeContext } from '../../node/context.ts'
 import { toEventView } from '../../node/event-view.ts'
 import { actingAs, visibleTo } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
+import { withUnread } from '../read-markers/read-markers.service.ts'
 import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
 
 /**
@@ -22,9 +23,15 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: schemaOf(api.listChannels),
     },
-    async (request) => ({
-      channels: await visibleTo(ctx.db, request.officer!, await channelsOfNode(ctx), (c) => c.id),
-    }),
+    async (request) => {
+      const visible = await visibleTo(
+        ctx.db,
+        request.officer!,
+        await channelsOfNode(ctx),
+        (c) => c.id,
+      )
+      return { channels: await withUnread(ctx, request.officer!.id, visible) }
+    },
   )
 
   app.post(
@@ -46,7 +53,12 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
       schema: schemaOf(api.getChannel),
     },
-    async (request) => channelOrThrow(ctx, request.params.channel),
+    async (request) =>
+      (
+        await withUnread(ctx, request.officer!.id, [
+          await channelOrThrow(ctx, request.params.channel),
+        ])
+      )[0]!,
   )
 
   app.post(

@@ -85,7 +85,7 @@ export const messagesPlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer', channel: 'params.channel' } },
       schema: schemaOf(api.getTimeline),
     },
-    async (request) => ({ events: await timeline(ctx, request.params.channel) }),
+    async (request) => timeline(ctx, request.params.channel, request.query),
   )
 }
 

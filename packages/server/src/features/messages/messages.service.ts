@@ -1,4 +1,5 @@
-import { channelTimeline } from '../../ledger/index.ts'
+import type { PageCursors, PageQuery } from '@parley/api'
+import { timelinePage } from '../../ledger/index.ts'
 import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type DeliveryState, type EventView, toEventView } from '../../node/event-view.ts'
@@ -6,18 +7,26 @@ import { type DeliveryRow, deliveryOf } from '../../node/outbox.repository.ts'
 import { listPeerNodes } from '../federation/peers.service.ts'
 
 /**
- * A channel's events in the deterministic display order of DESIGN §4.7, each event of a
- * hosted party with its delivery state per recipient node.
+ * A page of a channel's events in the deterministic display order of DESIGN §4.7, each event
+ * of a hosted party with its delivery state per recipient node. Costs O(limit): an index range
+ * of the order, and the outbox rows of the page's own events only.
  */
-export async function timeline(ctx: NodeContext, channelId: string): Promise<EventView[]> {
+export async function timeline(
+  ctx: NodeContext,
+  channelId: string,
+  query: PageQuery,
+): Promise<{ events: EventView[]; cursors: PageCursors }> {
   await channelOrThrow(ctx, channelId)
-  const events = await channelTimeline(ctx.db, channelId)
-  const own = events.filter((stored) => ctx.identity.parties.has(stored.event.author))
+  const page = await timelinePage(ctx.db, channelId, query)
+  const own = page.items.filter((stored) => ctx.identity.parties.has(stored.event.author))
   const rows = await deliveryOf(
     ctx.db,
     own.map((stored) => stored.id),
   )
-  const peers = new Map((await listPeerNodes(ctx.db)).map((peer) => [peer.url, peer]))
+  const peers =
+    rows.length === 0
+      ? new Map()
+      : new Map((await listPeerNodes(ctx.db)).map((peer) => [peer.url, peer]))
   const byEvent = new Map<string, DeliveryState[]>()
   for (const row of rows) {
     const states = byEvent.get(row.eventId) ?? []
@@ -30,12 +39,13 @@ export async function timeline(ctx: NodeContext, channelId: string): Promise<Eve
     )
     byEvent.set(row.eventId, states)
   }
-  return events.map((stored) =>
+  const events = page.items.map((stored) =>
     toEventView(
       stored,
       ctx.identity.parties.has(stored.event.author) ? (byEvent.get(stored.id) ?? []) : undefined,
     ),
   )
+  return { events, cursors: page.cursors }
 }
 
 function deliveryState(

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { operations as api } from '@parley/api'
 import { partyFingerprint } from '@parley/protocol'
 import { schemaOf } from '../../http/route-schema.ts'
-import { openAlarms } from '../../ledger/index.ts'
+import { type Alarm, openAlarmsRange } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
+import { type Keyset, keptOnly, readPage } from '../../store/keyset.ts'
 import { type AccessContext, visibleTo } from '../access/access.service.ts'
 import type { Delivery } from '../federation/delivery.ts'
 import {
@@ -92,14 +93,18 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: schemaOf(api.listAlarms),
     },
-    async (request) => ({
-      alarms: await visibleTo(
-        access.db,
-        request.officer!,
-        await openAlarms(ctx.db),
-        (a) => a.channel,
-      ),
-    }),
+    async (request) => {
+      const page = await readPage(
+        alarmsKeyset,
+        request.query,
+        keptOnly(
+          alarmsKeyset,
+          (where, direction, limit) => openAlarmsRange(ctx.db, where, direction, limit),
+          (alarms) => visibleTo(access.db, request.officer!, alarms, (a) => a.channel),
+        ),
+      )
+      return { alarms: page.items, cursors: page.cursors }
+    },
   )
 }
 
@@ -124,4 +129,11 @@ async function peerView(access: AccessContext, officer: RequestOfficer, peer: Pe
     failingChannels: visible,
     hiddenFailingChannels: hidden,
   }
+}
+
+const alarmsKeyset: Keyset<Alarm> = {
+  scope: 'alarms',
+  columns: ['raised_at', 'id'],
+  kinds: ['int', 'int'],
+  key: (alarm) => [alarm.raisedAt, alarm.id],
 }

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+import { forgetSessions } from '../../node/session-cache.ts'
 import { jsonb } from '../../store/jsonb.ts'
 import type { DB } from '../../store/tables.ts'
 import type { OfficerPasskeysTable, OfficersTable } from './officers.table.ts'
@@ -48,6 +49,7 @@ export async function updateOfficer(
   id: string,
   patch: Omit<Updateable<OfficersTable>, 'roles'> & { roles?: readonly string[] },
 ): Promise<void> {
+  forgetSessions()
   const { roles, ...rest } = patch
   await db
     .updateTable('officers')
@@ -58,6 +60,7 @@ export async function updateOfficer(
 
 /** Moves an officer into a new privilege epoch, so existing sessions get a new id. */
 export async function bumpPrivilegeEpoch(db: Executor, id: string, now: number): Promise<void> {
+  forgetSessions()
   await db
     .updateTable('officers')
     .set((eb) => ({ privilege_epoch: eb('privilege_epoch', '+', 1), updated_at: now }))
@@ -92,6 +95,7 @@ export async function insertPasskey(
   db: Executor,
   row: Omit<Insertable<OfficerPasskeysTable>, 'transports'> & { transports: readonly string[] },
 ): Promise<void> {
+  forgetSessions()
   await db
     .insertInto('officer_passkeys')
     .values({ ...row, transports: jsonb(row.transports) })
@@ -116,6 +120,7 @@ export async function advancePasskeyCounter(
 }
 
 export async function deletePasskeys(db: Executor, officer: string): Promise<void> {
+  forgetSessions()
   await db.deleteFrom('officer_passkeys').where('officer', '=', officer).execute()
 }
 

@@ -1,6 +1,7 @@
 import { type OfficerView, ROLES, type Role, USERNAME_PATTERN } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
 import { ServerError } from '../../errors.ts'
+import { forgetSessions } from '../../node/session-cache.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import {
@@ -266,6 +267,7 @@ export async function disableOfficer(
     if (row.disabled_at !== null) return row.id
     if (row.roles.includes('admin')) await assertNotLastAdmin(trx, row)
     await updateOfficer(trx, row.id, { disabled_at: now, updated_at: now })
+    forgetSessions()
     await trx.deleteFrom('sessions').where('officer', '=', row.id).execute()
     await audit(trx, {
       time: now,
@@ -333,6 +335,7 @@ export async function resetPassword(
       await deletePasskeys(trx, target.id)
       await deleteRecoveryCodes(trx, target.id)
     }
+    forgetSessions()
     await trx.deleteFrom('sessions').where('officer', '=', target.id).execute()
     await audit(trx, {
       time: now,

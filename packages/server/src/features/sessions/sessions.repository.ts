@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import { forgetSessions, updateCachedSession } from '../../node/session-cache.ts'
 import type { DB } from '../../store/tables.ts'
 import type { ChallengeKind, SessionsTable } from './sessions.table.ts'
 
@@ -45,6 +46,7 @@ export async function sessionWithOfficer(
 }
 
 export async function deleteSession(db: Executor, idHash: string): Promise<void> {
+  forgetSessions()
   await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute()
 }
 
@@ -54,12 +56,14 @@ export async function deleteSessionsOf(
   officer: string,
   keep?: string,
 ): Promise<void> {
+  forgetSessions()
   let query = db.deleteFrom('sessions').where('officer', '=', officer)
   if (keep !== undefined) query = query.where('id_hash', '!=', keep)
   await query.execute()
 }
 
 export async function touchSession(db: Executor, idHash: string, now: number): Promise<void> {
+  updateCachedSession<SessionWithOfficer>(idHash, (row) => ({ ...row, last_seen_at: now }))
   await db
     .updateTable('sessions')
     .set({ last_seen_at: now })
@@ -73,6 +77,7 @@ export async function renameSession(
   idHash: string,
   next: { readonly idHash: string; readonly epoch: number; readonly now: number },
 ): Promise<boolean> {
+  forgetSessions()
   const result = await db
     .updateTable('sessions')
     .set({ id_hash: next.idHash, privilege_epoch: next.epoch, last_seen_at: next.now })
@@ -180,6 +185,7 @@ export async function purgeStale(
   now: number,
   limits: { readonly idle: number; readonly window: number },
 ): Promise<void> {
+  forgetSessions()
   await db
     .deleteFrom('sessions')
     .where((eb) =>

@@ -8,6 +8,7 @@ import type {
 } from '@simplewebauthn/server'
 import type { Transaction } from 'kysely'
 import { isServerError, ServerError } from '../../errors.ts'
+import { cachedSession, rememberSession, sessionGeneration } from '../../node/session-cache.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit, storable } from '../audit/audit.service.ts'
 import type { OfficerRow } from '../officers/officers.repository.ts'
@@ -326,9 +327,14 @@ export async function resolveSessionHash(
   idHash: string,
   stage: SessionStage,
 ): Promise<SessionWithOfficer> {
-  const session = await sessionWithOfficer(ctx.db, idHash)
-  if (session === undefined || session.stage !== stage) throw new ServerError('AUTH_REQUIRED')
   const now = ctx.now()
+  let session = cachedSession<SessionWithOfficer>(idHash, now)
+  if (session === undefined) {
+    const since = sessionGeneration()
+    session = await sessionWithOfficer(ctx.db, idHash)
+    if (session !== undefined) rememberSession(idHash, session, since, now)
+  }
+  if (session === undefined || session.stage !== stage) throw new ServerError('AUTH_REQUIRED')
   if (session.disabled) {
     await deleteSessionsOf(ctx.db, session.officer)
     throw new ServerError('AUTH_REQUIRED')

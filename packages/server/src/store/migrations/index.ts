@@ -11,6 +11,9 @@ import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
 import * as escalation from './0610-escalation.ts'
 import * as directory from './0611-directory.ts'
+import * as timelineOrder from './0700-timeline-order.ts'
+import * as readMarkers from './0701-read-markers.ts'
+import * as alarmsOpen from './0702-alarms-open.ts'
 import * as negotiation from './0800-negotiation.ts'
 
 /**
@@ -31,4 +34,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0610-escalation': escalation,
   '0611-directory': directory,
   '0800-negotiation': negotiation,
+  '0700-timeline-order': timelineOrder,
+  '0701-read-markers': readMarkers,
+  '0702-alarms-open': alarmsOpen,
 }
