@@ -6,7 +6,9 @@ import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
 import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
+import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
+import { presetOperations } from './presets.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
@@ -28,6 +30,8 @@ export const operations = {
   ...auditOperations,
   ...nodeOperations,
   ...tokenOperations,
+  ...noticeOperations,
+  ...presetOperations,
   ...negotiationOperations,
   ...transcriptOperations,
   ...readMarkerOperations,

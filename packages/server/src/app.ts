@@ -23,6 +23,11 @@ import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { metricsPlugin } from './features/metrics/metrics.plugin.ts'
 import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
+import type { NoticeAlerts } from './features/notices/notice-alerts.ts'
+import { noticesPlugin } from './features/notices/notices.plugin.ts'
+import type { NoticeRuntime } from './features/notices/notices.projection.ts'
+import { handleDeadlines } from './features/notices/notices.service.ts'
+import { handlePings } from './features/notices/pings.service.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
@@ -105,6 +110,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** Where notice deadlines escalate (default: the escalation ladder; tests may record). */
+  readonly noticeAlerts?: NoticeAlerts
   /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
   readonly consoleDir?: string | false
 }
@@ -172,6 +179,11 @@ async function assemble(
 
   let delivery: Delivery | undefined
   const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })
+  // The notices projection begins and ends each hosted party's escalation ladder.
+  const notices: NoticeRuntime = {
+    alerts: options.noticeAlerts ?? escalation,
+    scheduler: undefined,
+  }
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -179,8 +191,10 @@ async function assemble(
     clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
-    projections: options.readModels ?? readModels(),
+    projections: options.readModels ?? readModels(notices),
   })
+  notices.scheduler = ctx.scheduler
+  handleDeadlines(ctx, notices.alerts)
   app.decorate('scheduler', ctx.scheduler)
   escalation.attach(ctx)
   app.decorate('escalation', escalation)
@@ -217,8 +231,9 @@ async function assemble(
     floor: releaseFloor(config.release),
     access,
     hold: (item) => holdForRelease(ctx, item),
-    rules: composeRules(),
+    rules: composeRules({ sectors: config.sectors }),
   }
+  handlePings(compose)
 
   await app.register(healthPlugin)
   await app.register(metricsPlugin, { ctx, tokens: auth })
@@ -238,6 +253,7 @@ async function assemble(
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
       await api.register(tokensPlugin, { tokens: auth })
+      await api.register(noticesPlugin, { ctx, compose })
       await api.register(transcriptPlugin, { ctx })
       await api.register(readMarkersPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })

@@ -97,6 +97,33 @@ export const DeliverySettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * The sector taxonomy notices are checked against: a shipped one (`cisa`, the default, or
+ * `nis2`), or the node's own list. Labels of custom sectors are given in English and Russian.
+ */
+export const SectorsConfigSchema = Type.Object(
+  {
+    taxonomy: Type.Optional(Type.Enum(['cisa', 'nis2'])),
+    custom: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' }),
+            label: Type.Object(
+              { en: Type.String({ minLength: 1 }), ru: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+            parent: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 500 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 /** The node config file, `parley.json`. Paths are relative to the file's directory. */
 export const NodeConfigSchema = Type.Object(
   {
@@ -117,6 +144,7 @@ export const NodeConfigSchema = Type.Object(
     auth: Type.Optional(AuthConfigSchema),
     release: Type.Optional(ReleaseConfigSchema),
     delivery: Type.Optional(DeliverySettingsSchema),
+    sectors: Type.Optional(SectorsConfigSchema),
     smtp: Type.Optional(SmtpConfigSchema),
     parties: Type.Array(HostedPartySchema, { minItems: 1 }),
     peers: Type.Array(PeerSchema),
@@ -129,6 +157,7 @@ export type HostedPartyConfig = Static<typeof HostedPartySchema>
 export type PeerConfig = Static<typeof PeerSchema>
 export type PinnedKey = Static<typeof PinnedKeySchema>
 export type DeliverySettings = Static<typeof DeliverySettingsSchema>
+export type SectorsConfig = Static<typeof SectorsConfigSchema>
 
 /** Environment variables a node honours; only this module and main.ts read process.env. */
 export interface NodeEnv {

@@ -152,6 +152,28 @@ export const serverErrors = {
     status: 422,
     message: 'The channel policy is weaker than the node’s release floor: {reason}',
   },
+  NOTICE_TEMPLATE_INCOMPLETE: {
+    status: 422,
+    message: 'A notice of kind {kind} needs {missing}',
+  },
+  NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in this channel' },
+  NOTICE_CLOSED: { status: 409, message: 'Notice {notice} is closed already' },
+  NOTICE_OWN_ACK: {
+    status: 403,
+    message: '{party} opened notice {notice}: the opener does not acknowledge its own notice',
+  },
+  NOTICE_ALREADY_ACKNOWLEDGED: {
+    status: 409,
+    message: '{party} acknowledged notice {notice} already',
+  },
+  SECTOR_UNKNOWN: {
+    status: 422,
+    message: 'Sectors not in the node’s taxonomy {taxonomy}: {sectors}',
+  },
+  PRESET_WITH_POLICY: {
+    status: 400,
+    message: 'Give a preset or a policy, not both (adjust a preset by sending its policy)',
+  },
   MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
     message: 'This route takes {expected}, not {received}',

@@ -180,7 +180,7 @@ describe('the typed API client against a built node', () => {
 
     // release: a notice waits for ben.
     const notice = {
-      kind: 'incident',
+      kind: 'information',
       subject: 'A test notice',
       summary: 'Nothing happened.',
       lang: 'en',

@@ -39,6 +39,7 @@ const ROLE = { status: 403, code: 'FORBIDDEN_ROLE' } as const
 const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 // A release item in a compartment the caller is outside of is answered as one that never was.
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
+const NOTICE_GONE = { status: 404, code: 'NOTICE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
 /** An event id no node holds: a draft or red line that is not there. */
@@ -377,6 +378,42 @@ const MATRIX: Record<string, Row> = {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
   },
+  'GET /api/v1/notices': { call: () => ({ url: '/notices' }), cells: everyOfficer(200) },
+  'GET /api/v1/notices/overdue': {
+    call: () => ({ url: '/notices/overdue' }),
+    cells: everyOfficer(200),
+  },
+  // A fresh ping (sent at once, whatever the floor) each time; outside its compartment a notice
+  // is answered as one that never was.
+  'GET /api/v1/notices/:notice': {
+    call: async (f) => {
+      const drafter = f.officers['drafter-in'].browser
+      const ping = await drafter.request('POST', `/channels/${f.channel}/pings`, {})
+      return { url: `/notices/${ping.body.event.id}` }
+    },
+    cells: [
+      AUTH,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      NOTICE_GONE,
+    ],
+  },
+  'POST /api/v1/channels/:channel/pings': {
+    call: (f) => ({ url: `/channels/${f.channel}/pings`, body: {} }),
+    cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
+  },
+  'POST /api/v1/channels/:channel/ping-schedules': {
+    call: (f) => ({ url: `/channels/${f.channel}/ping-schedules`, body: { weekday: 1, hour: 10 } }),
+    cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
+  },
+  'GET /api/v1/pings/stats': { call: () => ({ url: '/pings/stats' }), cells: everyOfficer(200) },
+  'GET /api/v1/presets': { call: () => ({ url: '/presets' }), cells: everyOfficer(200) },
   // Rosters and ladders belong to one party: est's admin is refused usa's.
   'GET /api/v1/rosters/:party': {
     call: () => ({ url: '/rosters/usa' }),

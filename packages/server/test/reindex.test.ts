@@ -32,6 +32,10 @@ async function answers(node: TestNode): Promise<Record<string, unknown>> {
   await get('/access')
   await get('/releases')
   await get('/alarms')
+  const { notices } = await get<{ notices: { id: string }[] }>('/notices?limit=500')
+  for (const { id } of notices) await get(`/notices/${id}`)
+  await get('/notices/overdue')
+  await get('/pings/stats')
   return read
 }
 
@@ -61,6 +65,9 @@ async function damage(node: TestNode): Promise<void> {
   await db.updateTable('channels').set({ title: 'damaged', status: 'invited' }).execute()
   await db.deleteFrom('channel_members').where('role', '=', 'observer').execute()
   await db.updateTable('channel_members').set({ joined_seq: null }).execute()
+  await db.updateTable('notice_recipients').set({ ack_at: null, delivered_at: null }).execute()
+  await db.deleteFrom('notice_deadlines').execute()
+  await db.deleteFrom('notice_events').where('type', '=', 'notice.reply').execute()
 }
 
 /** Stops the node, rebuilds its read models, starts it again; returns the last progress. */

@@ -282,6 +282,11 @@ function instructions(
     'an interim reply in Russian with Alice’s English translation, then the final reply; rus’s',
     'red line and draft text, usa’s alternative and osce’s compromise, accepted and adopted by',
     'both; and usa’s forward of the agreement and the acknowledgment to est and jpn.',
+    ...(seeded.ping === undefined
+      ? []
+      : [
+          `At 10:00, the Monday ping test: usa pinged rus, and Irina answered in ${seeded.ping.answerMinutes} min.`,
+        ]),
     ...(seeded.flashNotice === undefined
       ? []
       : [
@@ -309,6 +314,13 @@ function instructions(
     ...login('alice'),
     '  Read the working group’s timeline (each event with its delivery and receipt times):',
     `    curl -s -b alice.jar ${usa.url}/api/v1/channels/${workingGroup}/timeline`,
+    '  The notice with its history and deadlines (acknowledge-by from rus’s signed receipt, met or not):',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/notices/${seeded.notice}`,
+    '  Each party’s answers to ping tests (response rate, median and 90th percentile, last answered):',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/pings/stats`,
+    '  Ping the working group every Monday at 10:00 UTC (POST, as Alice):',
+    `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
+    `      -d '{"weekday":1,"hour":10}' ${usa.url}/api/v1/channels/${workingGroup}/ping-schedules`,
     '  Post a message; it reaches rus and osce in milliseconds:',
     `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
     `      -d '{"text":"Hello from Alice","lang":"en","urgency":"routine","tlp":"green"}' \\`,

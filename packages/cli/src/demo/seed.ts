@@ -39,6 +39,8 @@ export interface SeedRecord {
     readonly token: string
     readonly expiresAt: number
   }
+  /** The ping test (absent from a record seeded before it was part of the story). */
+  readonly ping?: { readonly id: string; readonly answerMinutes: number }
   /** The adopted joint statement (its draft.create id); the demo exports it as agreement.*. */
   readonly agreement?: string
   /** The flash notice rus misses, whose escalation e-mails the demo's mail sink catches. */
@@ -299,6 +301,21 @@ export async function seedStory(
   )
   await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
 
+  // The ping test, Monday 10:00: usa checks that a human answers at rus, and Irina does. (No
+  // weekly schedule is seeded: the demo's next start would run the Mondays it slept through.)
+  await jumpTo(times.ping)
+  const ping = signedAtOnce(
+    alice,
+    await alice.api.sendPing({ params: { channel: workingGroup }, body: {} }),
+  )
+  const pingDelivered = await waitFor('rus’s receipt of the ping', async () => {
+    const view = await alice.api.getNotice({ params: { notice: ping.id } })
+    return view.recipients.find((r) => r.party === 'rus')?.deliveredAt ?? undefined
+  })
+  await holds(irina, workingGroup, ping.id)
+  await jumpTo(pingDelivered + times.pingAnswerAfter)
+  await compose(irina, workingGroup, 'notice.ack', { notice: ping.id })
+
   return {
     automation: {
       username: AUTOMATION_USERNAME,
@@ -313,6 +330,7 @@ export async function seedStory(
     passwords,
     notice: notice.id,
     ackMinutes,
+    ping: { id: ping.id, answerMinutes: Math.round(times.pingAnswerAfter / story.MINUTE) },
     agreement: draft.id,
     flashNotice: flash.id,
   }

@@ -6,6 +6,7 @@ import type { DraftTables } from '../features/drafts/drafts.table.ts'
 import type { EscalationTables } from '../features/escalation/escalation.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { ForwardTables } from '../features/forwards/forwards.table.ts'
+import type { NoticeTables } from '../features/notices/notices.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReadMarkerTables } from '../features/read-markers/read-markers.table.ts'
 import type { RedlineTables } from '../features/redlines/redlines.table.ts'
@@ -33,6 +34,7 @@ export interface DB
     SchedulerTables,
     NonceTables,
     TokenTables,
+    NoticeTables,
     RedlineTables,
     DraftTables,
     ComplianceTables,

@@ -9,6 +9,7 @@ import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
+import * as notices from './0600-notices.ts'
 import * as escalation from './0610-escalation.ts'
 import * as directory from './0611-directory.ts'
 import * as timelineOrder from './0700-timeline-order.ts'
@@ -31,6 +32,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
   '0210-api-tokens': apiTokens,
+  '0600-notices': notices,
   '0610-escalation': escalation,
   '0611-directory': directory,
   '0800-negotiation': negotiation,
