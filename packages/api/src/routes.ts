@@ -13,6 +13,7 @@ import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
+import { tokenOperations } from './tokens.ts'
 import { transcriptOperations } from './transcript.ts'
 
 /**
@@ -28,6 +29,7 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...tokenOperations,
   ...noticeOperations,
   ...presetOperations,
   ...negotiationOperations,

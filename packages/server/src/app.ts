@@ -40,6 +40,7 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { tokensPlugin } from './features/tokens/tokens.plugin.ts'
 import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
 import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
@@ -61,7 +62,7 @@ import type { DB } from './store/tables.ts'
 /** Who may call a route; the one auth hook reads it from the route's config. */
 export type RouteAuth = 'officer' | 'peer' | 'public'
 
-/** The officer making an API call, resolved by the auth hook from the session cookie. */
+/** The officer making an API call, resolved by the auth hook from a session or an API token. */
 export type Officer = RequestOfficer
 
 declare module 'fastify' {
@@ -219,7 +220,7 @@ async function assemble(
     now,
     parties: [...identity.parties.keys()],
     passwords: passwordHasher(config.auth?.passwordHash),
-    settings: authSettings(config.auth, config.devToken),
+    settings: authSettings(config.auth),
   }
   app.addHook('onRequest', officerAuth(auth))
   const access = accessContext(database.db, now)
@@ -235,7 +236,7 @@ async function assemble(
   handlePings(compose)
 
   await app.register(healthPlugin)
-  await app.register(metricsPlugin, { ctx, token: config.devToken })
+  await app.register(metricsPlugin, { ctx, tokens: auth })
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(webhookKeyPlugin, { escalation })
   await app.register(
@@ -251,6 +252,7 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(tokensPlugin, { tokens: auth })
       await api.register(noticesPlugin, { ctx, compose })
       await api.register(transcriptPlugin, { ctx })
       await api.register(readMarkersPlugin, { ctx })

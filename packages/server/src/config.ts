@@ -141,13 +141,6 @@ export const NodeConfigSchema = Type.Object(
     }),
     dataDir: Type.String({ minLength: 1 }),
     databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
-    devToken: Type.Optional(
-      Type.String({
-        minLength: 16,
-        description:
-          'Automation credential for the officer API (Authorization: Bearer); officers log in with sessions, and bearer access is off without this',
-      }),
-    ),
     auth: Type.Optional(AuthConfigSchema),
     release: Type.Optional(ReleaseConfigSchema),
     delivery: Type.Optional(DeliverySettingsSchema),
@@ -170,7 +163,6 @@ export type SectorsConfig = Static<typeof SectorsConfigSchema>
 export interface NodeEnv {
   readonly DATABASE_URL?: string
   readonly PARLEY_PORT?: string
-  readonly PARLEY_DEV_TOKEN?: string
 }
 
 /**
@@ -178,6 +170,14 @@ export interface NodeEnv {
  * node only ever sees absolute paths. Throws `CONFIG_INVALID` naming the first bad field.
  */
 export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}): NodeConfig {
+  // Named, not just refused as an unknown field: a node upgraded from one that had it must
+  // learn what replaces it.
+  if (typeof value === 'object' && value !== null && 'devToken' in value) {
+    throw new ServerError('CONFIG_INVALID', {
+      reason:
+        '/devToken is no longer supported: remove it, and issue an API token bound to an officer with parley officer token create',
+    })
+  }
   if (!Value.Check(NodeConfigSchema, value)) {
     const first = [...Value.Errors(NodeConfigSchema, value)][0]
     throw new ServerError('CONFIG_INVALID', {
@@ -209,7 +209,6 @@ export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}):
     listen: { ...value.listen, port },
     dataDir: at(value.dataDir),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
-    devToken: env.PARLEY_DEV_TOKEN ?? value.devToken,
     parties: value.parties.map((party) => ({
       ...party,
       keys: party.keys.map((key) => ({ ...key, file: at(key.file) })),

@@ -178,6 +178,25 @@ export const serverErrors = {
     status: 415,
     message: 'This route takes {expected}, not {received}',
   },
+  TOKEN_INVALID: { status: 401, message: 'The API token is not one this node issued' },
+  TOKEN_EXPIRED: { status: 401, message: 'API token {token} expired; ask an admin for a new one' },
+  TOKEN_REVOKED: { status: 401, message: 'API token {token} was revoked' },
+  TOKEN_OFFICER_DISABLED: {
+    status: 401,
+    message: 'The officer of API token {token} is disabled',
+  },
+  TOKEN_IN_URL: {
+    status: 400,
+    message:
+      'API tokens travel in the Authorization header only; a live stream takes a ticket from POST /api/v1/stream/tickets',
+  },
+  TOKEN_SCOPE_INVALID: {
+    status: 400,
+    message: 'A token’s scope must be roles its officer holds: {reason}',
+  },
+  TOKEN_EXPIRY_INVALID: { status: 400, message: 'Unusable token expiry: {reason}' },
+  TOKEN_NOT_FOUND: { status: 404, message: 'No API token {token}' },
+  TICKET_INVALID: { status: 401, message: 'The stream ticket is unusable: {reason}' },
   REDLINE_SECTOR_UNKNOWN: {
     status: 400,
     message: 'Sector {sector} is not in this node’s taxonomy ({taxonomy})',
@@ -237,7 +256,7 @@ export const serverErrors = {
   },
   METRICS_AUTH_REQUIRED: {
     status: 401,
-    message: 'The metrics need the operator credential (Authorization: Bearer)',
+    message: 'The metrics need an admin’s API token (Authorization: Bearer)',
   },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
   DIRECTORY_ADMIN_ONLY: {

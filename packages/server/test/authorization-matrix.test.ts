@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { officerRoutes } from '../src/features/access/access.plugin.ts'
-import { type AuthTestApp, Browser, type Reply, startAuthApp } from './support/auth-app.ts'
+import { createToken } from '../src/features/tokens/tokens.service.ts'
+import { type AuthTestApp, Browser, type Reply, START, startAuthApp } from './support/auth-app.ts'
 import {
   grant,
   incidentNotice,
@@ -56,6 +57,8 @@ interface Fixture {
   readonly officers: Readonly<Record<Exclude<Principal, 'anonymous'>, LoggedIn>>
   readonly admin: LoggedIn
   readonly estDrafter: LoggedIn
+  /** A fresh API token of `target2`'s, issued at the CLI; its id. */
+  readonly token: () => Promise<string>
 }
 
 interface Call {
@@ -316,6 +319,26 @@ const MATRIX: Record<string, Row> = {
     call: (f) => ({ url: `/officers/${f.target2.id}/reset-password`, body: {} }),
     cells: adminsOnly(200, code(404, 'OFFICER_NOT_FOUND')),
   },
+  'POST /api/v1/officers/:officer/tokens': {
+    call: (f) => ({
+      url: `/officers/${f.target2.id}/tokens`,
+      body: { scope: ['viewer'], expiresAt: START + 86_400_000 },
+    }),
+    cells: adminsOnly(201, code(404, 'OFFICER_NOT_FOUND')),
+  },
+  'GET /api/v1/officers/:officer/tokens': {
+    call: (f) => ({ url: `/officers/${f.target2.id}/tokens` }),
+    cells: adminsOnly(200, code(404, 'OFFICER_NOT_FOUND')),
+  },
+  // Another party's token is answered as one that never was.
+  'POST /api/v1/tokens/:token/revoke': {
+    call: async (f) => ({ url: `/tokens/${await f.token()}/revoke` }),
+    cells: adminsOnly(200, code(404, 'TOKEN_NOT_FOUND')),
+  },
+  'POST /api/v1/stream/tickets': {
+    call: () => ({ url: '/stream/tickets', fresh: true }),
+    cells: everyOfficer(201),
+  },
   'GET /api/v1/audit': { call: () => ({ url: '/audit' }), cells: adminsOnly(200) },
   // An admin manages the access lists of every channel of their party, on the list or not.
   'GET /api/v1/access': { call: () => ({ url: '/access' }), cells: adminsOnly(200) },
@@ -497,6 +520,14 @@ describe('authorization matrix', () => {
       admin,
       estDrafter: await loggedIn(t, 'est-drafter', ['drafter'], 'est'),
       release: '',
+      token: async () => {
+        const operator = { officer: null, party: null, via: 'cli' } as const
+        const issued = await createToken(t.ctx, operator, 'target2', {
+          scope: ['viewer'],
+          expiresAt: t.clock.now + 86_400_000,
+        })
+        return issued.token.id
+      },
     }
     f = { ...partial, release: await freshItem(partial) }
   }, 120_000)

@@ -307,9 +307,15 @@ async function createChannel(f: NodeProcesses, schedule: Schedule): Promise<stri
   return created.body.channel.id
 }
 
-/** rus accepts the invitation once it arrived, as its officer would: again until it holds. */
+/**
+ * rus accepts the invitation once it arrived, as its officer would: rus's admin puts them on
+ * the channel's access list (refused until the channel arrived), then they join, again until
+ * it holds.
+ */
 async function joinChannel(node: NodeProcess, channel: string, until: number): Promise<void> {
+  let admitted = false
   for (;;) {
+    if (!admitted) admitted = await node.admit(channel).catch(() => false)
     const listed = await node
       .api<{ channels: { id: string; status: string }[] }>('GET', '/channels')
       .catch(() => undefined)
@@ -442,7 +448,15 @@ async function converged(
 ): Promise<string[]> {
   const acknowledged = outcomes.flatMap((o) => (o.kind === 'ok' ? [o.id] : []))
   const deadline = Date.now() + CONVERGE_WITHIN_MS
+  const admitted = new Set<string>()
   for (;;) {
+    // Each node's officer reads the channel once on its access list (osce's observer too).
+    await Promise.all(
+      nodes.map(async (node) => {
+        if (!admitted.has(node.name) && (await node.admit(channel).catch(() => false)))
+          admitted.add(node.name)
+      }),
+    )
     // A node that missed the channel.create while down answers 404 until it catches up.
     const views = await Promise.all(nodes.map((node) => timeline(node, channel).catch(() => [])))
     const ids = views.map((list) => list.map((view) => view.id))

@@ -142,8 +142,12 @@ describe('a node under attack by a pinned peer', () => {
       })
       const channel = created.body.channel.id
       await eventually(
-        async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+        async () =>
+          (await rus.admit(channel)) &&
+          (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
       )
+      // osce's admin puts its officer on the list of the channel it observes.
+      await eventually(() => osce.admit(channel))
       const join = await eventually(async () => {
         const [views, observed] = await Promise.all([
           timeline(usa, channel),

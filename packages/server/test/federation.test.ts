@@ -77,6 +77,10 @@ describe('three nodes federating a working group', () => {
     })
     expect(created.status).toBe(201)
     const channel = created.body.channel.id
+
+    // rus's and osce's admins put their officers on the access list once the invitation arrived.
+    await eventually(() => rus.admit(channel))
+    await eventually(() => osce.admit(channel))
     const invitation = await eventually(async () => {
       const listed = await rus.api<{ channels: { id: string; status: string }[] }>(
         'GET',

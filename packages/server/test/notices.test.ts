@@ -94,7 +94,9 @@ describe('notices with provable deadlines', () => {
     const id = opened.body.channel.id as string
     channels.push(id)
     await eventually(
-      async () => (await api(rus, 'POST', `/channels/${id}/join`, { as: 'rus' })).status === 201,
+      async () =>
+        (await rus.admit(id)) &&
+        (await api(rus, 'POST', `/channels/${id}/join`, { as: 'rus' })).status === 201,
       10_000,
       'rus joining',
     )
@@ -608,7 +610,7 @@ describe('notices with provable deadlines', () => {
       const reply = await app!.inject({
         method: 'GET',
         url: `/api/v1/notices/${id}`,
-        headers: { authorization: `Bearer ${rus.config.devToken}` },
+        headers: { authorization: `Bearer ${rus.officers.get('rus')!.token}` },
       })
       return reply.json()
     }
@@ -648,7 +650,7 @@ describe('notices with provable deadlines', () => {
       const overdue = await app!.inject({
         method: 'GET',
         url: '/api/v1/notices/overdue',
-        headers: { authorization: `Bearer ${rus.config.devToken}` },
+        headers: { authorization: `Bearer ${rus.officers.get('rus')!.token}` },
       })
       const ids = overdue.json().notices.map((n: { id: string }) => n.id)
       expect(ids).toContain(flash)

@@ -321,11 +321,8 @@ async function play(nodes: readonly TestNode[], actions: readonly Action[]): Pro
     const { id: channel, members } = channels[step.channel % channels.length]!
     if (!members.includes(step.by)) continue
     // The actor's node must hold the channel first (an invitation travels by push).
-    await eventually(
-      async () => (await node.api('GET', `/channels/${channel}`)).status === 200,
-      10_000,
-      `${channel} at ${node.name}`,
-    )
+    // (its admin then puts the actor's officer on the access list).
+    await eventually(() => node.admit(channel, step.by), 10_000, `${channel} at ${node.name}`)
     const reply =
       step.kind === 'join'
         ? await node.api('POST', `/channels/${channel}/join`, { as: step.by })

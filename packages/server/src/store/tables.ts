@@ -13,6 +13,7 @@ import type { RedlineTables } from '../features/redlines/redlines.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { RosterTables } from '../features/rosters/rosters.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
+import type { TokenTables } from '../features/tokens/tokens.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
 import type { TimelineTables } from '../ledger/timeline.table.ts'
 import type { SchedulerTables } from '../node/scheduler.table.ts'
@@ -32,6 +33,7 @@ export interface DB
     ReleaseTables,
     SchedulerTables,
     NonceTables,
+    TokenTables,
     NoticeTables,
     RedlineTables,
     DraftTables,

@@ -22,12 +22,11 @@ import {
   type RecipientRow,
 } from './notices.repository.ts'
 
-/** The channels an officer may read notices of; undefined for the node-wide credential. */
+/** The channels an officer may read notices of (an API token's: its officer's). */
 export async function readableChannels(
   ctx: NodeContext,
   officer: RequestOfficer,
 ): Promise<string[] | undefined> {
-  if (officer.party === null) return undefined
   const ids = (await channelsOfNode(ctx)).map((channel) => channel.id)
   return visibleTo(ctx.db, officer, ids, (id) => id)
 }

@@ -4,6 +4,7 @@ import * as outbox from './0100-outbox.ts'
 import * as officers from './0200-officers.ts'
 import * as sessions from './0201-sessions.ts'
 import * as audit from './0202-audit.ts'
+import * as apiTokens from './0210-api-tokens.ts'
 import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0400-jobs': jobs,
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
+  '0210-api-tokens': apiTokens,
   '0600-notices': notices,
   '0610-escalation': escalation,
   '0611-directory': directory,
