@@ -8,6 +8,7 @@ import {
 import { type Static, Type } from 'typebox'
 import { EventViewSchema } from './events.ts'
 import { operation } from './operation.ts'
+import { PresetNameSchema } from './presets.ts'
 
 const closed = { additionalProperties: false } as const
 
@@ -72,6 +73,7 @@ export const channelOperations = {
         members: create.members,
         observers: Type.Optional(create.observers),
         policy: create.policy,
+        preset: Type.Optional(PresetNameSchema),
       },
       closed,
     ),
@@ -83,6 +85,7 @@ export const channelOperations = {
       'RELEASE_POLICY_BELOW_FLOOR',
       'EVENT_MALFORMED',
       'EVENT_TOO_LARGE',
+      'PRESET_WITH_POLICY',
     ],
   }),
   getChannel: operation({

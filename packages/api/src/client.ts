@@ -144,7 +144,7 @@ export interface ApiClientOptions {
    * the node (the demo, tests) names the node's address.
    */
   readonly origin?: string
-  /** The automation credential, sent as a bearer token instead of a session. */
+  /** An API token (`parley_pat_…`, bound to one officer), sent as a bearer token instead of a session. */
   readonly token?: string
   /** Called once when a call finds its session ended (timed out, gone); the call is sent again. */
   readonly onSessionEnded?: () => Promise<void>

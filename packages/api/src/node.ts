@@ -118,14 +118,20 @@ export const nodeOperations = {
     summary: 'WebSocket: every event this node commits from now on, of your compartments',
     description:
       'Each message is `{ "type": "event", "id", "event", "sig" }`. A stream opened with a ' +
-      'session closes with code 4401 within 5 s of that session ending.',
+      'session closes with code 4401 within 5 s of that session ending; one opened with a ' +
+      'ticket, within 5 s of the token or session that asked for it ending.',
     auth: 'officer',
     websocket: true,
     querystring: Type.Object({
       channel: Type.Optional(ChannelIdSchema),
-      token: Type.Optional(Type.String({ description: 'The automation token, for scripts' })),
+      ticket: Type.Optional(
+        Type.String({
+          description:
+            'A ticket from POST /api/v1/stream/tickets, for a client without the session cookie',
+        }),
+      ),
     }),
     responses: { 101: null },
-    errors: ['CHANNEL_FORBIDDEN'],
+    errors: ['CHANNEL_FORBIDDEN', 'TICKET_INVALID', 'TOKEN_IN_URL'],
   }),
 }

@@ -5,7 +5,7 @@ export const API_PREFIX = '/api/v1'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
-/** Who may call an operation: an officer (session cookie or automation token), or anyone. */
+/** Who may call an operation: an officer (session cookie or their API token), or anyone. */
 export type OperationAuth = 'officer' | 'public'
 
 /** One operation of the officer API: what it takes, what it answers, and how it refuses. */
@@ -47,6 +47,15 @@ const INPUT_LAYER_CODES = [
   'JSON_VALUE_INVALID',
 ] as const
 
+/** What an API token presented in place of a session can be refused with. */
+const TOKEN_CODES = [
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_REVOKED',
+  'TOKEN_OFFICER_DISABLED',
+  'TOKEN_IN_URL',
+] as const
+
 /**
  * Every code an operation can answer with: its own, and those of its kind. Input is checked
  * against the schemas (and a body's size); an officer's session, CSRF token and account setup
@@ -66,6 +75,8 @@ export function errorCodes(op: Operation): string[] {
   if (op.auth === 'officer') {
     codes.add('AUTH_REQUIRED')
     codes.add('SESSION_EXPIRED')
+    // An API token (Authorization: Bearer) can be any of these; never one in the URL.
+    for (const code of TOKEN_CODES) codes.add(code)
     // A WebSocket handshake is a GET, but browsers send cookies with it from any page.
     if (changes || op.websocket === true) codes.add('CSRF_INVALID')
     if (op.accountSetup !== true) {

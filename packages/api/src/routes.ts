@@ -6,11 +6,14 @@ import { escalationOperations } from './escalation.ts'
 import { messageOperations } from './messages.ts'
 import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
+import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
+import { presetOperations } from './presets.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
 import { stixOperations } from './stix/operations.ts'
+import { tokenOperations } from './tokens.ts'
 import { transcriptOperations } from './transcript.ts'
 
 /**
@@ -26,6 +29,9 @@ export const operations = {
   ...accessOperations,
   ...auditOperations,
   ...nodeOperations,
+  ...tokenOperations,
+  ...noticeOperations,
+  ...presetOperations,
   ...negotiationOperations,
   ...transcriptOperations,
   ...readMarkerOperations,

@@ -181,3 +181,70 @@ describe('canonicalJson (signed protocol objects)', () => {
     )
   })
 })
+
+describe('what a refusal says', () => {
+  /** The code and details of the refusal of `value`, as a sender and an auditor read them. */
+  const refusalOf = (run: () => unknown) => {
+    try {
+      run()
+    } catch (error) {
+      if (isProtocolError(error)) return { code: error.code, details: error.details }
+      throw error
+    }
+    return undefined
+  }
+
+  it.each([
+    [{ a: [1, { b: 2.25 }] }, 'NUMBER_NOT_INTEGER', { path: '$.a[1].b', value: 2.25 }],
+    [{ seq: 2 ** 53 }, 'NUMBER_OUT_OF_RANGE', { path: '$.seq', value: 2 ** 53 }],
+    [[0, -(2 ** 53)], 'NUMBER_OUT_OF_RANGE', { path: '$[1]', value: -(2 ** 53) }],
+    [{ t: Number.NaN }, 'JSON_VALUE_INVALID', { path: '$.t', reason: 'NaN is not a JSON number' }],
+    [[-Infinity], 'JSON_VALUE_INVALID', { path: '$[0]', reason: '-Infinity is not a JSON number' }],
+    [['ok', 'a\udc00'], 'JSON_VALUE_INVALID', { path: '$[1]', reason: 'lone surrogate in string' }],
+    [
+      { body: { '\ud83d': 1 } },
+      'JSON_VALUE_INVALID',
+      { path: '$.body', reason: 'lone surrogate in a member name' },
+    ],
+    [{ at: new Date(0) }, 'JSON_VALUE_INVALID', { path: '$.at', reason: 'not a plain object' }],
+    [[new Map()], 'JSON_VALUE_INVALID', { path: '$[0]', reason: 'not a plain object' }],
+    [{ a: undefined }, 'JSON_VALUE_INVALID', { path: '$.a', reason: 'undefined is not JSON' }],
+    [{ f: () => 1 }, 'JSON_VALUE_INVALID', { path: '$.f', reason: 'function is not JSON' }],
+    [[1n], 'JSON_VALUE_INVALID', { path: '$[0]', reason: 'bigint is not JSON' }],
+  ] as const)('refuses %o with %s, naming where and why', (value, code, details) => {
+    expect(refusalOf(() => canonicalJson(value))).toEqual({ code, details })
+  })
+
+  const nested = (levels: number): unknown => (levels === 0 ? 0 : [nested(levels - 1)])
+
+  it('accepts values nested 64 levels deep and refuses one level more, at its path', () => {
+    expect(canonicalJson(nested(64))).toBe(`${'['.repeat(64)}0${']'.repeat(64)}`)
+    expect(refusalOf(() => canonicalJson(nested(65)))).toEqual({
+      code: 'JSON_VALUE_INVALID',
+      details: { path: `$${'[0]'.repeat(65)}`, reason: 'nested deeper than 64 levels' },
+    })
+    expect(refusalOf(() => canonicalJsonAnyNumber({ deep: nested(65) }))).toMatchObject({
+      code: 'JSON_VALUE_INVALID',
+    })
+  })
+
+  it('takes an object without a prototype as the plain object it spells', () => {
+    const bare = Object.assign(Object.create(null), { b: 2, a: 1 })
+    expect(canonicalJson({ body: bare })).toBe('{"body":{"a":1,"b":2}}')
+  })
+
+  it('in the any-number form keeps fractions and large numbers, and refuses what is not JSON', () => {
+    expect(canonicalJsonAnyNumber({ b: 1.5, a: [true, 2 ** 53] })).toBe(
+      '{"a":[true,9007199254740992],"b":1.5}',
+    )
+    expect(canonicalJsonAnyNumber({ a: 'agreed\u0000' })).toBe('{"a":"agreed\\u0000"}')
+    expect(refusalOf(() => canonicalJsonAnyNumber([Number.NaN]))).toEqual({
+      code: 'JSON_VALUE_INVALID',
+      details: { path: '$[0]', reason: 'NaN is not a JSON number' },
+    })
+    expect(refusalOf(() => canonicalJsonAnyNumber({ s: '\ud800' }))).toEqual({
+      code: 'JSON_VALUE_INVALID',
+      details: { path: '$.s', reason: 'lone surrogate in string' },
+    })
+  })
+})

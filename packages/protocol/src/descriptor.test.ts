@@ -8,6 +8,7 @@ import {
   createDescriptor,
   type NodeDescriptor,
   type Party,
+  type PartyEntry,
   partyFingerprint,
   signPartyEntry,
   verifyDescriptor,
@@ -221,5 +222,235 @@ describe('acceptRotation', () => {
       verifyDescriptor(descriptor, { pinned: { usa: pinned() }, now: NOW }),
       'KEY_ROTATION_REJECTED',
     )
+  })
+})
+
+// An operator pinning a peer sees the refusal's reason and nothing else: it must say which
+// party and which key is wrong, and how.
+describe('what a refused descriptor says', () => {
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: { code: string; details: unknown }) => ({ code: error.code, details: error.details }),
+    )
+  const invalid = (reason: string) => ({ code: 'DESCRIPTOR_INVALID', details: { reason } })
+  const signedUsa = (keys: PartyKey[], by = 'usa#1', pair = usa1) =>
+    signPartyEntry(usa(keys), by, pair.privateKey)
+
+  it('names the federation URL, the protocol versions or the party listed twice', async () => {
+    const good = await twoPartyDescriptor()
+    for (const [descriptor, reason] of [
+      [{ ...good, federation: 'a.example/federation' }, 'federation is not an absolute URL'],
+      [{ ...good, federation: 'ftp://a.example' }, 'federation URL scheme ftp: is not http(s)'],
+      [{ ...good, protocol: [2, 3] }, 'protocol versions 2, 3 do not include 1'],
+      [{ ...good, parties: [good.parties[1], good.parties[1]] }, 'party rus twice'],
+    ] as const) {
+      expect(await refusal(verifyDescriptor(descriptor))).toEqual(invalid(reason))
+    }
+    // Either scheme is a federation URL, and any list holding version 1 speaks it.
+    for (const federation of ['http://a.example/f', 'https://a.example/f']) {
+      await expect(verifyDescriptor({ ...good, federation, protocol: [2, 1] })).resolves.toEqual({
+        ...good,
+        federation,
+        protocol: [2, 1],
+      })
+    }
+  })
+
+  it('names the party and the key that break the party’s own rules', async () => {
+    const cases: [Promise<PartyEntry>, string][] = [
+      [signedUsa([key('usa#1', usa1), key('usa#1', usa2)]), 'party usa: key usa#1 listed twice'],
+      [signedUsa([key('usa#1', usa1, NOW, NOW)]), 'party usa: key usa#1 expires before it starts'],
+      [
+        signedUsa([key('usa#1', usa1, NOW, NOW - 1)]),
+        'party usa: key usa#1 expires before it starts',
+      ],
+      [
+        signedUsa([key('usa#1', usa1), key('rus#2', mallory)]),
+        'party usa: key rus#2 belongs to another party',
+      ],
+      [
+        signedUsa([key('usa#1', usa1), key('usa#2', usa2)], 'usa#2', usa1),
+        'party usa: signature does not verify with usa#2',
+      ],
+    ]
+    for (const [entry, reason] of cases) {
+      const descriptor = createDescriptor('n', 'https://a.example', [await entry])
+      expect(await refusal(verifyDescriptor(descriptor)), reason).toEqual(invalid(reason))
+    }
+    // A key that starts and never ends, or ends after it starts, is well formed.
+    const open = createDescriptor('n', 'https://a.example', [
+      await signedUsa([key('usa#1', usa1, NOW, NOW + 1), key('usa#2', usa2, NOW)]),
+    ])
+    await expect(verifyDescriptor(open)).resolves.toEqual(open)
+  })
+
+  it('refuses to sign an entry with a key the party does not list', async () => {
+    expect(await refusal(signPartyEntry(usa(), 'usa#2', usa2.privateKey))).toEqual(
+      invalid('usa#2 is not one of the keys of usa'),
+    )
+  })
+
+  it('says at what time no key is valid for a fingerprint', async () => {
+    expect(await refusal(partyFingerprint([key('usa#1', usa1, NOW + 1)], NOW))).toEqual(
+      invalid(`no key is valid at ${NOW}`),
+    )
+    // Valid from its first millisecond on.
+    expect((await partyFingerprint([key('usa#1', usa1, NOW)], NOW)).replaceAll(' ', '')).toBe(
+      await hexFingerprint(usa1),
+    )
+  })
+
+  it('names the party and both fingerprints of a mismatch, and the party a descriptor lacks', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const typed = await hexFingerprint(mallory)
+    const grouped = (hex: string) => hex.match(/.{4}/g)!.join(' ')
+    expect(await refusal(checkPin(descriptor, 'usa', typed.toUpperCase(), NOW))).toEqual({
+      code: 'FINGERPRINT_MISMATCH',
+      details: {
+        party: 'usa',
+        expected: grouped(typed),
+        actual: grouped(await hexFingerprint(usa1)),
+      },
+    })
+    expect(await refusal(checkPin(descriptor, 'fra', typed, NOW))).toEqual({
+      code: 'PARTY_NOT_IN_DESCRIPTOR',
+      details: { party: 'fra' },
+    })
+  })
+
+  it('says why a rotation is refused', async () => {
+    const pinned = [key('usa#1', usa1, 0, NOW + 10)]
+    const rejected = (reason: string) => ({
+      code: 'KEY_ROTATION_REJECTED',
+      details: { party: 'usa', reason },
+    })
+    const cases: [PartyKey[], Promise<PartyEntry>, string][] = [
+      [
+        pinned,
+        signedUsa([key('usa#2', usa2)], 'usa#2', usa2),
+        'signed by usa#2, which is not pinned',
+      ],
+      [
+        [key('usa#1', usa1, NOW + 1)],
+        signedUsa([key('usa#1', usa1, NOW + 1)]),
+        `signing key usa#1 is not valid at ${NOW}`,
+      ],
+      [
+        [key('usa#1', usa1, 0, NOW)],
+        signedUsa([key('usa#1', usa1, 0, NOW)]),
+        `signing key usa#1 is not valid at ${NOW}`,
+      ],
+      [
+        [key('usa#1', mallory)],
+        signedUsa([key('usa#1', mallory)]),
+        'signature does not verify with the pinned usa#1',
+      ],
+      [
+        pinned,
+        signedUsa([key('usa#1', usa2, 0, NOW + 10)], 'usa#1', usa1),
+        'usa#1 changes its public key',
+      ],
+      [pinned, signedUsa([key('usa#1', usa1, 5, NOW + 10)]), 'usa#1 changes its validFrom'],
+      [pinned, signedUsa([key('usa#1', usa1, 0, null)]), 'usa#1 changes its validUntil'],
+      [pinned, signedUsa([key('usa#1', usa1, 0, NOW + 20)]), 'usa#1 changes its validUntil'],
+      [
+        [key('usa#1', usa1)],
+        signedUsa([key('usa#1', usa1, 0, NOW - 1)]),
+        'usa#1 would be retired in the past',
+      ],
+    ]
+    for (const [from, entry, reason] of cases) {
+      expect(await refusal(acceptRotation(from, await entry, NOW)), reason).toEqual(
+        rejected(reason),
+      )
+    }
+  })
+
+  it('retires a pinned key from now on, and lists the keys in the order of their numbers', async () => {
+    const pinned = [key('usa#10', usa2), key('usa#2', usa1)]
+    const entry = await signPartyEntry(
+      usa([key('usa#2', usa1, 0, NOW), key('usa#3', mallory, NOW)]),
+      'usa#2',
+      usa1.privateKey,
+    )
+    expect((await acceptRotation(pinned, entry, NOW)).map((k) => [k.id, k.validUntil])).toEqual([
+      ['usa#2', NOW],
+      ['usa#3', null],
+      ['usa#10', null],
+    ])
+  })
+
+  it('checks a party not pinned yet only for its own signature, whatever else is pinned', async () => {
+    const descriptor = await twoPartyDescriptor()
+    const trust = { pinned: { fra: [key('fra#1', mallory)] }, now: NOW }
+    await expect(verifyDescriptor(descriptor, trust)).resolves.toEqual(descriptor)
+  })
+})
+
+describe('the shape of a descriptor, as a refusal points into it', () => {
+  it('names the pointer and the rule of the first field out of shape', async () => {
+    const good = await twoPartyDescriptor()
+    expect(good.format).toBe('parley-node/1')
+    const entry = good.parties[0]!
+    const withParty = (party: object) => ({ ...good, parties: [{ ...entry, party }] })
+    const cases: [unknown, string][] = [
+      [{ ...good, extra: true }, '/: unknown field "extra"'],
+      [{ ...good, node: '' }, '/node: must not have fewer than 1 characters'],
+      [{ ...good, node: 'n'.repeat(201) }, '/node: must not have more than 200 characters'],
+      [
+        { ...good, federation: `https://a.example/${'x'.repeat(1983)}` },
+        '/federation: must not have more than 2000 characters',
+      ],
+      [{ ...good, protocol: [0] }, '/protocol/0: must be >= 1'],
+      [{ ...good, protocol: [1_000_001] }, '/protocol/0: must be <= 1000000'],
+      [{ ...good, protocol: [] }, '/protocol: must not have fewer than 1 items'],
+      [{ ...good, parties: [{ ...entry, extra: 1 }] }, '/parties/0: unknown field "extra"'],
+      [withParty({ ...entry.party, extra: 1 }), '/parties/0/party: unknown field "extra"'],
+      [
+        withParty({ ...entry.party, name: '' }),
+        '/parties/0/party/name: must not have fewer than 1 characters',
+      ],
+      [
+        withParty({ ...entry.party, name: 'n'.repeat(201) }),
+        '/parties/0/party/name: must not have more than 200 characters',
+      ],
+      [
+        withParty({ ...entry.party, keys: [] }),
+        '/parties/0/party/keys: must not have fewer than 1 items',
+      ],
+    ]
+    for (const [value, reason] of cases) {
+      await expect(verifyDescriptor(value), reason).rejects.toMatchObject({
+        code: 'DESCRIPTOR_INVALID',
+        details: { reason },
+      })
+    }
+  })
+
+  it('takes names and federation URLs up to their limits', async () => {
+    const party = usa()
+    const named = { ...party, name: 'n'.repeat(200) }
+    const descriptor = createDescriptor('n'.repeat(200), `https://a.example/${'x'.repeat(1982)}`, [
+      await signPartyEntry(named, 'usa#1', usa1.privateKey),
+    ])
+    await expect(verifyDescriptor(descriptor)).resolves.toEqual(descriptor)
+  })
+
+  it('keeps a pinned key whose retirement an entry restates unchanged', async () => {
+    const retiring = [key('usa#1', usa1, 0, NOW + 10)]
+    const entry = await signPartyEntry(usa(retiring), 'usa#1', usa1.privateKey)
+    expect(await acceptRotation(retiring, entry, NOW)).toEqual(retiring)
+  })
+
+  it('takes the lowest-numbered valid key for the fingerprint whatever order keys are listed in', async () => {
+    for (const keys of [
+      [key('usa#2', usa2), key('usa#10', usa1)],
+      [key('usa#10', usa1), key('usa#2', usa2)],
+    ]) {
+      expect((await partyFingerprint(keys, NOW)).replaceAll(' ', '')).toBe(
+        await hexFingerprint(usa2),
+      )
+    }
   })
 })

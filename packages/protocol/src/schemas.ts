@@ -98,6 +98,39 @@ export const ChannelPolicySchema = Type.Object(
       closed,
     ),
     respondWithin: DurationSchema,
+    /**
+     * Further deadlines of a notice (optional, added after v1's first release; a policy without
+     * it means none): each counted from a recipient's signed receipt of the notice, met by a
+     * reply of `by` (the opener or that recipient), a final reply when `final`. The NIS2 preset's
+     * notification and final report are milestones.
+     */
+    milestones: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
+            within: DurationSchema,
+            by: Type.Enum(['opener', 'recipient']),
+            final: Type.Optional(Type.Boolean()),
+            kinds: Type.Optional(
+              Type.Array(
+                Type.Enum([
+                  'incident',
+                  'assistance',
+                  'information',
+                  'clarification',
+                  'advance-notice',
+                  'ping',
+                ]),
+                { minItems: 1, maxItems: 6, uniqueItems: true },
+              ),
+            ),
+          },
+          closed,
+        ),
+        { maxItems: 8 },
+      ),
+    ),
     rapporteur: Type.Optional(PartyIdSchema),
     release: Type.Object(
       {

@@ -35,7 +35,6 @@ await initNodeDirectory({
   node: 'usa',
   parties: [{ id: 'usa', name: 'United States' }],
   now: 0,
-  devToken: true,
 })
 const config = {
   ...loadConfig(join(dir, 'parley.json'), {}),

@@ -95,7 +95,7 @@ export async function connect(url: string): Promise<pg.Client> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 })
 
-/** One call to a node's officer API with its development token. */
+/** One call to a node's officer API with an API token. */
 export function callApi<T = unknown>(
   base: string,
   token: string,
@@ -154,6 +154,7 @@ export class BenchNode {
   readonly url: string
   readonly configFile: string
   token = ''
+  officer = ''
   #child: ChildProcess | undefined
   #log: string[] = []
 
@@ -187,11 +188,48 @@ export class BenchNode {
         spec.dir,
         '--port',
         String(spec.port),
-        '--dev-token',
       ],
       this.#env(),
     )
-    this.token = loadConfig(this.configFile, {}).devToken ?? ''
+    // The bench's automation: an officer who drafts, reads and manages the access lists, with
+    // an API token of those roles, as an operator would set it up.
+    const located = ['--data-dir', spec.dir, '--json']
+    const added = await runCli(
+      [
+        'officer',
+        'add',
+        '--username',
+        'bench',
+        '--name',
+        'Benchmark',
+        '--roles',
+        'viewer,drafter,admin',
+        ...located,
+      ],
+      this.#env(),
+    )
+    this.officer = (JSON.parse(added) as { officer: { id: string } }).officer.id
+    const issued = await runCli(
+      [
+        'officer',
+        'token',
+        'create',
+        'bench',
+        '--scope',
+        'viewer,drafter,admin',
+        '--expires',
+        '1d',
+        ...located,
+      ],
+      this.#env(),
+    )
+    this.token = (JSON.parse(issued) as { secret: string }).secret
+  }
+
+  /** Puts the bench officer on a channel's access list; false until the channel arrived. */
+  async admit(channel: string): Promise<boolean> {
+    const reply = await this.api('PUT', `/channels/${channel}/access/${this.officer}`)
+    return reply.status === 200
   }
 
   /** Pins another node's keys in this node's config, as `parley peer add` would. */

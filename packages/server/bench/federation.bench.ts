@@ -120,7 +120,7 @@ async function measureCeiling() {
       heads: { rus: { seq: 17, id: 'b'.repeat(64) } },
       time: Date.now(),
       type: 'message.post',
-      officer: 'o_devtoken',
+      officer: 'o_0000000000000000000000000a',
       body: { text: `T 123456 ${FILLER}`, lang: 'en', urgency: 'routine', tlp: 'green' },
     },
     { keyId: 'usa#1', privateKey },
@@ -167,8 +167,11 @@ async function openStream(
   channel: string,
   onText: (text: string, at: number, seq: number) => void,
 ): Promise<WebSocket> {
+  // A token never goes into a URL: a single-use ticket opens the stream.
+  const issued = await node.api<{ ticket: string }>('POST', '/stream/tickets')
+  if (issued.status !== 201) throw new Error(`stream ticket: ${JSON.stringify(issued.body)}`)
   const ws = new WebSocket(
-    `ws://127.0.0.1:${node.spec.port}/api/v1/stream?channel=${channel}&token=${node.token}`,
+    `ws://127.0.0.1:${node.spec.port}/api/v1/stream?channel=${channel}&ticket=${issued.body.ticket}`,
   )
   ws.onmessage = (message) => {
     const at = now()
@@ -263,9 +266,8 @@ async function setup(databases: BenchDatabases, root: string): Promise<Federatio
   })
   if (created.status !== 201) throw new Error(`channel: ${JSON.stringify(created.body)}`)
   const channel = created.body.channel.id
-  await waitUntil('the invitation on B', async () =>
-    (await b.api('GET', `/channels/${channel}`)).status === 200 ? true : undefined,
-  )
+  // B's admin puts its officer on the access list once the invitation is there.
+  await waitUntil('the invitation on B', async () => ((await b.admit(channel)) ? true : undefined))
   const joined = await b.api('POST', `/channels/${channel}/join`, {})
   if (joined.status !== 201) throw new Error(`join: ${JSON.stringify(joined.body)}`)
   type Channel = { members: { party: string; joined: boolean }[] }

@@ -23,6 +23,11 @@ import { messagesPlugin } from './features/messages/messages.plugin.ts'
 import { metricsPlugin } from './features/metrics/metrics.plugin.ts'
 import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
+import type { NoticeAlerts } from './features/notices/notice-alerts.ts'
+import { noticesPlugin } from './features/notices/notices.plugin.ts'
+import type { NoticeRuntime } from './features/notices/notices.projection.ts'
+import { handleDeadlines } from './features/notices/notices.service.ts'
+import { handlePings } from './features/notices/pings.service.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
 import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
@@ -35,6 +40,7 @@ import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
 import { streamPlugin } from './features/stream/stream.plugin.ts'
+import { tokensPlugin } from './features/tokens/tokens.plugin.ts'
 import { transcriptPlugin } from './features/transcript/transcript.plugin.ts'
 import { serveConsole } from './http/console.ts'
 import { closeGracefully } from './http/graceful-close.ts'
@@ -56,7 +62,7 @@ import type { DB } from './store/tables.ts'
 /** Who may call a route; the one auth hook reads it from the route's config. */
 export type RouteAuth = 'officer' | 'peer' | 'public'
 
-/** The officer making an API call, resolved by the auth hook from the session cookie. */
+/** The officer making an API call, resolved by the auth hook from a session or an API token. */
 export type Officer = RequestOfficer
 
 declare module 'fastify' {
@@ -104,6 +110,8 @@ export interface BuildOptions {
   readonly requestTimeout?: number
   /** The read models (default: every feature's, `readModels()`); tests add their own. */
   readonly readModels?: ProjectionRegistry
+  /** Where notice deadlines escalate (default: the escalation ladder; tests may record). */
+  readonly noticeAlerts?: NoticeAlerts
   /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
   readonly consoleDir?: string | false
 }
@@ -171,6 +179,11 @@ async function assemble(
 
   let delivery: Delivery | undefined
   const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })
+  // The notices projection begins and ends each hosted party's escalation ladder.
+  const notices: NoticeRuntime = {
+    alerts: options.noticeAlerts ?? escalation,
+    scheduler: undefined,
+  }
   const ctx = createNodeContext({
     db: database.db,
     identity,
@@ -178,8 +191,10 @@ async function assemble(
     clock,
     log: app.log,
     wake: (destinations) => delivery?.wake(destinations),
-    projections: options.readModels ?? readModels(),
+    projections: options.readModels ?? readModels(notices),
   })
+  notices.scheduler = ctx.scheduler
+  handleDeadlines(ctx, notices.alerts)
   app.decorate('scheduler', ctx.scheduler)
   escalation.attach(ctx)
   app.decorate('escalation', escalation)
@@ -205,7 +220,7 @@ async function assemble(
     now,
     parties: [...identity.parties.keys()],
     passwords: passwordHasher(config.auth?.passwordHash),
-    settings: authSettings(config.auth, config.devToken),
+    settings: authSettings(config.auth),
   }
   app.addHook('onRequest', officerAuth(auth))
   const access = accessContext(database.db, now)
@@ -216,11 +231,12 @@ async function assemble(
     floor: releaseFloor(config.release),
     access,
     hold: (item) => holdForRelease(ctx, item),
-    rules: composeRules(),
+    rules: composeRules({ sectors: config.sectors }),
   }
+  handlePings(compose)
 
   await app.register(healthPlugin)
-  await app.register(metricsPlugin, { ctx, token: config.devToken })
+  await app.register(metricsPlugin, { ctx, tokens: auth })
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(webhookKeyPlugin, { escalation })
   await app.register(
@@ -236,6 +252,8 @@ async function assemble(
       await api.register(auditPlugin, { db: database.db })
       await api.register(accessPlugin, { access, hosted: auth.parties })
       await api.register(releasePlugin, { compose })
+      await api.register(tokensPlugin, { tokens: auth })
+      await api.register(noticesPlugin, { ctx, compose })
       await api.register(transcriptPlugin, { ctx })
       await api.register(readMarkersPlugin, { ctx })
       await api.register(rostersPlugin, { ctx })

@@ -11,7 +11,6 @@ const base = {
   listen: { host: '127.0.0.1', port: 7100 },
   federationUrl: 'http://127.0.0.1:7100',
   dataDir: 'db',
-  devToken: 'a-development-token',
   parties: [
     {
       id: 'usa',
@@ -53,15 +52,19 @@ describe('parseConfig', () => {
     expect(config.parties[0]!.keys[0]!.file).toBe('/srv/parley/keys/usa-1.private.pem')
   })
 
-  it('lets the environment override the port, the database and the token', () => {
+  it('refuses a devToken, naming it and what replaces it', () => {
+    expect(codeOf(() => parseConfig({ ...base, devToken: 'a-development-token' }, '/'))).toBe(
+      'CONFIG_INVALID: The node config is invalid: /devToken is no longer supported: remove it, and issue an API token bound to an officer with parley officer token create',
+    )
+  })
+
+  it('lets the environment override the port and the database', () => {
     const config = parseConfig(base, '/srv', {
       PARLEY_PORT: '8100',
       DATABASE_URL: 'postgres://db/parley',
-      PARLEY_DEV_TOKEN: 'from-the-environment',
     })
     expect(config.listen.port).toBe(8100)
     expect(config.databaseUrl).toBe('postgres://db/parley')
-    expect(config.devToken).toBe('from-the-environment')
     expect(codeOf(() => parseConfig(base, '/srv', { PARLEY_PORT: 'eighty' }))).toMatch(
       /^CONFIG_INVALID/,
     )

@@ -97,6 +97,33 @@ export const DeliverySettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * The sector taxonomy notices are checked against: a shipped one (`cisa`, the default, or
+ * `nis2`), or the node's own list. Labels of custom sectors are given in English and Russian.
+ */
+export const SectorsConfigSchema = Type.Object(
+  {
+    taxonomy: Type.Optional(Type.Enum(['cisa', 'nis2'])),
+    custom: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' }),
+            label: Type.Object(
+              { en: Type.String({ minLength: 1 }), ru: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+            parent: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 500 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 /** The node config file, `parley.json`. Paths are relative to the file's directory. */
 export const NodeConfigSchema = Type.Object(
   {
@@ -114,16 +141,10 @@ export const NodeConfigSchema = Type.Object(
     }),
     dataDir: Type.String({ minLength: 1 }),
     databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
-    devToken: Type.Optional(
-      Type.String({
-        minLength: 16,
-        description:
-          'Automation credential for the officer API (Authorization: Bearer); officers log in with sessions, and bearer access is off without this',
-      }),
-    ),
     auth: Type.Optional(AuthConfigSchema),
     release: Type.Optional(ReleaseConfigSchema),
     delivery: Type.Optional(DeliverySettingsSchema),
+    sectors: Type.Optional(SectorsConfigSchema),
     smtp: Type.Optional(SmtpConfigSchema),
     parties: Type.Array(HostedPartySchema, { minItems: 1 }),
     peers: Type.Array(PeerSchema),
@@ -136,12 +157,12 @@ export type HostedPartyConfig = Static<typeof HostedPartySchema>
 export type PeerConfig = Static<typeof PeerSchema>
 export type PinnedKey = Static<typeof PinnedKeySchema>
 export type DeliverySettings = Static<typeof DeliverySettingsSchema>
+export type SectorsConfig = Static<typeof SectorsConfigSchema>
 
 /** Environment variables a node honours; only this module and main.ts read process.env. */
 export interface NodeEnv {
   readonly DATABASE_URL?: string
   readonly PARLEY_PORT?: string
-  readonly PARLEY_DEV_TOKEN?: string
 }
 
 /**
@@ -149,6 +170,14 @@ export interface NodeEnv {
  * node only ever sees absolute paths. Throws `CONFIG_INVALID` naming the first bad field.
  */
 export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}): NodeConfig {
+  // Named, not just refused as an unknown field: a node upgraded from one that had it must
+  // learn what replaces it.
+  if (typeof value === 'object' && value !== null && 'devToken' in value) {
+    throw new ServerError('CONFIG_INVALID', {
+      reason:
+        '/devToken is no longer supported: remove it, and issue an API token bound to an officer with parley officer token create',
+    })
+  }
   if (!Value.Check(NodeConfigSchema, value)) {
     const first = [...Value.Errors(NodeConfigSchema, value)][0]
     throw new ServerError('CONFIG_INVALID', {
@@ -180,7 +209,6 @@ export function parseConfig(value: unknown, baseDir: string, env: NodeEnv = {}):
     listen: { ...value.listen, port },
     dataDir: at(value.dataDir),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
-    devToken: env.PARLEY_DEV_TOKEN ?? value.devToken,
     parties: value.parties.map((party) => ({
       ...party,
       keys: party.keys.map((key) => ({ ...key, file: at(key.file) })),

@@ -152,10 +152,51 @@ export const serverErrors = {
     status: 422,
     message: 'The channel policy is weaker than the node’s release floor: {reason}',
   },
+  NOTICE_TEMPLATE_INCOMPLETE: {
+    status: 422,
+    message: 'A notice of kind {kind} needs {missing}',
+  },
+  NOTICE_NOT_FOUND: { status: 404, message: 'No notice {notice} in this channel' },
+  NOTICE_CLOSED: { status: 409, message: 'Notice {notice} is closed already' },
+  NOTICE_OWN_ACK: {
+    status: 403,
+    message: '{party} opened notice {notice}: the opener does not acknowledge its own notice',
+  },
+  NOTICE_ALREADY_ACKNOWLEDGED: {
+    status: 409,
+    message: '{party} acknowledged notice {notice} already',
+  },
+  SECTOR_UNKNOWN: {
+    status: 422,
+    message: 'Sectors not in the node’s taxonomy {taxonomy}: {sectors}',
+  },
+  PRESET_WITH_POLICY: {
+    status: 400,
+    message: 'Give a preset or a policy, not both (adjust a preset by sending its policy)',
+  },
   MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
     message: 'This route takes {expected}, not {received}',
   },
+  TOKEN_INVALID: { status: 401, message: 'The API token is not one this node issued' },
+  TOKEN_EXPIRED: { status: 401, message: 'API token {token} expired; ask an admin for a new one' },
+  TOKEN_REVOKED: { status: 401, message: 'API token {token} was revoked' },
+  TOKEN_OFFICER_DISABLED: {
+    status: 401,
+    message: 'The officer of API token {token} is disabled',
+  },
+  TOKEN_IN_URL: {
+    status: 400,
+    message:
+      'API tokens travel in the Authorization header only; a live stream takes a ticket from POST /api/v1/stream/tickets',
+  },
+  TOKEN_SCOPE_INVALID: {
+    status: 400,
+    message: 'A token’s scope must be roles its officer holds: {reason}',
+  },
+  TOKEN_EXPIRY_INVALID: { status: 400, message: 'Unusable token expiry: {reason}' },
+  TOKEN_NOT_FOUND: { status: 404, message: 'No API token {token}' },
+  TICKET_INVALID: { status: 401, message: 'The stream ticket is unusable: {reason}' },
   REDLINE_SECTOR_UNKNOWN: {
     status: 400,
     message: 'Sector {sector} is not in this node’s taxonomy ({taxonomy})',
@@ -215,7 +256,7 @@ export const serverErrors = {
   },
   METRICS_AUTH_REQUIRED: {
     status: 401,
-    message: 'The metrics need the operator credential (Authorization: Bearer)',
+    message: 'The metrics need an admin’s API token (Authorization: Bearer)',
   },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
   DIRECTORY_ADMIN_ONLY: {

@@ -12,6 +12,13 @@ export {
 } from './features/federation/peers.service.ts'
 export * from './features/officers/officers.service.ts'
 export { type PasswordHasher, passwordHasher } from './features/officers/password.ts'
+export {
+  type ApiTokenView,
+  createToken,
+  listTokens,
+  revokeToken,
+  type TokensContext,
+} from './features/tokens/tokens.service.ts'
 export * from './ledger/index.ts'
 export * from './main.ts'
 export * from './node-crypto.ts'

@@ -12,7 +12,7 @@ export interface RunningNode {
 
 /**
  * Starts a node from its config file and listens. Environment: DATABASE_URL (PostgreSQL
- * instead of embedded PGlite), PARLEY_PORT, PARLEY_DEV_TOKEN, PARLEY_LOG_LEVEL.
+ * instead of embedded PGlite), PARLEY_PORT, PARLEY_LOG_LEVEL.
  */
 export async function runNode(
   configFile: string,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { partyFingerprint } from '@parley/protocol'
@@ -41,16 +41,17 @@ describe('a node directory', () => {
     }
   })
 
-  it('writes a bearer token for the officer API only when asked to', async () => {
+  it('writes no bearer credential: automation uses API tokens bound to an officer', async () => {
     const plain = await initNodeDirectory({ dir, parties: [{ id: 'usa', name: 'United States' }] })
-    expect(loadConfig(plain.configFile, {}).devToken).toBeUndefined()
-    const other = join(dir, 'automation')
-    const asked = await initNodeDirectory({
-      dir: other,
-      parties: [{ id: 'rus', name: 'Russian Federation' }],
-      devToken: true,
-    })
-    expect(loadConfig(asked.configFile, {}).devToken).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    const written = JSON.parse(await readFile(plain.configFile, 'utf8'))
+    expect(Object.keys(written).sort()).toEqual([
+      'dataDir',
+      'federationUrl',
+      'listen',
+      'node',
+      'parties',
+      'peers',
+    ])
   })
 
   it('never overwrites an existing node', async () => {

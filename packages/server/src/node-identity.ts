@@ -7,7 +7,6 @@ import {
   importPrivateKey,
   partyFingerprint,
   publicKeyOf,
-  toBase64Url,
 } from '@parley/protocol'
 import { type HostedPartyConfig, type NodeConfig, type PeerConfig, parseConfig } from './config.ts'
 import { ServerError } from './errors.ts'
@@ -127,12 +126,6 @@ export interface InitNodeOptions {
   readonly port?: number
   readonly federationUrl?: string
   readonly now?: number
-  /**
-   * Also write `devToken`, a bearer credential for the officer API (automation, the demo,
-   * benchmarks). Off by default: officers log in with sessions, and a node without the token
-   * accepts no bearer access at all.
-   */
-  readonly devToken?: boolean
 }
 
 /**
@@ -163,9 +156,6 @@ export async function initNodeDirectory(
     listen: { host, port },
     federationUrl: options.federationUrl ?? `http://${host}:${port}`,
     dataDir: 'db',
-    ...(options.devToken === true
-      ? { devToken: toBase64Url(crypto.getRandomValues(new Uint8Array(24))) }
-      : {}),
     parties,
     peers: [],
   }

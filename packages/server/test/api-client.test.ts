@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
 import { WORKING_GROUP_POLICY } from './support/compartments.ts'
 import { addOfficer, nextStep, PASSWORD, totpCode } from './support/officers.ts'
+import { officerWithToken } from './support/tokens.ts'
 
 const table = Object.entries(operations as Record<string, Operation>)
 
@@ -91,7 +92,7 @@ describe('the typed API client against a built node', () => {
   }
 
   beforeAll(async () => {
-    t = await startAuthApp({ devToken: 'automation-token-for-tests' })
+    t = await startAuthApp()
   })
   afterAll(() => t.close())
 
@@ -136,7 +137,13 @@ describe('the typed API client against a built node', () => {
     expect(opened.event.event.type).toBe('channel.create')
     const granted = await ada.grantAccess({ params: { channel, officer: 'ben' } })
     expect(granted.username).toBe('ben')
-    const automation = client({ token: 'automation-token-for-tests' })
+    // est's automation: an officer of est on the channel's access list, with a token.
+    const estBot = await officerWithToken(t.database.db, () => t.clock.now, {
+      party: 'est',
+      roles: ['drafter'],
+      channels: [channel],
+    })
+    const automation = client({ token: estBot.token })
     const joined = await automation.joinChannel({ params: { channel }, body: { as: 'est' } })
     expect(joined.event.event.author).toBe('est')
     const listed = (await ada.listChannels()).channels.find((c) => c.id === channel)
@@ -173,7 +180,7 @@ describe('the typed API client against a built node', () => {
 
     // release: a notice waits for ben.
     const notice = {
-      kind: 'incident',
+      kind: 'information',
       subject: 'A test notice',
       summary: 'Nothing happened.',
       lang: 'en',
@@ -236,6 +243,19 @@ describe('the typed API client against a built node', () => {
     expect(missing.status).toBe(403)
     expect(missing.body.error.code).toBe('CHANNEL_FORBIDDEN')
 
+    // tokens: ada issues ben a viewer token, lists and revokes it; ada takes a stream ticket
+    const issued = await ada.createApiToken({
+      params: { officer: 'ben' },
+      body: { scope: ['viewer'], expiresAt: t.clock.now + 86_400_000, label: 'ci' },
+    })
+    expect(issued.secret).toMatch(/^parley_pat_[A-Za-z0-9_-]{43}$/)
+    const tokens = (await ada.listApiTokens({ params: { officer: 'ben' } })).tokens
+    expect(tokens).toEqual([issued.token])
+    expect((await ada.revokeApiToken({ params: { token: issued.token.id } })).revokedAt).toBe(
+      t.clock.now,
+    )
+    expect((await ada.createStreamTicket()).ticket).toMatch(/^parley_wst_/)
+
     // sessions end
     expect(await ben.logout()).toBeUndefined()
     await expect(ben.getSession()).rejects.toMatchObject({ status: 401, code: 'AUTH_REQUIRED' })
@@ -252,17 +272,27 @@ describe('the typed API client against a built node', () => {
       'node',
       'officers',
       'release',
+      'stream',
+      'tokens',
     ])
     expect(mismatches).toEqual([])
   })
 
   it('shows the ledger’s details when it refuses a post', async () => {
-    const api = client({ token: 'automation-token-for-tests' })
-    const { channel } = await api.openChannel({
-      body: { as: 'usa', title: 'Refusals', members: ['usa', 'est'] },
+    const usaBot = await officerWithToken(t.database.db, () => t.clock.now, {
+      party: 'usa',
+      roles: ['drafter'],
+    })
+    const { channel } = await client({ token: usaBot.token }).openChannel({
+      body: { title: 'Refusals', members: ['usa', 'est'] },
+    })
+    const estBot = await officerWithToken(t.database.db, () => t.clock.now, {
+      party: 'est',
+      roles: ['drafter'],
+      channels: [channel.id],
     })
     // est is invited but has not joined: the ledger refuses what it signs, and says why.
-    const refused = await api
+    const refused = await client({ token: estBot.token })
       .postMessage({
         params: { channel: channel.id },
         body: { as: 'est', text: 'too early', lang: 'en', urgency: 'routine', tlp: 'green' },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { officerRoutes } from '../src/features/access/access.plugin.ts'
-import { type AuthTestApp, Browser, type Reply, startAuthApp } from './support/auth-app.ts'
+import { createToken } from '../src/features/tokens/tokens.service.ts'
+import { type AuthTestApp, Browser, type Reply, START, startAuthApp } from './support/auth-app.ts'
 import {
   grant,
   incidentNotice,
@@ -38,6 +39,7 @@ const ROLE = { status: 403, code: 'FORBIDDEN_ROLE' } as const
 const CHAN = { status: 403, code: 'CHANNEL_FORBIDDEN' } as const
 // A release item in a compartment the caller is outside of is answered as one that never was.
 const GONE = { status: 404, code: 'RELEASE_NOT_FOUND' } as const
+const NOTICE_GONE = { status: 404, code: 'NOTICE_NOT_FOUND' } as const
 type Cell = number | { readonly status: number; readonly code: string }
 const code = (status: number, code: string): Cell => ({ status, code })
 /** An event id no node holds: a draft or red line that is not there. */
@@ -55,6 +57,8 @@ interface Fixture {
   readonly officers: Readonly<Record<Exclude<Principal, 'anonymous'>, LoggedIn>>
   readonly admin: LoggedIn
   readonly estDrafter: LoggedIn
+  /** A fresh API token of `target2`'s, issued at the CLI; its id. */
+  readonly token: () => Promise<string>
 }
 
 interface Call {
@@ -315,6 +319,26 @@ const MATRIX: Record<string, Row> = {
     call: (f) => ({ url: `/officers/${f.target2.id}/reset-password`, body: {} }),
     cells: adminsOnly(200, code(404, 'OFFICER_NOT_FOUND')),
   },
+  'POST /api/v1/officers/:officer/tokens': {
+    call: (f) => ({
+      url: `/officers/${f.target2.id}/tokens`,
+      body: { scope: ['viewer'], expiresAt: START + 86_400_000 },
+    }),
+    cells: adminsOnly(201, code(404, 'OFFICER_NOT_FOUND')),
+  },
+  'GET /api/v1/officers/:officer/tokens': {
+    call: (f) => ({ url: `/officers/${f.target2.id}/tokens` }),
+    cells: adminsOnly(200, code(404, 'OFFICER_NOT_FOUND')),
+  },
+  // Another party's token is answered as one that never was.
+  'POST /api/v1/tokens/:token/revoke': {
+    call: async (f) => ({ url: `/tokens/${await f.token()}/revoke` }),
+    cells: adminsOnly(200, code(404, 'TOKEN_NOT_FOUND')),
+  },
+  'POST /api/v1/stream/tickets': {
+    call: () => ({ url: '/stream/tickets', fresh: true }),
+    cells: everyOfficer(201),
+  },
   'GET /api/v1/audit': { call: () => ({ url: '/audit' }), cells: adminsOnly(200) },
   // An admin manages the access lists of every channel of their party, on the list or not.
   'GET /api/v1/access': { call: () => ({ url: '/access' }), cells: adminsOnly(200) },
@@ -354,6 +378,42 @@ const MATRIX: Record<string, Row> = {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
   },
+  'GET /api/v1/notices': { call: () => ({ url: '/notices' }), cells: everyOfficer(200) },
+  'GET /api/v1/notices/overdue': {
+    call: () => ({ url: '/notices/overdue' }),
+    cells: everyOfficer(200),
+  },
+  // A fresh ping (sent at once, whatever the floor) each time; outside its compartment a notice
+  // is answered as one that never was.
+  'GET /api/v1/notices/:notice': {
+    call: async (f) => {
+      const drafter = f.officers['drafter-in'].browser
+      const ping = await drafter.request('POST', `/channels/${f.channel}/pings`, {})
+      return { url: `/notices/${ping.body.event.id}` }
+    },
+    cells: [
+      AUTH,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      200,
+      NOTICE_GONE,
+      NOTICE_GONE,
+    ],
+  },
+  'POST /api/v1/channels/:channel/pings': {
+    call: (f) => ({ url: `/channels/${f.channel}/pings`, body: {} }),
+    cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
+  },
+  'POST /api/v1/channels/:channel/ping-schedules': {
+    call: (f) => ({ url: `/channels/${f.channel}/ping-schedules`, body: { weekday: 1, hour: 10 } }),
+    cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
+  },
+  'GET /api/v1/pings/stats': { call: () => ({ url: '/pings/stats' }), cells: everyOfficer(200) },
+  'GET /api/v1/presets': { call: () => ({ url: '/presets' }), cells: everyOfficer(200) },
   // Rosters and ladders belong to one party: est's admin is refused usa's.
   'GET /api/v1/rosters/:party': {
     call: () => ({ url: '/rosters/usa' }),
@@ -460,6 +520,14 @@ describe('authorization matrix', () => {
       admin,
       estDrafter: await loggedIn(t, 'est-drafter', ['drafter'], 'est'),
       release: '',
+      token: async () => {
+        const operator = { officer: null, party: null, via: 'cli' } as const
+        const issued = await createToken(t.ctx, operator, 'target2', {
+          scope: ['viewer'],
+          expiresAt: t.clock.now + 86_400_000,
+        })
+        return issued.token.id
+      },
     }
     f = { ...partial, release: await freshItem(partial) }
   }, 120_000)

@@ -230,7 +230,7 @@ describe.skipIf(testDialect !== 'postgres')(
         now: 0,
       })
       const rusConfig = loadConfig(join(root, 'rus', 'parley.json'), {})
-      const { devToken: _none, ...loaded } = loadConfig(join(root, 'usa', 'parley.json'), {})
+      const loaded = loadConfig(join(root, 'usa', 'parley.json'), {})
       const config: NodeConfig = {
         ...loaded,
         peers: [await peerEntryOf(rusConfig, 0)],
@@ -263,7 +263,7 @@ describe.skipIf(testDialect !== 'postgres')(
           db: database.db,
           now,
           parties: ['usa'],
-          settings: authSettings(config.auth, config.devToken),
+          settings: authSettings(config.auth),
           passwords: passwordHasher(config.auth?.passwordHash),
         },
         close: async () => {

@@ -17,6 +17,7 @@ import { testDatabase } from './support/database.ts'
 import { PASSWORD } from './support/officers.ts'
 import { cheapPasswordHash } from './support/password-hash.ts'
 import { type SmtpSink, startSmtpSink } from './support/smtp-sink.ts'
+import { ALL_ROLES, officerWithToken } from './support/tokens.ts'
 import { startWebhookReceiver } from './support/webhook-receiver.ts'
 
 const MIN = 60_000
@@ -37,7 +38,6 @@ beforeAll(async () => {
     node: 'usa',
     parties: [{ id: 'usa', name: 'United States' }],
     now: 0,
-    devToken: true,
   })
   config = {
     ...loadConfig(join(dir, 'parley.json'), {}),
@@ -57,10 +57,27 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/**
+ * The automation officer of each node's database: usa's, every role, on the access list of
+ * the notices' channel (the alarms are of it), with an API token.
+ */
+const automation = new Map<Database, string>()
+const tokenOf = new WeakMap<ParleyApp, string>()
+
 async function startNode(clock: ManualClock, database?: Database) {
   const db = database ?? (await testDatabase())
   const app = await build(config, { database: db, clock, federate: false, logger: false })
   await app.ready()
+  if (!automation.has(db)) {
+    const bot = await officerWithToken(db.db, () => clock.now(), {
+      party: 'usa',
+      roles: ALL_ROLES,
+      channels: [CHANNEL],
+      expiresAt: clock.now() + 300 * 86_400_000,
+    })
+    automation.set(db, bot.token)
+  }
+  tokenOf.set(app, automation.get(db)!)
   return { app, database: db }
 }
 
@@ -70,7 +87,7 @@ async function call<T = any>(app: ParleyApp, method: 'GET' | 'PUT', url: string,
     method,
     url: `/api/v1${url}`,
     headers: {
-      authorization: `Bearer ${config.devToken}`,
+      authorization: `Bearer ${tokenOf.get(app)}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),

@@ -34,6 +34,15 @@ interface Alarm {
   party: string | null
   details: Record<string, unknown>
 }
+/** The tests below: each abuses a channel of its own. */
+const TESTS = 6
+
+/** A channel of one test, and rus' chain in it as usa holds it. */
+interface Line {
+  readonly channel: string
+  chain: { seq: number; prev: string; time: number }
+}
+
 interface Ledger {
   events: number
   pending: number
@@ -46,13 +55,20 @@ describe('a node under attack by a pinned peer', () => {
   let rus: TestNode
   let osce: TestNode
   let close: () => Promise<void>
-  let channel: string
   /** rus, turned hostile, aimed at usa. */
   let hostile: HostilePeer
   /** osce, behaving: the "everyone else" a node must keep serving. */
   let bystander: HostilePeer
-  /** rus' chain as usa holds it. */
-  let chain: { seq: number; prev: string; time: number }
+  /**
+   * One channel per test, all opened while rus still behaved: a test abuses a channel of its
+   * own, so it passes alone and in any order.
+   */
+  let unused: Line[]
+  const line = () => {
+    const next = unused.pop()
+    if (next === undefined) throw new Error('more tests than channels opened in beforeAll')
+    return next
+  }
 
   const ledger = async (node: TestNode = usa): Promise<Ledger> => {
     const db = node.database.db
@@ -67,7 +83,7 @@ describe('a node under attack by a pinned peer', () => {
       alarms: await count('alarms'),
     }
   }
-  const timeline = async (node: TestNode) =>
+  const timeline = async (node: TestNode, channel: string) =>
     (
       await node.api<{ events: { id: string; event: Event }[] }>(
         'GET',
@@ -77,28 +93,28 @@ describe('a node under attack by a pinned peer', () => {
   const alarms = async (node: TestNode) =>
     (await node.api<{ alarms: Alarm[] }>('GET', '/alarms')).body.alarms
   /** usa's latest event in the channel, which rus' next event must cite in its heads. */
-  const usaHead = async () => {
-    const own = (await timeline(usa)).filter((view) => view.event.author === 'usa')
+  const usaHead = async ({ channel }: Line) => {
+    const own = (await timeline(usa, channel)).filter((view) => view.event.author === 'usa')
     const last = own.at(-1)!
     return { seq: last.event.seq, id: last.id }
   }
   /** rus' next event, genuine unless `change` makes it otherwise (then signed again). */
-  const nextRus = async (text: string, change: Partial<EventFields> = {}) =>
+  const nextRus = async (on: Line, text: string, change: Partial<EventFields> = {}) =>
     hostile.event({
-      channel,
-      seq: chain.seq + 1,
-      prev: chain.prev,
-      heads: { usa: await usaHead() },
-      time: Math.max(Date.now(), chain.time),
+      channel: on.channel,
+      seq: on.chain.seq + 1,
+      prev: on.chain.prev,
+      heads: { usa: await usaHead(on) },
+      time: Math.max(Date.now(), on.chain.time),
       type: 'message.post',
       body: { text, lang: 'ru', urgency: 'routine', tlp: 'clear' },
       ...change,
     } as EventFields)
-  const advance = (signed: SignedEvent & { id: string }) => {
-    chain = { seq: signed.event.seq, prev: signed.id, time: signed.event.time }
+  const advance = (on: Line, signed: SignedEvent & { id: string }) => {
+    on.chain = { seq: signed.event.seq, prev: signed.id, time: signed.event.time }
   }
   /** The bystander is served, promptly, and usa still answers its health check. */
-  const servesEveryoneElse = async () => {
+  const servesEveryoneElse = async ({ channel }: Line) => {
     const started = performance.now()
     const heads = await bystander.send({ path: `/federation/v1/channels/${channel}/heads` })
     expect(heads.status).toBe(200)
@@ -117,20 +133,30 @@ describe('a node under attack by a pinned peer', () => {
     )
     ;[usa, rus, osce] = started.nodes as [TestNode, TestNode, TestNode]
     close = started.close
-    const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {
-      title: 'US–Russia ICT Security Working Group',
-      members: ['usa', 'rus'],
-      observers: ['osce'],
-    })
-    channel = created.body.channel.id
-    await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
-    )
-    const join = await eventually(async () => {
-      const [views, observed] = await Promise.all([timeline(usa), timeline(osce)])
-      return views.length === 2 && observed.length === 2 && views[1]
-    })
-    chain = { seq: 1, prev: join.id, time: join.event.time }
+    unused = []
+    for (let i = 0; i < TESTS; i++) {
+      const created = await usa.api<{ channel: { id: string } }>('POST', '/channels', {
+        title: `US–Russia ICT Security Working Group ${i + 1}`,
+        members: ['usa', 'rus'],
+        observers: ['osce'],
+      })
+      const channel = created.body.channel.id
+      await eventually(
+        async () =>
+          (await rus.admit(channel)) &&
+          (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      )
+      // osce's admin puts its officer on the list of the channel it observes.
+      await eventually(() => osce.admit(channel))
+      const join = await eventually(async () => {
+        const [views, observed] = await Promise.all([
+          timeline(usa, channel),
+          timeline(osce, channel),
+        ])
+        return views.length === 2 && observed.length === 2 && views[1]
+      })
+      unused.push({ channel, chain: { seq: 1, prev: join.id, time: join.event.time } })
+    }
     hostile = await hostilePeer(rus, 'rus', usa)
     bystander = await hostilePeer(osce, 'osce', usa)
     // From here on only the test speaks for rus.
@@ -143,9 +169,11 @@ describe('a node under attack by a pinned peer', () => {
   })
 
   it('cuts off slow-loris connections at its request timeout while serving a normal peer', async () => {
+    const on = line()
+    const { channel } = on
     const before = await ledger()
     const port = Number(new URL(usa.url).port)
-    const next = await nextRus('Trickled, never delivered.')
+    const next = await nextRus(on, 'Trickled, never delivered.')
     const body = new TextEncoder().encode(
       JSON.stringify({ events: [{ event: next.event, sig: next.sig }] }),
     )
@@ -200,15 +228,16 @@ describe('a node under attack by a pinned peer', () => {
     // The event the tricklers never delivered is taken at once from a normal connection.
     const pushed = await hostile.push([next])
     expect(pushed.body.receipts[0]?.receipt.events).toEqual([next.id])
-    advance(next)
+    advance(on, next)
   })
 
   it('refuses events signed with another party’s key or a key not valid at their time', async () => {
+    const on = line()
     const before = await ledger()
     // rus colludes with another pinned party, whose real key it uses.
     const accomplice = await hostilePeer(osce, 'osce', usa)
     accomplice.close()
-    const borrowed = await nextRus('Signed with osce’s key.')
+    const borrowed = await nextRus(on, 'Signed with osce’s key.')
     const withOsceKey = await hostile.signAnything(
       { ...borrowed.event, key: 'osce#1' },
       accomplice.key,
@@ -234,10 +263,10 @@ describe('a node under attack by a pinned peer', () => {
       ],
       { now: Date.now(), hosted: false },
     )
-    const early = await nextRus('Signed with a key not valid yet.').then((genuine) =>
+    const early = await nextRus(on, 'Signed with a key not valid yet.').then((genuine) =>
       hostile.resign(genuine.event, { keyId: 'rus#2', privateKey: future.privateKey }),
     )
-    const late = await nextRus('Signed with a retired key.').then((genuine) =>
+    const late = await nextRus(on, 'Signed with a retired key.').then((genuine) =>
       hostile.resign(genuine.event, { keyId: 'rus#3', privateKey: retired.privateKey }),
     )
 
@@ -252,25 +281,27 @@ describe('a node under attack by a pinned peer', () => {
       [4, 'KEY_NOT_VALID_AT_TIME'],
     ])
     expect(await ledger()).toEqual(before)
-    await servesEveryoneElse()
+    await servesEveryoneElse(on)
   })
 
   it('stores and receipts the good events of a mixed batch and lists the bad ones', async () => {
+    const on = line()
+    const { channel } = on
     const before = await ledger()
-    const first = await nextRus('Good, first.')
-    advance(first)
-    const second = await nextRus('Good, second.')
+    const first = await nextRus(on, 'Good, first.')
+    advance(on, first)
+    const second = await nextRus(on, 'Good, second.')
     const forgedTwin = {
       event: { ...second.event, body: { ...second.event.body, text: 'Forged twin.' } },
       sig: second.sig,
     }
-    advance(second)
-    const third = await nextRus('Good, third.')
-    const fromTheFuture = await nextRus('From the future.', {
+    advance(on, second)
+    const third = await nextRus(on, 'Good, third.')
+    const fromTheFuture = await nextRus(on, 'From the future.', {
       seq: third.event.seq,
       time: Date.now() + 3_600_000,
     })
-    advance(third)
+    advance(on, third)
     const malformed = { event: { ...third.event, seq: 1.5 }, sig: third.sig }
     const batch = [first, forgedTwin, second, fromTheFuture, malformed, 42, third]
 
@@ -289,20 +320,22 @@ describe('a node under attack by a pinned peer', () => {
     ])
     expect(reply.body.need).toEqual([])
     expect(await ledger()).toEqual({ ...before, events: before.events + 3 })
-    const ids = (await timeline(usa)).map((view) => view.id)
+    const ids = (await timeline(usa, channel)).map((view) => view.id)
     expect(ids.slice(-3)).toEqual([first.id, second.id, third.id])
-    await servesEveryoneElse()
+    await servesEveryoneElse(on)
   })
 
   it('refuses with HEADS_CONFLICT and an alarm an event whose heads rewrite usa’s own log', async () => {
+    const on = line()
+    const { channel } = on
     const before = await ledger()
-    const { seq } = await usaHead()
+    const { seq } = await usaHead(on)
     // usa's seq 1 is its channel.create; rus claims it received something else there.
-    const rewritten = await nextRus('I saw a different usa.', {
-      heads: { usa: { seq: 1, id: chain.prev } },
+    const rewritten = await nextRus(on, 'I saw a different usa.', {
+      heads: { usa: { seq: 1, id: on.chain.prev } },
     })
     // rus claims usa said more than usa ever signed.
-    const invented = await nextRus('I saw usa say more.', {
+    const invented = await nextRus(on, 'I saw usa say more.', {
       heads: { usa: { seq: seq + 3, id: toHex(crypto.getRandomValues(new Uint8Array(32))) } },
     })
     const reply = await hostile.push([rewritten, invented])
@@ -311,7 +344,9 @@ describe('a node under attack by a pinned peer', () => {
       'HEADS_CONFLICT',
     ])
     expect(reply.body.receipts).toEqual([])
-    const raised = (await alarms(usa)).filter((alarm) => alarm.kind === 'heads_conflict')
+    const raised = (await alarms(usa)).filter(
+      (alarm) => alarm.kind === 'heads_conflict' && alarm.channel === channel,
+    )
     expect(raised).toEqual([
       expect.objectContaining({
         channel,
@@ -326,17 +361,19 @@ describe('a node under attack by a pinned peer', () => {
     ])
     // Only the alarms are new: neither event is stored, nor kept as pending.
     expect(await ledger()).toEqual({ ...before, alarms: before.alarms + 2 })
-    await servesEveryoneElse()
+    await servesEveryoneElse(on)
   })
 
   it('refuses after a restart a request captured before it, and takes a freshly signed one at once', async () => {
-    const event = await nextRus('Delivered once, before the restart.')
+    const on = line()
+    const { channel } = on
+    const event = await nextRus(on, 'Delivered once, before the restart.')
     const push = await hostile.send({
       path: PUSH,
       body: { events: [{ event: event.event, sig: event.sig }] },
     })
     expect(push.status).toBe(200)
-    advance(event)
+    advance(on, event)
     const read = await hostile.send({ path: `/federation/v1/channels/${channel}/log/rus?from=1` })
     expect(read.status).toBe(200)
     // Within the node's life the nonce cache catches a replay.
@@ -376,19 +413,22 @@ describe('a node under attack by a pinned peer', () => {
       15_000,
       'usa to hold osce’s receipt for the message posted across its restart',
     )
-    await servesEveryoneElse()
+    await servesEveryoneElse(on)
   })
 
   it('keeps both events of an equivocating peer as proof, raises alarms, and exports the proof', async () => {
+    const on = line()
+    const { channel } = on
     // osce holds rus' chain as far as usa does (it learns it from usa's heads).
     await eventually(
       async () =>
-        (await timeline(osce)).filter((view) => view.event.author === 'rus').length === chain.seq,
+        (await timeline(osce, channel)).filter((view) => view.event.author === 'rus').length ===
+        on.chain.seq,
       15_000,
       'osce to hold rus’ chain',
     )
-    const told = await nextRus('The exercise is cancelled.')
-    const other = await nextRus('The exercise goes ahead.')
+    const told = await nextRus(on, 'The exercise is cancelled.')
+    const other = await nextRus(on, 'The exercise goes ahead.')
     expect(other.event.seq).toBe(told.event.seq)
 
     // Two different nodes, each told one version: each takes it, none can know yet.
@@ -407,19 +447,28 @@ describe('a node under attack by a pinned peer', () => {
       { text: 'Noted.', lang: 'en', urgency: 'routine', tlp: 'green' },
     )
     const conflict = await eventually(
-      async () => (await alarms(osce)).find((alarm) => alarm.kind === 'heads_conflict'),
+      async () =>
+        (await alarms(osce)).find(
+          (alarm) => alarm.kind === 'heads_conflict' && alarm.channel === channel,
+        ),
       15_000,
       'a heads conflict alarm on osce',
     )
     expect(conflict).toMatchObject({ channel, party: 'usa' })
-    expect((await timeline(osce)).map((view) => view.id)).not.toContain(posted.body.event.id)
+    expect((await timeline(osce, channel)).map((view) => view.id)).not.toContain(
+      posted.body.event.id,
+    )
 
     // The same node in a second batch: the fork is proven, kept, alarmed and refused.
     const before = await ledger()
     const second = await hostile.push([other])
     expect(second.body.rejected.map((rejection) => rejection.code)).toEqual(['EQUIVOCATION'])
     expect(second.body.receipts).toEqual([])
-    const proof = await usa.database.db.selectFrom('equivocations').selectAll().execute()
+    const proof = await usa.database.db
+      .selectFrom('equivocations')
+      .selectAll()
+      .where('channel', '=', channel)
+      .execute()
     expect(proof.map((row) => [row.a_id, row.b_id].sort())).toEqual([[told.id, other.id].sort()])
     expect(await alarms(usa)).toContainEqual(
       expect.objectContaining({ kind: 'equivocation', channel, party: 'rus' }),
@@ -429,7 +478,7 @@ describe('a node under attack by a pinned peer', () => {
       equivocations: before.equivocations + 1,
       alarms: before.alarms + 1,
     })
-    const held = (await timeline(usa)).map((view) => view.id)
+    const held = (await timeline(usa, channel)).map((view) => view.id)
     expect(held).toContain(told.id)
     expect(held).not.toContain(other.id)
     // Pushing the proof again adds nothing.
@@ -444,7 +493,11 @@ describe('a node under attack by a pinned peer', () => {
     const late = await crossed.push([told])
     crossed.close()
     expect(late.body.rejected.map((rejection) => rejection.code)).toEqual(['EQUIVOCATION'])
-    const osceProof = await osce.database.db.selectFrom('equivocations').selectAll().execute()
+    const osceProof = await osce.database.db
+      .selectFrom('equivocations')
+      .selectAll()
+      .where('channel', '=', channel)
+      .execute()
     expect(osceProof.map((row) => [row.a_id, row.b_id])).toEqual(
       proof.map((row) => [row.a_id, row.b_id]),
     )
@@ -474,7 +527,7 @@ describe('a node under attack by a pinned peer', () => {
     expect([told.id, other.id]).toContain(report.failures[0].eventId)
     expect(verified.code).toBe(1)
     await rm(transcript.dir, { recursive: true, force: true })
-    await servesEveryoneElse()
+    await servesEveryoneElse(on)
   })
 })
 

@@ -131,7 +131,9 @@ describe('the federation API under a storm of malformed requests', () => {
     })
     const channel = created.body.channel.id
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
     )
     const [genesis, joined] = await eventually(async () => {
       const views = (

@@ -91,7 +91,9 @@ describe('a node facing a hostile peer', () => {
     })
     channel = created.body.channel.id
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
     )
     const joined = await eventually(async () => {
       const events = (await usaEvents()).length

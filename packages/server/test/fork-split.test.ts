@@ -69,7 +69,9 @@ describe('a fork split across two nodes', () => {
     channel = created.body.channel.id
     for (const node of [rus, osce]) {
       await eventually(
-        async () => (await node.api('POST', `/channels/${channel}/join`, {})).status === 201,
+        async () =>
+          (await node.admit(channel)) &&
+          (await node.api('POST', `/channels/${channel}/join`, {})).status === 201,
         SETUP_MS,
       )
     }
@@ -154,7 +156,9 @@ describe('a fork split across two nodes', () => {
     })
     const other = created.body.channel.id
     await eventually(
-      async () => (await usa.api('POST', `/channels/${other}/join`, {})).status === 201,
+      async () =>
+        (await usa.admit(other)) &&
+        (await usa.api('POST', `/channels/${other}/join`, {})).status === 201,
       SETUP_MS,
     )
     await eventually(async () => {

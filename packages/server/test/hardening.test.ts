@@ -157,7 +157,7 @@ describe('HTTP hardening', () => {
       })
       log.error({ err: { config: { headers: { authorization: 'Bearer d33p' } } } }, 'peer failed')
       log.info({
-        officer: { privateKey: 'pr1vate', devToken: 'd3vtok', passwordHash: '$argon2id$h4sh' },
+        officer: { privateKey: 'pr1vate', ticket: 't1cket', passwordHash: '$argon2id$h4sh' },
       })
       log.info({ password: 'pa55', body: { newPassword: 'n3w' } })
       for (const secret of [
@@ -165,7 +165,7 @@ describe('HTTP hardening', () => {
         'b3arer',
         'd33p',
         'pr1vate',
-        'd3vtok',
+        't1cket',
         'h4sh',
         'pa55',
         'n3w',

@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearAlarm, raiseAlarm } from '../src/ledger/index.ts'
 import { type AuthTestApp, START, startAuthApp } from './support/auth-app.ts'
 import { type LoggedIn, loggedIn, message, openChannel } from './support/compartments.ts'
-
-const TOKEN = 'operator-metrics-token-0123456789abcdef'
+import { officerWithToken } from './support/tokens.ts'
 
 describe('GET /metrics', () => {
   let t: AuthTestApp
   let alice: LoggedIn
   let desk: string
+  /** An admin's API token: what a Prometheus scraper is configured with. */
+  let TOKEN: string
+  let VIEWER: string
 
   const scrape = (authorization?: string) =>
     t.app.inject({
@@ -22,14 +24,22 @@ describe('GET /metrics', () => {
   }
 
   beforeAll(async () => {
-    t = await startAuthApp({ auth: { requireSecondFactor: false }, devToken: TOKEN })
+    t = await startAuthApp({ auth: { requireSecondFactor: false } })
+    TOKEN = (
+      await officerWithToken(t.database.db, () => t.clock.now, { party: 'usa', roles: ['admin'] })
+    ).token
+    const viewer = await officerWithToken(t.database.db, () => t.clock.now, {
+      party: 'usa',
+      roles: ['viewer'],
+    })
+    VIEWER = viewer.token
     alice = await loggedIn(t, 'alice', ['drafter'])
     desk = await openChannel(alice, { title: 'Metrics', members: ['usa', 'rus'] })
   })
   afterAll(() => t.close())
 
   it('answers the operator credential only, with METRICS_AUTH_REQUIRED otherwise', async () => {
-    for (const header of [undefined, 'Bearer wrong', `Basic ${TOKEN}`]) {
+    for (const header of [undefined, 'Bearer wrong', `Basic ${TOKEN}`, `Bearer ${VIEWER}`]) {
       const reply = await scrape(header)
       expect(reply.statusCode).toBe(401)
       expect(reply.json().error.code).toBe('METRICS_AUTH_REQUIRED')

@@ -49,7 +49,10 @@ describe('negotiation across three nodes', () => {
         policy: POLICY,
       })
     ).body.channel.id
-    await eventually(async () => (await rus.api('POST', `/channels/${wg}/join`, {})).status === 201)
+    await eventually(
+      async () =>
+        (await rus.admit(wg)) && (await rus.api('POST', `/channels/${wg}/join`, {})).status === 201,
+    )
 
     const draft = (
       await eventually(async () => {
@@ -111,7 +114,9 @@ describe('negotiation across three nodes', () => {
       })
     ).body.channel.id
     await eventually(
-      async () => (await est.api('POST', `/channels/${allies}/join`, {})).status === 201,
+      async () =>
+        (await est.admit(allies)) &&
+        (await est.api('POST', `/channels/${allies}/join`, {})).status === 201,
     )
     const adopts = (await usa.api<Json>('GET', `/channels/${wg}/timeline`)).body.events.filter(
       (view: { event: { type: string } }) => view.event.type === 'draft.adopt',

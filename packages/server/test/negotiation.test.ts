@@ -52,7 +52,9 @@ describe('negotiation: red lines, drafts, adoption, compliance, forwards', () =>
     })
     expect(created.status).toBe(201)
     wg = created.body.channel.id
+    // Each party's admin puts its officer on the list; that officer joins for its party.
     for (const as of ['rus', 'osce']) {
+      expect(await node.admit(wg, as)).toBe(true)
       expect((await node.api('POST', `/channels/${wg}/join`, { as })).status).toBe(201)
     }
     const other = await node.api<Json>('POST', '/channels', {
@@ -62,6 +64,7 @@ describe('negotiation: red lines, drafts, adoption, compliance, forwards', () =>
       observers: [],
     })
     allies = other.body.channel.id
+    expect(await node.admit(allies, 'est')).toBe(true)
     expect((await node.api('POST', `/channels/${allies}/join`, { as: 'est' })).status).toBe(201)
   })
   afterAll(() => close?.())

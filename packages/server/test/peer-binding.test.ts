@@ -223,8 +223,8 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
     expect(audit.body.entries.filter((entry) => entry.action.startsWith('peer.'))).toEqual([
       {
         ...audit.body.entries.find((entry) => entry.action === 'peer.add'),
-        officer: 'o_devtoken',
-        party: null,
+        officer: usa.officers.get('usa')!.id,
+        party: 'usa',
         action: 'peer.add',
         details: {
           via: 'api',
@@ -242,10 +242,8 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
       members: ['usa', 'rus'],
     })
     const channel = created.body.channel.id
-    await eventually(async () => {
-      const listed = await rus.api<{ channels: { id: string }[] }>('GET', '/channels')
-      return listed.body.channels.some((row) => row.id === channel)
-    })
+    // It reached rus: rus's admin can put its officer on the access list.
+    await eventually(() => rus.admit(channel))
     const peers = await usa.api<{ peers: PeerView[] }>('GET', '/node')
     expect(peers.body.peers).toEqual([
       expect.objectContaining({ url: rus.url, parties: ['rus'], boundAt: expect.any(Number) }),
@@ -259,7 +257,7 @@ describe('binding a peer’s URL by proof of key (DESIGN §4.6)', () => {
     expect(peers.body.peers).toEqual([expect.objectContaining({ url: rus.url, parties: [] })])
     const audit = await usa.api<{ entries: AuditEntry[] }>('GET', '/audit')
     expect(audit.body.entries.at(-1)).toMatchObject({
-      officer: 'o_devtoken',
+      officer: usa.officers.get('usa')!.id,
       action: 'peer.remove',
       details: {
         via: 'api',

@@ -101,9 +101,14 @@ describe('a replayed descriptor at a new URL, against real nodes', () => {
       title: 'US–Russia ICT Security Working Group',
       members: ['usa', 'rus'],
     })
+    if (created.status !== 201)
+      throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`)
     channel = created.body.channel.id
+    // rus's admin puts its officer on the access list once the invitation arrived; they join.
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
       WITHIN_MS,
       'rus joins',
     )

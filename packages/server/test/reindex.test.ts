@@ -32,6 +32,10 @@ async function answers(node: TestNode): Promise<Record<string, unknown>> {
   await get('/access')
   await get('/releases')
   await get('/alarms')
+  const { notices } = await get<{ notices: { id: string }[] }>('/notices?limit=500')
+  for (const { id } of notices) await get(`/notices/${id}`)
+  await get('/notices/overdue')
+  await get('/pings/stats')
   return read
 }
 
@@ -61,6 +65,9 @@ async function damage(node: TestNode): Promise<void> {
   await db.updateTable('channels').set({ title: 'damaged', status: 'invited' }).execute()
   await db.deleteFrom('channel_members').where('role', '=', 'observer').execute()
   await db.updateTable('channel_members').set({ joined_seq: null }).execute()
+  await db.updateTable('notice_recipients').set({ ack_at: null, delivered_at: null }).execute()
+  await db.deleteFrom('notice_deadlines').execute()
+  await db.deleteFrom('notice_events').where('type', '=', 'notice.reply').execute()
 }
 
 /** Stops the node, rebuilds its read models, starts it again; returns the last progress. */
@@ -314,11 +321,8 @@ async function play(nodes: readonly TestNode[], actions: readonly Action[]): Pro
     const { id: channel, members } = channels[step.channel % channels.length]!
     if (!members.includes(step.by)) continue
     // The actor's node must hold the channel first (an invitation travels by push).
-    await eventually(
-      async () => (await node.api('GET', `/channels/${channel}`)).status === 200,
-      10_000,
-      `${channel} at ${node.name}`,
-    )
+    // (its admin then puts the actor's officer on the access list).
+    await eventually(() => node.admit(channel, step.by), 10_000, `${channel} at ${node.name}`)
     const reply =
       step.kind === 'join'
         ? await node.api('POST', `/channels/${channel}/join`, { as: step.by })

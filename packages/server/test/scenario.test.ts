@@ -20,6 +20,7 @@ import { StoryClock } from '../../cli/src/demo/story-clock.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
 import { passwordHasher } from '../src/features/officers/password.ts'
 import { exportTranscript, partyKeys, receiptsFor } from '../src/ledger/index.ts'
+import { receiptId } from '../src/ledger/receipts.ts'
 import { eventually, startNodes, type TestNode } from './support/nodes.ts'
 import { OfficerClient } from './support/officer-client.ts'
 
@@ -29,7 +30,7 @@ import { OfficerClient } from './support/officer-client.ts'
 // runs in real time and jumps to each scene, so "17 min after delivery" is what the nodes see.
 // The words come from the demo's story (packages/cli/src/demo/story.ts): one story for both.
 
-const { MINUTE, DAY } = story
+const { MINUTE, HOUR, DAY } = story
 const PASSWORD = 'correct horse battery staple'
 const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 
@@ -234,10 +235,34 @@ describe('a day in the life of the US–Russia working group', () => {
     expect((await dan.request('GET', '/channels')).body.channels).toEqual([])
   })
 
-  // TODO(issue 10): asserts the acknowledge-by time usa's deadline read model shows.
-  it.todo(
-    '1b. rus’s signed receipt starts the 24 h clock: usa shows the acknowledge-by time (issue 10)',
-  )
+  /** A notice as `who`'s node shows it, and its recipient rus there. */
+  const noticeAt = async (who: OfficerClient, id: string) => {
+    const reply = await who.request('GET', `/notices/${id}`)
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200)
+    const rus = reply.body.recipients.find((r: { party: string }) => r.party === 'rus')
+    const deadline = (name: string) => rus.deadlines.find((d: { name: string }) => d.name === name)
+    return { view: reply.body, rus, deadline }
+  }
+
+  it('1b. rus’s signed receipt starts the 24 h clock: usa shows the acknowledge-by time', async () => {
+    const { alice } = officers
+    const { view, rus, deadline } = await noticeAt(alice, notice.id)
+    expect(view).toMatchObject({ kind: 'clarification', opener: 'usa', closedAt: null })
+    // The clock starts at the time rus signed in its receipt, not when usa stored the receipt.
+    expect(rus).toMatchObject({ state: 'delivered', deliveredAt: receivedAt, acknowledgedAt: null })
+    const [receipt] = (await receiptsFor(nodes.usa.database.db, notice.id)).filter(
+      (r) => r.receipt.by === 'rus',
+    )
+    expect(rus.receipt).toBe(await receiptId(receipt!.receipt))
+    // The working group's signed policy acknowledges a routine notice within 24 h.
+    expect(deadline('acknowledge')).toMatchObject({
+      within: DAY,
+      dueAt: receivedAt + DAY,
+      status: 'pending',
+    })
+    const listed = await alice.request('GET', `/notices?channel=${wg}&state=delivered&party=rus`)
+    expect(listed.body.notices.map((n: { id: string }) => n.id)).toEqual([notice.id])
+  })
 
   it('2. Irina acknowledges, and usa holds rus’s signed acknowledgment of the notice', async () => {
     const { alice, irina } = officers
@@ -260,11 +285,22 @@ describe('a day in the life of the US–Russia working group', () => {
     // The opener cannot acknowledge its own notice.
     const own = await compose(alice, wg, 'notice.ack', { notice: notice.id })
     expect(own.status).toBe(403)
-    expect(own.body.error.code).toBe('FORBIDDEN_FOR_TYPE')
+    expect(own.body.error.code).toBe('NOTICE_OWN_ACK')
   })
 
-  // TODO(issue 10): asserts the acknowledgment against the deadline read model.
-  it.todo('2b. usa shows “acknowledged by rus, 17 min after delivery”, within the 24 h (issue 10)')
+  it('2b. usa shows “acknowledged by rus, 17 min after delivery”, within the 24 h', async () => {
+    const { alice, irina } = officers
+    const { rus, deadline } = await noticeAt(alice, notice.id)
+    expect(rus).toMatchObject({ state: 'acknowledged', acknowledgedBy: irina.id })
+    // The story clock runs in real time between its jumps: 17 min, and the moments composing took.
+    expect(rus.acknowledgedAt - rus.deliveredAt).toBeGreaterThanOrEqual(17 * MINUTE)
+    expect(rus.acknowledgedAt - rus.deliveredAt).toBeLessThan(17 * MINUTE + 5_000)
+    expect(deadline('acknowledge')).toMatchObject({
+      metAt: rus.acknowledgedAt,
+      status: 'met',
+      met: true,
+    })
+  })
 
   it('3. rus answers in Russian, Alice adds a translation, and the final reply reaches usa', async () => {
     const { alice, irina, pavel } = officers
@@ -302,8 +338,26 @@ describe('a day in the life of the US–Russia working group', () => {
     expect(thread).toEqual(['notice.open', 'notice.ack', 'notice.reply', 'notice.reply'])
   })
 
-  // TODO(issue 10): asserts the respond-by time the deadline read model shows.
-  it.todo('3b. usa shows the final reply within the 72 h the policy gives (issue 10)')
+  it('3b. usa shows the final reply within the 72 h the policy gives', async () => {
+    const { alice } = officers
+    const { rus, deadline } = await noticeAt(alice, notice.id)
+    expect(rus.state).toBe('replied')
+    expect(rus.finalAt).toBeGreaterThan(rus.repliedAt)
+    expect(deadline('respond')).toMatchObject({
+      within: 72 * HOUR,
+      dueAt: receivedAt + 72 * HOUR,
+      metAt: rus.finalAt,
+      status: 'met',
+    })
+    const history = (await alice.request('GET', `/notices/${notice.id}`)).body.history
+    expect(history.map((h: { what: string; party: string }) => `${h.what} ${h.party}`)).toEqual([
+      'opened usa',
+      'delivered rus',
+      'acknowledged rus',
+      'replied rus',
+      'replied rus',
+    ])
+  })
 
   it('4. the release guard blocks a reply with a SECRET//NOFORN paragraph and shows where it is', async () => {
     const { alice, ben } = officers
@@ -552,6 +606,46 @@ describe('a day in the life of the US–Russia working group', () => {
     )
     const { body } = await carla.request('GET', '/node')
     expect(body.peers.find((peer: { node: string }) => peer.node === 'rus').failingSince).toBeNull()
+  })
+
+  it('7b. the Monday 10:00 ping test: Irina answers usa’s ping in 4 min, and usa’s statistics show it', async () => {
+    const { alice, irina } = officers
+    clock.jumpTo(times.ping)
+    expect(new Date(times.ping).getUTCDay()).toBe(1)
+    const ping = await alice.request('POST', `/channels/${wg}/pings`, {})
+    // A ping carries no words of the officer's: it goes at once, without a releaser.
+    expect(ping.status, JSON.stringify(ping.body)).toBe(201)
+    const id = ping.body.event.id as string
+    const delivered = await eventually(
+      async () => ((await noticeAt(alice, id)).rus.deliveredAt as number | null) ?? undefined,
+      20_000,
+      'rus’s receipt of the ping',
+    )
+    await seen(irina, wg, id, 'the ping')
+    clock.jumpTo(delivered + times.pingAnswerAfter)
+    expect((await compose(irina, wg, 'notice.ack', { notice: id })).status).toBe(201)
+    const stats = await eventually(
+      async () => {
+        const reply = await alice.request('GET', `/pings/stats?channel=${wg}`)
+        const rus = reply.body.parties.find((p: { party: string }) => p.party === 'rus')
+        return rus?.answered === 1 && rus
+      },
+      20_000,
+      'the answer in usa’s ping statistics',
+    )
+    expect(stats).toMatchObject({ pings: 1, answered: 1, responseRate: 1 })
+    // The story clock runs on in real time after its jump: 4 min, and the moment composing took.
+    expect(stats.medianMs).toBeGreaterThanOrEqual(times.pingAnswerAfter)
+    expect(stats.medianMs).toBeLessThan(times.pingAnswerAfter + 5_000)
+    expect(stats.p90Ms).toBe(stats.medianMs)
+    expect(stats.lastAnsweredAt).toBe(delivered + stats.medianMs)
+    // And every Monday at 10:00 UTC from now on.
+    const weekly = await alice.request('POST', `/channels/${wg}/ping-schedules`, {
+      weekday: 1,
+      hour: 10,
+    })
+    expect(weekly.status).toBe(201)
+    expect(weekly.body.nextAt).toBe(times.ping + 7 * DAY)
   })
 
   it('8. six months later, the exported transcript verifies: signatures, chains, no forks, every receipt', async () => {

@@ -65,7 +65,7 @@ describe('a node refusing ambiguous JSON and U+0000', () => {
     const response = await fetch(`${usa.url}/api/v1${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${usa.config.devToken}`,
+        authorization: `Bearer ${usa.officers.get('usa')!.token}`,
         'content-type': 'application/json',
       },
       body: text,
@@ -90,7 +90,9 @@ describe('a node refusing ambiguous JSON and U+0000', () => {
     })
     channel = created.body.channel.id
     await eventually(
-      async () => (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
+      async () =>
+        (await rus.admit(channel)) &&
+        (await rus.api('POST', `/channels/${channel}/join`, {})).status === 201,
     )
     const [genesis, joined] = await eventually(async () => {
       const events = await timeline()

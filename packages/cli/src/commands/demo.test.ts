@@ -68,6 +68,25 @@ async function followCurlLines(output: string): Promise<number> {
   return events.length
 }
 
+/**
+ * The automation lines: the printed token reads the working group's timeline as the curl line
+ * does, and is no more than its officer (a drafter and viewer): the audit log answers 403.
+ */
+async function followAutomationLines(output: string, timelineLength: number): Promise<void> {
+  const token = /TOKEN=(parley_pat_[A-Za-z0-9_-]{43})\n/.exec(output)?.[1]
+  expect(token).toBeDefined()
+  expect(output).not.toMatch(/devToken|node-wide/)
+  const read = /curl -s -H "authorization: Bearer \$TOKEN" (http:\S+\/timeline)\n/.exec(output)
+  expect(read).not.toBeNull()
+  const headers = { authorization: `Bearer ${token}` }
+  const timeline = await fetch(read![1]!, { headers })
+  expect(timeline.status).toBe(200)
+  expect(((await timeline.json()) as { events: unknown[] }).events).toHaveLength(timelineLength)
+  const audit = await fetch(read![1]!.replace(/\/channels\/.*$/, '/audit'), { headers })
+  expect(audit.status).toBe(403)
+  expect(((await audit.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN_ROLE')
+}
+
 function parley(...args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [launcher, ...args], { cwd })
@@ -91,6 +110,7 @@ describe('parley demo (npm start)', () => {
     const timelineLength = await followCurlLines(output)
     // The story's day: the notice, its acknowledgment, replies, red line, drafts, adoption.
     expect(timelineLength).toBeGreaterThanOrEqual(10)
+    await followAutomationLines(output, timelineLength)
 
     // The flash notice rus missed: its ladder mailed Irina twice, then the duty director, and
     // the sink the demo started (and printed) kept each message in the data dir.

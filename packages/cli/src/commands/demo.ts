@@ -16,7 +16,6 @@ interface RunningDemoNode {
   readonly name: (typeof STORY_NODES)[number]['node']
   readonly app: ParleyApp
   readonly url: string
-  readonly token: string
 }
 
 /**
@@ -74,7 +73,7 @@ async function runDemo(options: { dataDir: string; basePort: string }): Promise<
           await app.close()
           throw error
         })
-      nodes.push({ name: STORY_NODES[i]!.node, app, url, token: config.devToken ?? '' })
+      nodes.push({ name: STORY_NODES[i]!.node, app, url })
     }
     const seeded = record ?? (await seed(root, nodes, clock, storyDay))
     time.now = Date.now
@@ -115,7 +114,13 @@ async function seed(
   for (const node of nodes) byName[node.name] = node
   const seeded = await seedStory(byName, clock, storyDay)
   if (seeded.agreement !== undefined) {
-    await exportAgreement(root, byName.usa, seeded.channels.workingGroup, seeded.agreement)
+    await exportAgreement(
+      root,
+      byName.usa,
+      seeded.automation.token,
+      seeded.channels.workingGroup,
+      seeded.agreement,
+    )
   }
   // Written last and atomically: a run interrupted before this point is recognisable.
   const file = join(root, RECORD)
@@ -132,13 +137,15 @@ async function seed(
 async function exportAgreement(
   root: string,
   usa: RunningDemoNode,
+  /** usa's automation officer's token: that officer is on the working group's list. */
+  token: string,
   channel: string,
   draft: string,
 ): Promise<void> {
   const { canonicalJson } = await import('@parley/protocol')
   const { renderAgreement } = await import('./agreement.ts')
   const response = await fetch(`${usa.url}/api/v1/channels/${channel}/drafts/${draft}/agreement`, {
-    headers: { authorization: `Bearer ${usa.token}` },
+    headers: { authorization: `Bearer ${token}` },
   })
   if (response.status !== 200) {
     throw new Error(
@@ -183,7 +190,6 @@ async function prepare(root: string, basePort: number, fresh: boolean): Promise<
       parties: spec.parties,
       port: basePort + i,
       now: 0,
-      devToken: true,
     })
     const config = JSON.parse(await readFile(configFile, 'utf8'))
     // A demo on loopback: passwords alone, and sessions that last a working shift.
@@ -276,6 +282,11 @@ function instructions(
     'an interim reply in Russian with Alice’s English translation, then the final reply; rus’s',
     'red line and draft text, usa’s alternative and osce’s compromise, accepted and adopted by',
     'both; and usa’s forward of the agreement and the acknowledgment to est and jpn.',
+    ...(seeded.ping === undefined
+      ? []
+      : [
+          `At 10:00, the Monday ping test: usa pinged rus, and Irina answered in ${seeded.ping.answerMinutes} min.`,
+        ]),
     ...(seeded.flashNotice === undefined
       ? []
       : [
@@ -290,9 +301,8 @@ function instructions(
     ...(seeded.flashNotice === undefined
       ? []
       : [
-          '  What rus’s ladder did, step by step, with each SMTP answer:',
-          `    curl -s -H 'authorization: Bearer ${at('rus').token}' \\`,
-          `      ${at('rus').url}/api/v1/notices/${seeded.flashNotice}/escalation`,
+          '  What rus’s ladder did, step by step, with each SMTP answer: log in as irina at',
+          `    ${at('rus').url}, then GET .../api/v1/notices/${seeded.flashNotice}/escalation`,
         ]),
     '',
     `The web console: open ${usa.url}/ and sign in as alice (password ${password('alice')}).`,
@@ -304,6 +314,13 @@ function instructions(
     ...login('alice'),
     '  Read the working group’s timeline (each event with its delivery and receipt times):',
     `    curl -s -b alice.jar ${usa.url}/api/v1/channels/${workingGroup}/timeline`,
+    '  The notice with its history and deadlines (acknowledge-by from rus’s signed receipt, met or not):',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/notices/${seeded.notice}`,
+    '  Each party’s answers to ping tests (response rate, median and 90th percentile, last answered):',
+    `    curl -s -b alice.jar ${usa.url}/api/v1/pings/stats`,
+    '  Ping the working group every Monday at 10:00 UTC (POST, as Alice):',
+    `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
+    `      -d '{"weekday":1,"hour":10}' ${usa.url}/api/v1/channels/${workingGroup}/ping-schedules`,
     '  Post a message; it reaches rus and osce in milliseconds:',
     `    curl -s -b alice.jar -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \\`,
     `      -d '{"text":"Hello from Alice","lang":"en","urgency":"routine","tlp":"green"}' \\`,
@@ -321,7 +338,15 @@ function instructions(
     `  What est received: log in as kadri at ${at('allies').url}, then GET .../channels/${allies}/timeline`,
     '  Peers’ health as usa sees it:',
     `    curl -s -b alice.jar ${usa.url}/api/v1/node`,
-    `  Automation (node-wide, no session): curl -H 'authorization: Bearer ${usa.token}' ${usa.url}/api/v1/channels`,
+    `  Automation: usa's officer ${seeded.automation.username} (drafter and viewer, in the working group's compartment only)`,
+    `  holds an API token Carla issued, scoped to those roles, until ${new Date(seeded.automation.expiresAt).toISOString().slice(0, 10)}:`,
+    `    TOKEN=${seeded.automation.token}`,
+    `    curl -s -H "authorization: Bearer $TOKEN" ${usa.url}/api/v1/channels/${workingGroup}/timeline`,
+    '  It acts as that officer and no more: the audit log and approving a release answer it 403,',
+    '  and a notice it composes waits for a releaser. Tokens go in the Authorization header only;',
+    '  for the live stream, take a ticket first:',
+    `    curl -s -X POST -H "authorization: Bearer $TOKEN" ${usa.url}/api/v1/stream/tickets`,
+    `  Manage tokens with ${parley} officer token create|list|revoke (node stopped), or the API.`,
     '',
     'Afterwards: stop the demo (each embedded database admits one process), then export the',
     'working group’s transcript from usa’s ledger and verify it offline, as an auditor would:',

@@ -118,7 +118,6 @@ beforeAll(async () => {
     parties: [{ id: 'rus', name: 'Russian Federation' }],
     port,
     now: 0,
-    devToken: true,
   })
   // The same ledger, copied: a second initdb would cost seconds.
   await cp(bare, loadConfig(configFile).dataDir, { recursive: true })

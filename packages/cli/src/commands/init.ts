@@ -23,11 +23,6 @@ export function register(program: Command): void {
     .option('--federation-url <url>', 'public base URL peers use (default: http://host:port)')
     .option('--admin <username>', 'username of the first admin officer', 'admin')
     .option(
-      '--dev-token',
-      'also write a bearer token for the officer API (automation, benchmarks); off by default',
-      false,
-    )
-    .option(
       '--admin-password-file <file>',
       'the first admin’s password (default: generated, printed once)',
     )
@@ -50,7 +45,6 @@ export function register(program: Command): void {
         ...(options.node === undefined ? {} : { node: options.node }),
         ...(options.federationUrl === undefined ? {} : { federationUrl: options.federationUrl }),
         now: Date.now(),
-        devToken: options.devToken,
       })
       const lines = [`Created ${result.configFile}`, '', 'Fingerprints (read them to your peers):']
       for (const [party, fp] of Object.entries(result.fingerprints)) lines.push(`  ${party}  ${fp}`)
@@ -64,9 +58,10 @@ export function register(program: Command): void {
             : { passwordFile: options.adminPasswordFile }),
         }),
       )
-      if (result.config.devToken !== undefined) {
-        lines.push('', `A bearer token for the officer API is in ${result.configFile} (devToken).`)
-      }
+      lines.push(
+        '',
+        'For automation, issue an API token bound to an officer: parley officer token create <officer> --scope … --expires 30d',
+      )
       lines.push('', `Start the node with: parley start --data-dir ${dir}`)
       process.stdout.write(`${lines.join('\n')}\n`)
     })
@@ -82,5 +77,4 @@ interface InitOptions {
   federationUrl?: string
   admin: string
   adminPasswordFile?: string
-  devToken: boolean
 }

@@ -132,6 +132,84 @@ describe('parley officer and parley audit', () => {
     expect(JSON.parse(reset.stdout).password).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){3}$/)
   })
 
+  it('issues an API token for an officer, printing its secret once, lists and revokes it', async () => {
+    const added = await parley(
+      'officer',
+      'add',
+      ...at,
+      '--username',
+      'bridge',
+      '--name',
+      'Ticket bridge',
+      '--roles',
+      'drafter',
+    )
+    expect(added.code).toBe(0)
+    const created = await parley(
+      'officer',
+      'token',
+      'create',
+      'bridge',
+      ...at,
+      '--scope',
+      'drafter,viewer',
+      '--expires',
+      '30d',
+      '--label',
+      'tickets',
+    )
+    expect(created.stderr).toBe('')
+    expect(created.stdout).toMatch(
+      /^Issued (t_[0-9a-z]{26})\s+viewer,drafter\s+expires \S+\s+never used\s+tickets\nToken \(shown this once; the node keeps only its hash; send it as Authorization: Bearer\):\n {2}parley_pat_[A-Za-z0-9_-]{43}\n$/,
+    )
+    const id = /^Issued (t_[0-9a-z]{26})/.exec(created.stdout)![1]!
+    const secret = /parley_pat_\S+/.exec(created.stdout)![0]
+    const listed = await parley('officer', 'token', 'list', 'bridge', ...at)
+    expect(listed.stdout).toContain(id)
+    expect(listed.stdout).not.toContain(secret)
+    const revoked = await parley('officer', 'token', 'revoke', id, ...at, '--json')
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id, revokedBy: null })
+
+    const beyond = await parley(
+      'officer',
+      'token',
+      'create',
+      'bridge',
+      ...at,
+      '--scope',
+      'releaser',
+      '--expires',
+      '1d',
+    )
+    expect(beyond.code).toBe(1)
+    expect(beyond.stderr).toMatch(/^parley: TOKEN_SCOPE_INVALID: .*bridge does not hold releaser/)
+    const forever = await parley(
+      'officer',
+      'token',
+      'create',
+      'bridge',
+      ...at,
+      '--scope',
+      'drafter',
+      '--expires',
+      '400d',
+    )
+    expect(forever.stderr).toMatch(/^parley: TOKEN_EXPIRY_INVALID: /)
+    const garbled = await parley(
+      'officer',
+      'token',
+      'create',
+      'bridge',
+      ...at,
+      '--scope',
+      'drafter',
+      '--expires',
+      'soon',
+    )
+    expect(garbled.code).toBe(2)
+    expect(garbled.stderr).toMatch(/^parley: USAGE: --expires takes a duration/)
+  })
+
   it('refuses with the stable code and exit status', async () => {
     const taken = await parley('officer', 'add', ...at, '--username', 'CHIEF', '--name', 'x')
     expect(taken.code).toBe(1)

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Actor, OfficerView, Role } from '@parley/server'
+import type { Actor, ApiTokenView, OfficerView, Role } from '@parley/server'
 import type { Command } from 'commander'
 import { CliError } from '../errors.ts'
 import { type NodeLocation, withNode } from '../node-database.ts'
@@ -114,7 +114,7 @@ export async function createInitialAdmins(
   })
 }
 
-/** `parley officer add|list|disable|enable|reset-password|roles`. */
+/** `parley officer add|list|disable|enable|reset-password|roles|token`. */
 export function register(program: Command): void {
   const officer = program
     .command('officer')
@@ -221,6 +221,104 @@ export function register(program: Command): void {
         return server.setRoles(ctx, OPERATOR, ref, parseRoles(roles))
       })
       print(options.json, result, `${result.username}: ${result.roles.join(', ')}`)
+    })
+
+  registerTokens(officer)
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
+
+/**
+ * When a token given `--expires` ends: a duration from now (`90m`, `12h`, `30d`) or a date
+ * (`2026-12-31`, `2026-12-31T18:00:00Z`). The node refuses a past one or one past a year.
+ */
+export function parseExpiry(text: string, now: number): number {
+  const duration = /^(\d+)([mhd])$/.exec(text.trim())
+  if (duration !== null) return now + Number(duration[1]) * DURATION_UNITS[duration[2]!]!
+  const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN
+  if (Number.isNaN(date)) {
+    throw new CliError('USAGE', {
+      reason: `--expires takes a duration (30d, 12h, 90m) or a date (2026-12-31); got ${JSON.stringify(text)}`,
+    })
+  }
+  return date
+}
+
+function describeToken(token: ApiTokenView): string {
+  const state =
+    token.revokedAt !== null
+      ? `revoked ${new Date(token.revokedAt).toISOString()}`
+      : `expires ${new Date(token.expiresAt).toISOString()}`
+  const used =
+    token.lastUsedAt === null ? 'never used' : `used ${new Date(token.lastUsedAt).toISOString()}`
+  return [token.id, token.scope.join(',').padEnd(28), state, used, token.label]
+    .filter(Boolean)
+    .join('  ')
+}
+
+/** `parley officer token create|list|revoke`: API tokens bound to an officer. */
+function registerTokens(officer: Command): void {
+  const token = officer
+    .command('token')
+    .description('API tokens for automation, each bound to one officer and a scope of their roles')
+
+  located(token.command('create <officer>'))
+    .description('issue a token for an officer (id or username); its secret is printed once')
+    .requiredOption(
+      '--scope <roles>',
+      `comma-separated, of the officer’s roles (${ROLE_NAMES.join(', ')})`,
+    )
+    .requiredOption('--expires <when>', 'a duration (30d, 12h, 90m) or a date; at most 366 days')
+    .option('--label <text>', 'what the token is for, as the token list shows it')
+    .action(
+      async (
+        ref: string,
+        options: Located & { scope: string; expires: string; label?: string },
+      ) => {
+        const { createToken } = await import('@parley/server')
+        const scope = parseRoles([options.scope])
+        const expiresAt = parseExpiry(options.expires, Date.now())
+        const created = await withNode(location(options), ({ ctx }) =>
+          createToken(ctx, OPERATOR, ref, {
+            scope,
+            expiresAt,
+            ...(options.label === undefined ? {} : { label: options.label }),
+          }),
+        )
+        print(
+          options.json,
+          created,
+          [
+            `Issued ${describeToken(created.token)}`,
+            'Token (shown this once; the node keeps only its hash; send it as Authorization: Bearer):',
+            `  ${created.secret}`,
+          ].join('\n'),
+        )
+      },
+    )
+
+  located(token.command('list <officer>'))
+    .description('list an officer’s tokens, revoked and expired ones too (never a secret)')
+    .action(async (ref: string, options: Located) => {
+      const { listTokens } = await import('@parley/server')
+      const tokens = await withNode(location(options), ({ ctx }) => listTokens(ctx, OPERATOR, ref))
+      print(
+        options.json,
+        { tokens },
+        tokens.length === 0 ? 'No tokens.' : tokens.map(describeToken).join('\n'),
+      )
+    })
+
+  located(token.command('revoke <token>'))
+    .description('revoke a token (t_…): refused from its next use on')
+    .action(async (id: string, options: Located) => {
+      const { revokeToken } = await import('@parley/server')
+      const revoked = await withNode(location(options), ({ ctx }) => revokeToken(ctx, OPERATOR, id))
+      print(options.json, revoked, `Revoked ${describeToken(revoked)}`)
     })
 }
 

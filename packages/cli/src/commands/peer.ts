@@ -7,7 +7,31 @@ interface PeerOptions {
   party?: string
   dataDir: string
   config?: string
+  token?: string
 }
+
+interface Located {
+  dataDir: string
+  config?: string
+  token?: string
+}
+
+type ListenConfig = { listen: { host: string; port: number } }
+
+/**
+ * The API token (an admin's, `parley officer token create … --scope admin`) the CLI tells a
+ * running node with: `--token`, else `PARLEY_TOKEN`. Without one the CLI works on the config
+ * and the database alone.
+ */
+function tokenOf(options: { token?: string }): string | undefined {
+  const token = options.token ?? process.env.PARLEY_TOKEN
+  return token === undefined || token === '' ? undefined : token
+}
+
+const TOKEN_OPTION = [
+  '--token <token>',
+  'an admin’s API token, to tell the running node at once (default: $PARLEY_TOKEN)',
+] as const
 
 /** `parley peer add`: pins a peer party's keys after checking its fingerprint and its URL. */
 export function register(program: Command): void {
@@ -21,6 +45,7 @@ export function register(program: Command): void {
     .option('--party <id>', 'the party to pin (default: the one with this fingerprint)')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
     .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
+    .option(...TOKEN_OPTION)
     .action(async (url: string, options: PeerOptions) => {
       const server = await import('@parley/server')
       const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
@@ -48,7 +73,9 @@ export function register(program: Command): void {
       lines.push(
         `  bound       ${new Date().toISOString()} (the URL answered hello as ${pin.party})`,
       )
-      lines.push(await tellRunningNode(config, pin.url, options.fingerprint, pin.party))
+      lines.push(
+        await tellRunningNode(config, tokenOf(options), pin.url, options.fingerprint, pin.party),
+      )
       process.stdout.write(`${lines.join('\n')}\n`)
     })
 
@@ -57,13 +84,19 @@ export function register(program: Command): void {
     .description('stop routing a peer party: nothing more is sent to it (its keys stay pinned)')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
     .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
-    .action(async (party: string, options: { dataDir: string; config?: string }) => {
+    .option(...TOKEN_OPTION)
+    .action(async (party: string, options: Located) => {
       const server = await import('@parley/server')
       const file = resolve(options.config ?? join(options.dataDir, 'parley.json'))
       const config = server.loadConfig(file, {})
       // The node first (the API when it runs, else its database), then the config, so a
       // refusal leaves both as they were; a peer left in the config would return at a start.
-      const api = await callRunningNode(config, 'DELETE', `/peers/${encodeURIComponent(party)}`)
+      const api = await callRunningNode(
+        config,
+        tokenOf(options),
+        'DELETE',
+        `/peers/${encodeURIComponent(party)}`,
+      )
       let routed: string
       if (api !== undefined) {
         if (!api.ok && api.status !== 404) {
@@ -100,10 +133,11 @@ export function register(program: Command): void {
     .description('list pinned peers, with when each URL last proved it holds their keys')
     .option('--data-dir <dir>', 'the node directory', 'parley-data')
     .option('--config <file>', 'the config file (default: <data-dir>/parley.json)')
-    .action(async (options: { dataDir: string; config?: string }) => {
+    .option(...TOKEN_OPTION)
+    .action(async (options: Located) => {
       const { loadConfig } = await import('@parley/server')
       const config = loadConfig(resolve(options.config ?? join(options.dataDir, 'parley.json')), {})
-      const bound = await boundTimes(config, {
+      const bound = await boundTimes(config, tokenOf(options), {
         dataDir: options.dataDir,
         ...(options.config === undefined ? {} : { config: options.config }),
       })
@@ -125,10 +159,11 @@ export function register(program: Command): void {
  * from its database (which embedded PGlite admits only while the node is stopped).
  */
 async function boundTimes(
-  config: { listen: { host: string; port: number }; devToken?: string | undefined },
+  config: ListenConfig,
+  token: string | undefined,
   location: NodeLocation,
 ): Promise<Map<string, number | null>> {
-  const response = await callRunningNode(config, 'GET', '/node')
+  const response = await callRunningNode(config, token, 'GET', '/node')
   if (response?.ok === true) {
     const body = (await response.json()) as { peers: { url: string; boundAt: number | null }[] }
     return new Map(body.peers.map((peer) => [peer.url, peer.boundAt]))
@@ -140,31 +175,39 @@ async function boundTimes(
 
 /** A running node pins at once through its API; otherwise the pin applies at next start. */
 async function tellRunningNode(
-  config: { listen: { host: string; port: number }; devToken?: string | undefined },
+  config: ListenConfig,
+  token: string | undefined,
   url: string,
   fingerprint: string,
   party: string,
 ): Promise<string> {
-  if (config.devToken === undefined) return 'Restart the node to apply the pin.'
-  const response = await callRunningNode(config, 'POST', '/peers', { url, fingerprint, party })
+  if (token === undefined) {
+    return 'Restart the node to apply the pin (or give an admin’s API token with --token to apply it now).'
+  }
+  const response = await callRunningNode(config, token, 'POST', '/peers', {
+    url,
+    fingerprint,
+    party,
+  })
   if (response === undefined) return 'The node is not running; the pin applies at its next start.'
   if (response.ok) return 'The running node pinned it too.'
   return `The running node refused it (${response.status}); it applies at the next start.`
 }
 
-/** Calls the running node's officer API with the config's token; undefined when none answers. */
+/** Calls the running node's officer API with an API token; undefined when none answers. */
 async function callRunningNode(
-  config: { listen: { host: string; port: number }; devToken?: string | undefined },
+  config: ListenConfig,
+  token: string | undefined,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<Response | undefined> {
-  if (config.devToken === undefined) return undefined
+  if (token === undefined) return undefined
   try {
     return await fetch(`http://${config.listen.host}:${config.listen.port}/api/v1${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${config.devToken}`,
+        authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

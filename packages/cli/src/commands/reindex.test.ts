@@ -18,7 +18,8 @@ const root = mkdtempSync(join(tmpdir(), 'parley-reindex-'))
 const dataDir = join(root, 'node')
 let env: NodeJS.ProcessEnv = { ...process.env }
 let dropDatabase = async () => {}
-let devToken: string
+/** Each party's automation officer's API token, issued with `parley officer token create`. */
+const tokens: Record<string, string> = {}
 let url: string
 
 function parley(
@@ -49,11 +50,11 @@ async function admin(statement: string): Promise<void> {
 
 const start = () => runNode(join(dataDir, 'parley.json'), { ...env, PARLEY_LOG_LEVEL: 'silent' })
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function api<T>(method: string, path: string, body?: unknown, party = 'usa'): Promise<T> {
   const response = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${devToken}`,
+      authorization: `Bearer ${tokens[party]}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -81,7 +82,7 @@ beforeAll(async () => {
       probe.close(() => done(port))
     })
   })
-  const { configFile } = await initNodeDirectory({
+  await initNodeDirectory({
     dir: dataDir,
     parties: [
       { id: 'usa', name: 'United States' },
@@ -89,7 +90,6 @@ beforeAll(async () => {
     ],
     port,
     now: 0,
-    devToken: true,
   })
   if (postgres) {
     const name = `parley_cli_${randomBytes(6).toString('hex')}`
@@ -99,7 +99,41 @@ beforeAll(async () => {
     env = { ...process.env, DATABASE_URL: database.toString() }
     dropDatabase = () => admin(`drop database if exists ${name} with (force)`)
   }
-  devToken = loadConfig(configFile, env).devToken!
+  const officers: Record<string, string> = {}
+  for (const party of ['usa', 'osce']) {
+    const added = await parley(
+      'officer',
+      'add',
+      '--data-dir',
+      dataDir,
+      '--party',
+      party,
+      '--username',
+      `automation-${party}`,
+      '--name',
+      'Automation',
+      '--roles',
+      'viewer,drafter,admin',
+      '--json',
+    )
+    expect(added.code, added.stderr).toBe(0)
+    officers[party] = JSON.parse(added.stdout).officer.id
+    const issued = await parley(
+      'officer',
+      'token',
+      'create',
+      `automation-${party}`,
+      '--scope',
+      'viewer,drafter,admin',
+      '--expires',
+      '1d',
+      '--data-dir',
+      dataDir,
+      '--json',
+    )
+    expect(issued.code, issued.stderr).toBe(0)
+    tokens[party] = JSON.parse(issued.stdout).secret
+  }
   const node = await start()
   url = node.address
   try {
@@ -109,10 +143,11 @@ beforeAll(async () => {
         title,
         members: ['usa', 'osce'],
       })
-      await api('POST', `/channels/${channel.id}/join`, { as: 'osce' })
+      // osce's admin (its automation officer) puts itself on the access list, then joins.
+      await api('PUT', `/channels/${channel.id}/access/${officers.osce}`, undefined, 'osce')
+      await api('POST', `/channels/${channel.id}/join`, {}, 'osce')
       for (let i = 0; i < 4; i++) {
         await api('POST', `/channels/${channel.id}/messages`, {
-          as: 'usa',
           text: `${title} ${i}`,
           lang: 'en',
           urgency: 'routine',
@@ -151,7 +186,7 @@ describe('parley reindex', () => {
       'parley reindex: 12 of 12 events, 0 of 0 receipts',
     ])
     expect(run.stdout).toMatch(
-      /^Rebuilt the read models \(channels, channel_members\) of node \S+ from 12 of 12 events, 0 of 0 receipts in [\d.]+ s\n$/,
+      /^Rebuilt the read models \(channels, channel_members, notices, notice_recipients, notice_deadlines, notice_events, redlines, redline_versions, drafts, draft_events, compliance_reports, forwarded_items, directory_versions\) of node \S+ from 12 of 12 events, 0 of 0 receipts in [\d.]+ s\n$/,
     )
     const node = await start()
     try {

@@ -4,12 +4,14 @@ import type { TranscriptHeader, TranscriptReport } from '@parley/protocol'
 import type { Command } from 'commander'
 import { agreementKind, verifyAgreementFile } from '../agreement/verify-agreement-file.ts'
 import { CliError } from '../errors.ts'
+import { humanDeadlines, transcriptDeadlines } from '../verify/deadlines.ts'
 import { type VerifyProgress, verifyTranscriptFile } from '../verify/verify-file.ts'
 
 interface VerifyOptions {
   json?: boolean
   progress?: boolean
   workers?: string
+  deadlines?: boolean
 }
 
 /**
@@ -110,10 +112,14 @@ async function verifyCommand(file: string, options: VerifyOptions): Promise<void
     ...(showProgress ? { onProgress: progressReporter(tty) } : {}),
   })
   if (showProgress && tty) process.stderr.write('\r\u001b[K')
+  // Measured as of the export: what the exporting node itself showed at that moment.
+  const deadlines =
+    options.deadlines === true ? await transcriptDeadlines(path, header.exportedAt) : undefined
   process.stdout.write(
     options.json
-      ? `${JSON.stringify(jsonReport(path, header, report), null, 2)}\n`
-      : humanReport(path, header, report),
+      ? `${JSON.stringify({ ...jsonReport(path, header, report), ...(deadlines === undefined ? {} : { deadlines }) }, null, 2)}\n`
+      : humanReport(path, header, report) +
+          (deadlines === undefined ? '' : humanDeadlines(deadlines)),
   )
   process.exitCode = report.ok ? 0 : 1
 }
@@ -131,6 +137,11 @@ async function head(path: string): Promise<string> {
     const buffer = Buffer.alloc(64)
     const { bytesRead } = await handle.read(buffer, 0, 64, 0)
     return buffer.subarray(0, bytesRead).toString('latin1')
+  } catch (error) {
+    // A directory opens on Linux and fails only at the read.
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === 'EISDIR' ? 'it is a directory' : (error as Error).message
+    throw new CliError('FILE_UNREADABLE', { path, reason })
   } finally {
     await handle.close()
   }
@@ -186,5 +197,10 @@ export function register(program: Command): void {
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .option('--workers <n>', 'worker threads for signature checks (default: every core)')
+    .option(
+      '--deadlines',
+      'also list every notice with its receipt, acknowledgment and reply times and whether each ' +
+        'deadline was met, from signed data and the signed channel policy only',
+    )
     .action(verifyCommand)
 }

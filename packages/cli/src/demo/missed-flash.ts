@@ -1,6 +1,6 @@
 import type { EscalationConfig, Roster } from '@parley/api'
 import type { BodyOf } from '@parley/protocol'
-import type { NoticeAlert, ParleyApp } from '@parley/server'
+import type { ParleyApp } from '@parley/server'
 import type { OfficerSession } from './officer-session.ts'
 import { HOUR, MINUTE, WORKING_GROUP_POLICY } from './story.ts'
 
@@ -63,31 +63,6 @@ export async function setUpRusDesk(
       ladders: { routine: flash.slice(0, 2), priority: flash.slice(0, 2), flash },
     },
   })
-}
-
-/**
- * Begins rus's ladder for the notice, as the notices read model does when a notice reaches a
- * hosted party (TODO issue 10: once it is on main, its projection calls this itself; the call
- * is idempotent, so both together still send each e-mail once).
- */
-export async function beginRusLadder(
-  rus: ParleyApp,
-  notice: { readonly id: string; readonly channel: string; readonly subject: string },
-  receiptAt: number,
-): Promise<void> {
-  const alert: NoticeAlert = {
-    key: `${notice.id}:rus:acknowledge`,
-    party: 'rus',
-    channel: notice.channel,
-    notice: notice.id,
-    kind: 'incident',
-    urgency: 'flash',
-    subject: notice.subject,
-    deadline: 'acknowledge',
-    startedAt: receiptAt,
-    dueAt: receiptAt + WORKING_GROUP_POLICY.ackWithin.flash,
-  }
-  await rus.db.transaction().execute((trx) => rus.escalation.begin(alert, trx))
 }
 
 /**

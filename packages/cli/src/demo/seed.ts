@@ -1,13 +1,7 @@
 import type { ComposableType, CompositionInput, EventView, ReleaseView } from '@parley/api'
 import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
-import {
-  beginRusLadder,
-  flashNotice,
-  flashTime,
-  playRusLadder,
-  setUpRusDesk,
-} from './missed-flash.ts'
+import { flashNotice, flashTime, playRusLadder, setUpRusDesk } from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
@@ -28,6 +22,19 @@ export interface SeedRecord {
   readonly passwords: Readonly<Record<story.OfficerName, string>>
   readonly notice: string
   readonly ackMinutes: number
+  /**
+   * usa's automation officer (drafter and viewer, on the working group's access list) and an
+   * API token Carla issued for it, scoped to those roles: what the demo's curl lines use.
+   */
+  readonly automation: {
+    readonly username: string
+    readonly officer: string
+    readonly tokenId: string
+    readonly token: string
+    readonly expiresAt: number
+  }
+  /** The ping test (absent from a record seeded before it was part of the story). */
+  readonly ping?: { readonly id: string; readonly answerMinutes: number }
   /** The adopted joint statement (its draft.create id); the demo exports it as agreement.*. */
   readonly agreement?: string
   /** The flash notice rus misses, whose escalation e-mails the demo's mail sink catches. */
@@ -252,6 +259,24 @@ export async function seedStory(
   await holds(kadri, allies, forward.id)
   await holds(haruto, allies, forward.id)
 
+  // Automation, as an admin sets it up: an officer who drafts and reads, never releases or
+  // administers, in one compartment, with a token of those roles (issue 15: no node-wide token).
+  const { officer: bot } = await carla.api.createOfficer({
+    body: {
+      username: AUTOMATION_USERNAME,
+      displayName: 'Ticket-system bridge',
+      roles: ['drafter', 'viewer'],
+    },
+  })
+  await carla.api.grantAccess({ params: { channel: workingGroup, officer: bot.id } })
+  const issued = await carla.api.createApiToken({
+    params: { officer: bot.id },
+    body: {
+      scope: ['drafter', 'viewer'],
+      expiresAt: clock.now() + 365 * 24 * 3_600_000,
+      label: 'demo automation',
+    },
+  })
   // 8. A flash notice that rus's desk misses: its ladder alarms and mails the watch, then the
   // duty director once the 15 minutes are up.
   await setUpRusDesk(oleg, irina, pavel)
@@ -263,20 +288,39 @@ export async function seedStory(
     return view?.delivery?.find((d) => d.node === 'rus')?.receiptAt
   })
   await holds(irina, workingGroup, flash.id)
-  await beginRusLadder(
-    nodes.rus.app,
-    { id: flash.id, channel: workingGroup, subject: flashBody.subject },
-    flashReceipt,
-  )
+  // rus's notices read model began its ladder when the notice reached rus.
   await playRusLadder(nodes.rus.app, irina, flash.id, flashReceipt, jumpTo, waitFor)
 
+  // The ping test, Monday 10:00: usa checks that a human answers at rus, and Irina does. (No
+  // weekly schedule is seeded: the demo's next start would run the Mondays it slept through.)
+  await jumpTo(times.ping)
+  const ping = signedAtOnce(
+    alice,
+    await alice.api.sendPing({ params: { channel: workingGroup }, body: {} }),
+  )
+  const pingDelivered = await waitFor('rus’s receipt of the ping', async () => {
+    const view = await alice.api.getNotice({ params: { notice: ping.id } })
+    return view.recipients.find((r) => r.party === 'rus')?.deliveredAt ?? undefined
+  })
+  await holds(irina, workingGroup, ping.id)
+  await jumpTo(pingDelivered + times.pingAnswerAfter)
+  await compose(irina, workingGroup, 'notice.ack', { notice: ping.id })
+
   return {
+    automation: {
+      username: AUTOMATION_USERNAME,
+      officer: bot.id,
+      tokenId: issued.token.id,
+      token: issued.secret,
+      expiresAt: issued.token.expiresAt,
+    },
     seededAt: Date.now(),
     storyDay,
     channels: { workingGroup, allies },
     passwords,
     notice: notice.id,
     ackMinutes,
+    ping: { id: ping.id, answerMinutes: Math.round(times.pingAnswerAfter / story.MINUTE) },
     agreement: draft.id,
     flashNotice: flash.id,
   }
@@ -303,6 +347,9 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Pr
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
+
+/** usa's automation officer in the demo. */
+const AUTOMATION_USERNAME = 'automation'
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
 

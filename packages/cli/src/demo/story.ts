@@ -154,6 +154,9 @@ export function sceneTimes(day: number) {
     forward: at(7, 30),
     rusOffline: at(9, 12),
     rusBack: at(9, 22),
+    /** The weekly ping test (the story's day is a Monday); Irina answers it this much later. */
+    ping: at(10, 0),
+    pingAnswerAfter: 4 * MINUTE,
   }
 }
 

@@ -12,7 +12,7 @@ const SECRET_FIELDS = [
   'totpSecret',
   'token',
   'sessionToken',
-  'devToken',
+  'ticket',
   'csrfToken',
   'csrf_token',
   'recoveryCodes',
@@ -30,9 +30,12 @@ const redactPaths: readonly string[] = [
   'res.headers["set-cookie"]',
 ]
 
-/** A URL as logged: the automation token a WebSocket URL may carry is blanked. */
+/**
+ * A URL as logged: a stream ticket is blanked (single use, but still a credential for its 30
+ * seconds), and so is a token someone put in a URL although the node refuses it there.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+  return url.replace(/([?&](?:token|ticket)=)[^&#]*/gi, '$1[redacted]')
 }
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>

@@ -10,7 +10,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
-          devToken: { type: 'http', scheme: 'bearer' },
+          // An API token bound to one officer (parley officer token create): `parley_pat_…`.
+          apiToken: { type: 'http', scheme: 'bearer' },
         },
       },
     },

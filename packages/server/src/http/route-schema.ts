@@ -81,7 +81,7 @@ export function schemaOf<const O extends Operation>(op: O): RouteSchemaOf<O> {
     tags: op.tags,
     ...(op.summary === undefined ? {} : { summary: op.summary }),
     ...(op.description === undefined ? {} : { description: op.description }),
-    ...(op.auth === 'officer' ? { security: [{ session: [] }, { devToken: [] }] } : {}),
+    ...(op.auth === 'officer' ? { security: [{ session: [] }, { apiToken: [] }] } : {}),
     ...(op.params === undefined ? {} : { params: op.params }),
     ...(op.querystring === undefined ? {} : { querystring: op.querystring }),
     ...(op.body === undefined ? {} : { body: op.body }),

@@ -6,12 +6,14 @@ import type { DraftTables } from '../features/drafts/drafts.table.ts'
 import type { EscalationTables } from '../features/escalation/escalation.table.ts'
 import type { FederationTables } from '../features/federation/federation.table.ts'
 import type { ForwardTables } from '../features/forwards/forwards.table.ts'
+import type { NoticeTables } from '../features/notices/notices.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
 import type { ReadMarkerTables } from '../features/read-markers/read-markers.table.ts'
 import type { RedlineTables } from '../features/redlines/redlines.table.ts'
 import type { ReleaseTables } from '../features/release/release.table.ts'
 import type { RosterTables } from '../features/rosters/rosters.table.ts'
 import type { SessionTables } from '../features/sessions/sessions.table.ts'
+import type { TokenTables } from '../features/tokens/tokens.table.ts'
 import type { LedgerTables } from '../ledger/ledger.table.ts'
 import type { TimelineTables } from '../ledger/timeline.table.ts'
 import type { SchedulerTables } from '../node/scheduler.table.ts'
@@ -31,6 +33,8 @@ export interface DB
     ReleaseTables,
     SchedulerTables,
     NonceTables,
+    TokenTables,
+    NoticeTables,
     RedlineTables,
     DraftTables,
     ComplianceTables,

@@ -33,8 +33,6 @@ export interface AuthTestApp {
 
 export interface AuthAppOptions {
   readonly auth?: AuthConfig
-  /** The automation token; by default the node has none. */
-  readonly devToken?: string
   readonly logger?: FastifyServerOptions['logger']
   /** `auth.passwordHash`: by default {@link cheapPasswordHash}; `{}` is the production cost. */
   readonly passwordHash?: PasswordHashConfig
@@ -56,10 +54,9 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
     ],
     now: 0,
   })
-  const { devToken: _generated, ...loaded } = loadConfig(join(dir, 'parley.json'), {})
+  const loaded = loadConfig(join(dir, 'parley.json'), {})
   const config: NodeConfig = {
     ...loaded,
-    ...(options.devToken === undefined ? {} : { devToken: options.devToken }),
     auth: { passwordHash: options.passwordHash ?? cheapPasswordHash, ...options.auth },
     ...(options.release === undefined ? {} : { release: options.release }),
   }
@@ -82,7 +79,7 @@ export async function startAuthApp(options: AuthAppOptions = {}): Promise<AuthTe
     now,
     parties: ['usa', 'est'],
     passwords: passwordHasher(config.auth?.passwordHash),
-    settings: authSettings(config.auth, config.devToken),
+    settings: authSettings(config.auth),
   }
   return {
     app,

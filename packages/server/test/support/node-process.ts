@@ -14,7 +14,8 @@ import { migratedTemplate, testDialect } from './database.ts'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts'
 import { type LinkRouter, startLinkRouter } from './link-router.ts'
 import { cheapPasswordHash } from './password-hash.ts'
-import { reservePort } from './ports.ts'
+import { reservePortRun } from './ports.ts'
+import { ALL_ROLES, officerWithToken, type TokenOfficer } from './tokens.ts'
 
 // Real nodes as child processes (`parley start`), so a test can SIGKILL one mid-commit and
 // start it again on the same data, as a crash and a reboot would. Every node's federation
@@ -44,7 +45,12 @@ export interface NodeProcess {
   readonly federationUrl: string
   readonly running: boolean
   /**
-   * Calls the officer API with the node's development token, on a fresh connection (so a
+   * The automation officer of the node's first party: every role, an API token, and on the
+   * access list of the channels it opens (of others only after {@link NodeProcess.admit}).
+   */
+  readonly officer: TokenOfficer
+  /**
+   * Calls the officer API with the automation officer's token, on a fresh connection (so a
    * refused connection means the request was never sent). Rejects on a network error.
    */
   api<T = unknown>(
@@ -53,6 +59,11 @@ export interface NodeProcess {
     body?: unknown,
     timeoutMs?: number,
   ): Promise<ApiReply<T>>
+  /**
+   * Puts the automation officer on a channel's access list through the admin API; false while
+   * the channel has not arrived (its party takes no part in it yet).
+   */
+  admit(channel: string): Promise<boolean>
   /** Sends a signal and waits for the process to exit (SIGKILL by default: a crash). */
   kill(signal?: NodeJS.Signals): Promise<void>
   /** SIGTERM, then waits for a clean exit (code 0) within `timeoutMs`; throws otherwise. */
@@ -126,8 +137,12 @@ export async function startNodeProcesses(
 
   try {
     const ports = new Map<string, number>()
-    for (const spec of specs) {
-      const port = await reservePort()
+    // A node restarts on its port, which stays free while it is down: taken from the top of
+    // the worker's slice, where another Vitest run on the machine (whose reservePort starts at
+    // the bottom) does not hand it out meanwhile (seen: PORT_IN_USE at a chaos restart).
+    const first = await reservePortRun(specs.length)
+    for (const [i, spec] of specs.entries()) {
+      const port = first + i
       ports.set(spec.node, port)
       // Links into this node, one per other node; unsigned traffic goes straight in.
       const inbound = new Map<string, FaultProxy>()
@@ -160,7 +175,6 @@ export async function startNodeProcesses(
         federationUrl: routers.get(spec.node)!.url,
         // Keys valid from the epoch, so a clock step in a test never outdates them.
         now: 0,
-        devToken: true,
       })
       let database: { dataDir: string } | { url: string }
       if (testDialect === 'postgres') {
@@ -188,7 +202,14 @@ export async function startNodeProcesses(
         })}\n`,
         { mode: 0o600 },
       )
-      made.push({ spec, dir, configFile, database })
+      // The node's automation officer, made while no process holds the database.
+      const opened = await openDatabase(database)
+      const officer = await officerWithToken(opened.db, Date.now, {
+        party: spec.parties[0]!.id,
+        roles: ALL_ROLES,
+        username: `automation-${spec.parties[0]!.id}`,
+      }).finally(() => opened.close())
+      made.push({ spec, dir, configFile, database, officer })
     }
     for (const { spec, configFile } of made) {
       for (const other of made) {
@@ -197,7 +218,7 @@ export async function startNodeProcesses(
         await addPeerToConfigFile(configFile, entry)
       }
     }
-    for (const { spec, dir, configFile, database } of made) {
+    for (const { spec, dir, configFile, database, officer } of made) {
       const config = loadConfig(configFile, {})
       nodes.push(
         nodeProcess({
@@ -205,7 +226,7 @@ export async function startNodeProcesses(
           dir,
           url: `http://127.0.0.1:${config.listen.port}`,
           federationUrl: config.federationUrl,
-          token: config.devToken!,
+          officer,
           database,
           logLevel: options.logLevel ?? 'warn',
           startTimeoutMs: options.startTimeoutMs ?? 60_000,
@@ -248,7 +269,7 @@ interface ProcessSetup {
   readonly dir: string
   readonly url: string
   readonly federationUrl: string
-  readonly token: string
+  readonly officer: TokenOfficer
   readonly database: { dataDir: string } | { url: string }
   readonly logLevel: string
   readonly startTimeoutMs: number
@@ -276,7 +297,6 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     // The config says where the database is; nothing inherited may override it.
     delete env.DATABASE_URL
     delete env.PARLEY_PORT
-    delete env.PARLEY_DEV_TOKEN
     const spawned = spawn(process.execPath, [CLI, 'start', '--data-dir', setup.dir], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -318,11 +338,17 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     dir: setup.dir,
     url: setup.url,
     federationUrl: setup.federationUrl,
+    officer: setup.officer,
     get running() {
       return child !== undefined
     },
     api: (method, path, body, timeoutMs = 10_000) =>
       call(setup, method, `/api/v1${path}`, body, timeoutMs),
+    async admit(channel) {
+      const path = `/api/v1/channels/${channel}/access/${setup.officer.id}`
+      const reply = await call<unknown>(setup, 'PUT', path, undefined, 10_000)
+      return reply.status === 200
+    },
     async kill(signal = 'SIGKILL') {
       if (child === undefined) return
       signalled.add(child)
@@ -371,9 +397,9 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
   return node
 }
 
-/** One HTTP exchange on its own connection, with the development token. */
+/** One HTTP exchange on its own connection, with the automation officer's token. */
 function call<T>(
-  setup: Pick<ProcessSetup, 'url' | 'token'>,
+  setup: Pick<ProcessSetup, 'url' | 'officer'>,
   method: string,
   path: string,
   body: unknown,
@@ -387,7 +413,7 @@ function call<T>(
         method,
         agent: false,
         headers: {
-          authorization: `Bearer ${setup.token}`,
+          authorization: `Bearer ${setup.officer.token}`,
           ...(payload === undefined
             ? {}
             : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),

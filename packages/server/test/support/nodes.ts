@@ -8,6 +8,7 @@ import type { Database } from '../../src/store/database.ts'
 import { testDatabase } from './database.ts'
 import { cheapPasswordHash } from './password-hash.ts'
 import { reservePort } from './ports.ts'
+import { ALL_ROLES, officerWithToken, type TokenOfficer } from './tokens.ts'
 
 export interface NodeSpec {
   readonly node: string
@@ -21,12 +22,27 @@ export interface TestNode {
   readonly config: NodeConfig
   readonly database: Database
   app: ParleyApp
-  /** Calls the officer API with the node's development token. */
+  /**
+   * An automation officer of each hosted party, with every role and an API token: on the
+   * access list of the channels it opens, of no other until {@link TestNode.admit}.
+   */
+  readonly officers: ReadonlyMap<string, TokenOfficer>
+  /**
+   * Calls the officer API with the token of the officer of `party`: by default the party the
+   * body acts as (`as`), else the node's first.
+   */
   api<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
+    party?: string,
   ): Promise<{ status: number; body: T }>
+  /**
+   * Puts the automation officer of `party` (default: the node's first) on a channel's access
+   * list, through the admin API, as its admin would for a channel another node opened; false
+   * while the channel has not arrived (the party takes no part in it yet).
+   */
+  admit(channel: string, party?: string): Promise<boolean>
   /** Stops the node (its database survives), as a crash or an operator would. */
   stop(): Promise<void>
   /** Starts it again on the same port with the same database. */
@@ -61,7 +77,6 @@ export async function startNodes(
       node: spec.node,
       port,
       now: 0,
-      devToken: true,
     })
     const loaded = loadConfig(join(dir, 'parley.json'), {})
     const config = { ...loaded, auth: { passwordHash: cheapPasswordHash, ...loaded.auth } }
@@ -103,26 +118,54 @@ async function startNode(
     running = true
     return app
   }
+  const app = await open()
+  const officers = new Map<string, TokenOfficer>()
+  for (const party of config.parties) {
+    officers.set(
+      party.id,
+      await officerWithToken(database.db, app.now, {
+        party: party.id,
+        roles: ALL_ROLES,
+        username: `automation-${party.id}`,
+      }),
+    )
+  }
+  const tokenOf = (party: string | undefined) => {
+    const officer = officers.get(party ?? config.parties[0]!.id)
+    if (officer === undefined) throw new Error(`${config.node} hosts no party ${party}`)
+    return officer
+  }
   const node: TestNode = {
     name: config.node,
     url,
     config,
     database,
-    app: await open(),
+    app,
+    officers,
     get running() {
       return running
     },
-    async api<T>(method: string, path: string, body?: unknown) {
+    async api<T>(method: string, path: string, body?: unknown, party?: string) {
+      // The body's `as` picks the officer when the node hosts that party (one it does not host
+      // is for the node to refuse).
+      const as = (body as { as?: unknown } | undefined)?.as
+      const named = typeof as === 'string' && officers.has(as) ? as : undefined
+      const officer = tokenOf(party ?? named)
       const response = await fetch(`${url}/api/v1${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${config.devToken}`,
+          authorization: `Bearer ${officer.token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       const text = await response.text()
       return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+    },
+    async admit(channel: string, party?: string) {
+      const officer = tokenOf(party)
+      const path = `/channels/${channel}/access/${officer.id}`
+      return (await node.api('PUT', path, undefined, officer.party)).status === 200
     },
     async stop() {
       running = false

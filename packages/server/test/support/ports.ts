@@ -7,7 +7,10 @@ const FIRST = 20_000
 const SLICES = Math.floor((32_768 - FIRST) / SLICE)
 
 const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0)
-const base = FIRST + (worker % SLICES) * SLICE
+// Several Vitest runs on one machine (developers sharing it, a mutation run beside a test run)
+// number their workers alike: the run's main process (every worker's parent) shifts its
+// slices, so two runs seldom share one (seen: EADDRINUSE at 20500-20502, worker 1 of two runs).
+const base = FIRST + ((worker + process.ppid) % SLICES) * SLICE
 let next = 0
 
 /**

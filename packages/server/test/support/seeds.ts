@@ -30,14 +30,23 @@ export const CHAOS_REGRESSIONS: readonly Regression[] = [
       'a receipt write failed while the next push was in flight: an unhandled rejection ended ' +
       'the node process',
   },
+  {
+    seed: 979418031,
+    engine: 'postgres',
+    found:
+      'run after schedules that failed and left events of their channels queued: a pushed ' +
+      "batch spanning two channels was receipted with one receipt, which no channel's " +
+      "transcript can show, so the sender's proof of delivery was lost from every export " +
+      '(federation.test.ts reproduces it alone)',
+  },
 ]
 
 /** The fixed chaos schedules `npm test` runs besides the regressions, per engine. */
 const CHAOS_FIXED: Record<'pglite' | 'postgres', readonly number[]> = {
   postgres: [
     979418019, 979418020, 979418021, 979418022, 979418023, 979418024, 979418025, 979418026,
-    979418027, 979418028, 979418029, 979418030, 979418031, 979418032, 979418033, 979418034,
-    979418035, 979418036,
+    979418027, 979418028, 979418029, 979418030, 979418032, 979418033, 979418034, 979418035,
+    979418036,
   ],
   pglite: [917278879, 917278880, 917278881, 917278882, 917278883, 917278884],
 }

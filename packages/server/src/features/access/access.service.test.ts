@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { actingAs, hasRole } from './access.service.ts'
 
 const officer = { id: 'o_alice', party: 'usa', roles: ['drafter' as const], session: 'h' }
-const automation = { id: 'o_devtoken', party: null, roles: [], session: null }
 
 describe('roles', () => {
   it('ranks viewer < drafter < releaser < admin, each holding the rights below it', () => {
@@ -26,10 +25,5 @@ describe('acting party', () => {
         message: 'An officer of usa cannot act as est',
       }),
     )
-  })
-
-  it('lets the node-wide automation credential name any party, or none', () => {
-    expect(actingAs(automation, 'est')).toBe('est')
-    expect(actingAs(automation, undefined)).toBeUndefined()
   })
 })

@@ -130,14 +130,6 @@ export function accessContext(db: Kysely<DB>, now: () => number): AccessContext 
   return { db, now, watch, grants: new GrantCache(db, now, watch) }
 }
 
-/**
- * The automation credential acts for the node (party null) and sees every channel; an officer
- * sees a channel only from its compartment.
- */
-function isNodeWide(officer: RequestOfficer): boolean {
-  return officer.party === null
-}
-
 /** Whether an officer may use a channel: in its compartment, or (`party` scope) in a party of it. */
 export async function mayAccessChannel(
   ctx: Pick<AccessContext, 'db' | 'grants'>,
@@ -145,9 +137,9 @@ export async function mayAccessChannel(
   channel: string,
   scope: 'compartment' | 'party' = 'compartment',
 ): Promise<boolean> {
-  if (isNodeWide(officer)) return true
+  // A token's officer too: no credential sees more than the officer's compartments.
   return scope === 'party'
-    ? takesPart(ctx.db, channel, officer.party!)
+    ? takesPart(ctx.db, channel, officer.party)
     : ctx.grants.granted(officer.id, channel)
 }
 
@@ -173,7 +165,6 @@ export async function visibleTo<T>(
   items: readonly T[],
   channelOf: (item: T) => string | null,
 ): Promise<T[]> {
-  if (isNodeWide(officer)) return [...items]
   const granted = new Set(await grantedChannels(db, officer.id))
   return items.filter((item) => {
     const channel = channelOf(item)
@@ -181,12 +172,8 @@ export async function visibleTo<T>(
   })
 }
 
-/**
- * The party an officer speaks for: their own. Naming another is `PARTY_FORBIDDEN`; the
- * automation credential names any hosted party (or lets the channel decide).
- */
-export function actingAs(officer: RequestOfficer, as: string | undefined): string | undefined {
-  if (officer.party === null) return as
+/** The party an officer speaks for: their own. Naming another is `PARTY_FORBIDDEN`. */
+export function actingAs(officer: RequestOfficer, as: string | undefined): string {
   if (as !== undefined && as !== officer.party) {
     throw new ServerError('PARTY_FORBIDDEN', { own: officer.party, party: as })
   }
@@ -205,7 +192,6 @@ export function channelVisibility(
   ctx: AccessContext,
   officer: RequestOfficer,
 ): { visible(channel: string): Promise<boolean>; close(): void } {
-  if (isNodeWide(officer)) return { visible: async () => true, close: () => {} }
   const known = new Map<string, { visible: boolean; at: number }>()
   const close = ctx.watch.subscribe((changed) => {
     if (changed === null || changed === officer.id) known.clear()
@@ -247,12 +233,11 @@ export async function grantCreator(
   officer: RequestOfficer,
   channel: string,
 ): Promise<void> {
-  if (isNodeWide(officer)) return
   await ctx.db.transaction().execute(async (trx) => {
     await insertGrant(trx, {
       channel,
       officer: officer.id,
-      party: officer.party!,
+      party: officer.party,
       grantedBy: null,
       grantedAt: ctx.now(),
     })
@@ -273,7 +258,6 @@ export async function dropCreatorGrant(
   officer: RequestOfficer,
   channel: string,
 ): Promise<void> {
-  if (isNodeWide(officer)) return
   await deleteGrant(ctx.db, channel, officer.id)
   ctx.watch.changed(officer.id)
 }
@@ -346,7 +330,7 @@ export async function revokeAccess(
   ctx.watch.changed(target.id)
 }
 
-/** A channel's access list: the actor's party's officers on it (every party's for the node). */
+/** A channel's access list: the actor's party's officers on it. */
 export async function accessList(
   ctx: AccessContext,
   actor: RequestOfficer,
@@ -362,7 +346,7 @@ export async function compartments(
   actor: RequestOfficer,
   hosted: readonly string[],
 ): Promise<{ channel: string; title: string; officers: AccessEntry[] }[]> {
-  const parties = actor.party === null ? hosted : [actor.party]
+  const parties = hosted.filter((party) => party === actor.party)
   const channels = await listChannels(ctx.db, parties)
   const rows = await accessRows(
     ctx.db,

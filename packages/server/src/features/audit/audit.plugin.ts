@@ -8,7 +8,7 @@ import { auditPage } from './audit.service.ts'
 /**
  * `GET /api/v1/audit`: the local audit log for admins, a page at a time (the newest by default). An admin
  * sees their own party's entries and the node's failed logins that belong to no party (an
- * unknown username); the automation credential sees the whole log.
+ * unknown username). An API token with the admin role sees what its officer sees.
  */
 export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(
@@ -19,7 +19,7 @@ export const auditPlugin: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
     },
     async (request) => {
       const party = request.officer!.party
-      const page = await auditPage(db, request.query, party ?? undefined)
+      const page = await auditPage(db, request.query, party)
       // Entries hold scalar details only: they are hashed as canonical JSON when appended.
       return { entries: page.items as AuditRecordView[], cursors: page.cursors }
     },

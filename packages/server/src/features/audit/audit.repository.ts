@@ -23,8 +23,11 @@ export async function insertAuditRow(db: Executor, row: AuditRow): Promise<void>
     .execute()
 }
 
-/** Actions without a party that every admin sees: attempts at the node's door. */
-const NODE_WIDE_ACTIONS = ['login.failed', 'login.locked']
+/**
+ * Actions without a party that every admin sees: attempts at the node's door, and changes to
+ * the node's peers made from the config or the CLI (where every hosted party's mail goes).
+ */
+const NODE_WIDE_ACTIONS = ['login.failed', 'login.locked', 'peer.add', 'peer.url', 'peer.remove']
 
 /** Rows after `after` in seq order, optionally of what one party's admins see. */
 export async function auditRows(

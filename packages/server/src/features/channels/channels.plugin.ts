@@ -8,6 +8,7 @@ import { actingAs, visibleTo } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { withUnread } from '../read-markers/read-markers.service.ts'
 import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
+import { channelPolicy } from './presets.ts'
 
 /**
  * Officer API: open channels, list them, and accept invitations. An officer sees only the
@@ -41,8 +42,13 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
       schema: schemaOf(api.openChannel),
     },
     async (request, reply) => {
-      const { observers = [], ...rest } = request.body
-      const created = await openChannel(compose, request.officer!, { ...rest, observers })
+      const { observers = [], preset, policy, ...rest } = request.body
+      const chosen = channelPolicy(compose.floor, preset, policy)
+      const created = await openChannel(compose, request.officer!, {
+        ...rest,
+        observers,
+        ...(chosen === undefined ? {} : { policy: chosen }),
+      })
       return reply.status(201).send({ channel: created.channel, event: toEventView(created.event) })
     },
   )

@@ -3,7 +3,6 @@ import { ServerError } from '../../errors.ts'
 import type { NodeContext } from '../../node/context.ts'
 import type { ComposeRule, Item } from '../compose/compose.service.ts'
 import { officerById } from '../officers/officers.service.ts'
-import { AUTOMATION_OFFICER } from '../sessions/session-auth.ts'
 import { latestOf } from './directory.repository.ts'
 
 interface DirectoryBody {
@@ -13,19 +12,18 @@ interface DirectoryBody {
 
 /**
  * What a directory update must be, beyond its schema, before it is signed or queued (and again
- * at approval): composed by an admin of the party it speaks for (or the operator's automation
- * credential); every time zone one this node's tz database knows; and the next version, or
+ * at approval): composed by an admin of the party it speaks for (in a session or through
+ * their API token); every time zone one this node's tz database knows; and the next version, or
  * the current one restated word for word (the same update posted into another channel).
  */
 export const directoryRule: ComposeRule = {
   types: ['directory.update'],
   async check(node: NodeContext, item: Item): Promise<void> {
-    if (item.drafter !== AUTOMATION_OFFICER) {
-      const officer = await officerById(node.db, item.drafter)
-      const roles = (officer?.roles ?? []) as readonly string[]
-      if (officer === undefined || officer.party !== item.party || !roles.includes('admin')) {
-        throw new ServerError('DIRECTORY_ADMIN_ONLY', { party: item.party })
-      }
+    // An API token composes as its officer: an admin's token passes, any other does not.
+    const officer = await officerById(node.db, item.drafter)
+    const roles = (officer?.roles ?? []) as readonly string[]
+    if (officer === undefined || officer.party !== item.party || !roles.includes('admin')) {
+      throw new ServerError('DIRECTORY_ADMIN_ONLY', { party: item.party })
     }
     const body = item.body as unknown as DirectoryBody
     for (const [index, contact] of body.contacts.entries()) {

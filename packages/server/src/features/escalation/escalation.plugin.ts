@@ -56,7 +56,7 @@ export const escalationPlugin: FastifyPluginAsyncTypebox<{
     async (request) => {
       const officer = request.officer!
       const own = (await noticeEscalations(ctx.db, request.params.notice)).filter(
-        (e) => officer.party === null || e.party === officer.party,
+        (e) => e.party === officer.party,
       )
       return { escalations: await visibleTo(access.db, officer, own, (e) => e.channel) }
     },

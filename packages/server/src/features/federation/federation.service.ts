@@ -71,19 +71,19 @@ export async function receiveBatch(
   return { receipts, rejected, need: [...need.values()], sync: [...sync], forks }
 }
 
-/** One receipt per receiving party: the hosted party that takes part in each channel. */
+/**
+ * One receipt per channel, by the hosted party that takes part in it. A channel's transcript
+ * shows only receipts whose every event is in that channel (DESIGN §4.8): a receipt spanning
+ * the channels of a batch would be shown in none, and the sender's proof of delivery lost.
+ */
 async function signReceipts(
   ctx: NodeContext,
   byChannel: ReadonlyMap<string, string[]>,
 ): Promise<SignedReceipt[]> {
-  const byParty = new Map<HostedParty, string[]>()
-  for (const [channel, ids] of byChannel) {
-    const party = await receivingParty(ctx, channel)
-    byParty.set(party, [...(byParty.get(party) ?? []), ...ids])
-  }
   const receivedAt = ctx.now()
   return Promise.all(
-    [...byParty].map(([party, ids]) => {
+    [...byChannel].map(async ([channel, ids]) => {
+      const party = await receivingParty(ctx, channel)
       const key = signingKey(party, receivedAt)
       return signReceipt(
         { events: [...new Set(ids)], by: party.id, receivedAt },

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { operations as api } from '@parley/api'
 import type { FastifyRequest } from 'fastify'
-import { ServerError } from '../../errors.ts'
 import { schemaOf } from '../../http/route-schema.ts'
 import {
   type Actor,
@@ -16,7 +15,7 @@ import {
 
 /**
  * Officer management for admins (`/api/v1/officers`): an admin manages the officers of their
- * own party; the automation credential manages every hosted party's.
+ * own party only (the operator's CLI manages every hosted party's).
  */
 export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersContext }> = async (
   app,
@@ -35,7 +34,7 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
       config,
       schema: schemaOf(api.listOfficers),
     },
-    async (request) => ({ officers: await listOfficers(ctx, request.officer!.party ?? undefined) }),
+    async (request) => ({ officers: await listOfficers(ctx, request.officer!.party) }),
   )
 
   app.post(
@@ -46,7 +45,7 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
     },
     async (request, reply) => {
       const { party: named, ...rest } = request.body
-      const party = named ?? request.officer!.party ?? soleParty(ctx)
+      const party = named ?? request.officer!.party
       const created = await createOfficer(ctx, actor(request), { ...rest, party })
       return reply.status(201).send(created)
     },
@@ -90,9 +89,4 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
         clearFactors: request.body.clearFactors === true,
       }),
   )
-}
-
-function soleParty(ctx: OfficersContext): string {
-  if (ctx.parties.length === 1) return ctx.parties[0]!
-  throw new ServerError('REQUEST_INVALID', { reason: 'name the party of the new officer' })
 }

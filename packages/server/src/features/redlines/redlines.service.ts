@@ -1,27 +1,20 @@
-import { CISA_SECTORS, type SectorTaxonomy, unknownSectors } from '@parley/api'
+import { type SectorTaxonomy, unknownSectors } from '@parley/api'
 import { ServerError } from '../../errors.ts'
 import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import type { ComposeRule } from '../compose/compose.service.ts'
 
-/**
- * The taxonomy this node checks sectors against. One function, so that the node's configured
- * taxonomy replaces the CISA default in one place when the config option lands.
- */
-export function sectorTaxonomy(_node: NodeContext): SectorTaxonomy {
-  return CISA_SECTORS
-}
-
-/** A red line names only sectors of the node's taxonomy. */
-export const redlineSectorRule: ComposeRule = {
-  types: ['redline.declare', 'redline.revise'],
-  async check(node, item) {
-    const taxonomy = sectorTaxonomy(node)
-    const [sector] = unknownSectors(taxonomy, (item.body as { sectors: string[] }).sectors)
-    if (sector !== undefined) {
-      throw new ServerError('REDLINE_SECTOR_UNKNOWN', { sector, taxonomy: taxonomy.id })
-    }
-  },
+/** A red line names only sectors of the node's taxonomy (the config's `sectors`, CISA by default). */
+export function redlineSectorRule(taxonomy: SectorTaxonomy): ComposeRule {
+  return {
+    types: ['redline.declare', 'redline.revise'],
+    async check(_node, item) {
+      const [sector] = unknownSectors(taxonomy, (item.body as { sectors: string[] }).sectors)
+      if (sector !== undefined) {
+        throw new ServerError('REDLINE_SECTOR_UNKNOWN', { sector, taxonomy: taxonomy.id })
+      }
+    },
+  }
 }
 
 interface RedlineFields {

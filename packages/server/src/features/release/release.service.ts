@@ -74,8 +74,8 @@ export async function holdForRelease(node: NodeContext, item: Item): Promise<Rel
 }
 
 /**
- * A queue item the officer may handle: of their party (the node-wide credential: any).
- * Another party's item is reported missing, like one that does not exist.
+ * A queue item the officer may handle: of their party. Another party's item is reported
+ * missing, like one that does not exist.
  */
 async function itemFor(
   ctx: ComposeContext,
@@ -83,7 +83,7 @@ async function itemFor(
   id: string,
 ): Promise<ReleaseRow> {
   const row = await releaseById(ctx.node.db, id)
-  if (row === undefined || (officer.party !== null && row.party !== officer.party)) {
+  if (row === undefined || row.party !== officer.party) {
     throw new ServerError('RELEASE_NOT_FOUND', { release: id })
   }
   return row
@@ -112,7 +112,7 @@ export async function listReleases(
 ): Promise<ReleaseView[]> {
   const rows = await releaseRows(ctx.node.db, {
     party: officer.party,
-    officer: officer.party === null ? null : officer.id,
+    officer: officer.id,
     ...filter,
     limit: filter.limit ?? 100,
   })

@@ -8,7 +8,7 @@ import { onDuty, rosterOf, setRoster } from './rosters.service.ts'
 
 /**
  * Duty rosters (`/api/v1/rosters/:party`): every officer of a party reads its roster and who
- * is on duty; its admins replace it. The automation credential acts for every hosted party.
+ * is on duty; its admins replace it. An API token acts for its officer's party only.
  */
 export const rostersPlugin: FastifyPluginAsyncTypebox<{ ctx: NodeContext }> = async (
   app,

@@ -70,8 +70,6 @@ export interface AuthSettings {
   readonly origins: readonly string[]
   readonly webauthnRpId: string | undefined
   readonly secureCookie: boolean | undefined
-  /** The automation credential (`devToken` in the config); absent means bearer auth is off. */
-  readonly automationToken: string | undefined
 }
 
 const MINUTE = 60_000
@@ -81,10 +79,7 @@ export const SECOND_FACTOR_WINDOW = 5 * MINUTE
 /** A WebAuthn challenge is good for one attempt within this time. */
 export const CHALLENGE_LIFETIME = 5 * MINUTE
 
-export function authSettings(
-  auth: AuthConfig | undefined,
-  automationToken: string | undefined,
-): AuthSettings {
+export function authSettings(auth: AuthConfig | undefined): AuthSettings {
   return {
     idleTimeout: (auth?.idleTimeoutMinutes ?? 30) * MINUTE,
     absoluteTimeout: (auth?.absoluteTimeoutMinutes ?? 12 * 60) * MINUTE,
@@ -95,6 +90,5 @@ export function authSettings(
     origins: auth?.origins ?? [],
     webauthnRpId: auth?.webauthnRpId,
     secureCookie: auth?.secureCookie,
-    automationToken,
   }
 }

@@ -3,11 +3,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ServerError } from '../../errors.ts'
 import { ROLES, type Role } from '../officers/officers.service.ts'
 import type { RelyingParty } from '../officers/passkeys.ts'
+import {
+  auditTokenUse,
+  authenticateToken,
+  redeemTicket,
+  tokenOfficer,
+} from '../tokens/tokens.service.ts'
 import type { AuthSettings } from './auth-settings.ts'
 import {
   type AuthContext,
   pendingSetup,
   resolveSession,
+  resolveSessionHash,
   rotateSession,
   touch,
 } from './sessions.service.ts'
@@ -18,24 +25,24 @@ export const SESSION_COOKIE = 'parley_session'
 /** The header that carries the session's synchronizer token on state-changing requests. */
 const CSRF_HEADER = 'x-csrf-token'
 
-/** The officer id events carry when the automation credential acts. */
-export const AUTOMATION_OFFICER = 'o_devtoken'
-
 /** The officer behind an API call, as `request.officer` holds it. */
 export interface RequestOfficer {
   readonly id: string
-  /** The officer's party; null for the automation credential, which acts for the node. */
-  readonly party: string | null
+  /** The officer's party: every call acts for one party, the officer's own. */
+  readonly party: string
+  /** What this call may do: a session's are the officer's; a token's, its scope of them. */
   readonly roles: readonly Role[]
-  /** The session's id hash; null for the automation credential. */
+  /** The session's id hash; null when an API token acts. */
   readonly session: string | null
+  /** The id of the API token the call came with, if it came with one. */
+  readonly token?: string
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * The authentication hook for every route whose `config.auth` is `officer`: resolves the
- * session cookie (or, when the config sets one, the automation bearer token) into
+ * session cookie, an API token (`Authorization: Bearer`) or, for the live stream, a ticket into
  * `request.officer`, checks CSRF and origin on state-changing requests, holds back officers who
  * must still change their password or enrol a second factor (unless the route sets
  * `config.accountSetup`), and rotates the session id after a privilege change. What the
@@ -45,10 +52,23 @@ export function officerAuth(ctx: AuthContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const config = request.routeOptions.config
     if ((config.auth ?? 'officer') !== 'officer' || request.is404) return
+    const query = request.query as { token?: unknown; ticket?: unknown } | undefined
+    // Proxies, browsers and logs keep URLs: a token seen there must be treated as leaked.
+    if (query?.token !== undefined) throw new ServerError('TOKEN_IN_URL')
     const bearer = presentedBearer(request)
     if (bearer !== null) {
-      if (!matchesAutomationToken(ctx.settings, bearer)) throw new ServerError('AUTH_REQUIRED')
-      request.officer = { id: AUTOMATION_OFFICER, party: null, roles: ROLES, session: null }
+      const officer = await authenticateToken(ctx, bearer)
+      if (!SAFE_METHODS.has(request.method)) {
+        await auditTokenUse(ctx, officer, {
+          method: request.method,
+          route: request.routeOptions.url ?? request.url,
+        })
+      }
+      request.officer = officer
+      return
+    }
+    if (request.ws && typeof query?.ticket === 'string') {
+      request.officer = await ticketOfficer(ctx, query.ticket)
       return
     }
     const session = await resolveSession(ctx, request.cookies[SESSION_COOKIE], 'active')
@@ -72,15 +92,20 @@ export function officerAuth(ctx: AuthContext) {
 
 function presentedBearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization
-  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice(7) : ''
-  // Scripts cannot set headers on a WebSocket, so automation may put the token in its URL.
-  const token = (request.query as { token?: unknown } | undefined)?.token
-  return request.ws && typeof token === 'string' ? token : null
+  if (header === undefined) return null
+  return header.startsWith('Bearer ') ? header.slice(7) : ''
 }
 
-function matchesAutomationToken(settings: AuthSettings, presented: string): boolean {
-  if (settings.automationToken === undefined) return false
-  return constantTimeEqual(presented, settings.automationToken)
+/**
+ * The officer a stream ticket was issued to, as the token or session that asked for it acts
+ * now: a token revoked or a session ended since then opens nothing.
+ */
+async function ticketOfficer(ctx: AuthContext, ticket: string): Promise<RequestOfficer> {
+  const row = await redeemTicket(ctx, ticket)
+  if (row.token !== null) return tokenOfficer(ctx, row.token)
+  const session = await resolveSessionHash(ctx, row.session!, 'active')
+  const roles = ROLES.filter((role) => session.roles.includes(role))
+  return { id: session.officer, party: session.party, roles, session: session.id_hash }
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -59,7 +59,7 @@ export const sessionsPlugin: FastifyPluginAsyncTypebox<{ auth: AuthContext }> = 
     )
     return issued.session
   }
-  /** The caller's own session; the automation credential has none. */
+  /** The caller's own session; an API token has none. */
   const ownSession = async (request: FastifyRequest): Promise<SessionWithOfficer> => {
     const idHash = request.officer?.session
     const session = idHash == null ? undefined : await sessionWithOfficer(auth.db, idHash)

@@ -5,9 +5,11 @@ import { schemaOf } from '../../http/route-schema.ts'
 import type { Timer } from '../../node/clock.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { type AccessContext, channelVisibility } from '../access/access.service.ts'
+import type { RequestOfficer } from '../sessions/session-auth.ts'
 import { type AuthContext, resolveSessionHash } from '../sessions/sessions.service.ts'
+import { tokenOfficer } from '../tokens/tokens.service.ts'
 
-/** How often an open stream checks that its session still holds. */
+/** How often an open stream checks that its session (or API token) still holds. */
 const SESSION_CHECK_MS = 5_000
 /** The close code of a stream whose session ended (logout, revocation, timeout, new id). */
 const SESSION_ENDED_CLOSE = 4401
@@ -15,12 +17,13 @@ const SESSION_ENDED_CLOSE = 4401
 /**
  * `GET /api/v1/stream` (WebSocket): every event this node commits from now on, local or
  * received, as `{ "type": "event", "id", "event", "sig" }`, optionally for one channel.
- * Browsers cannot set headers on a WebSocket, so the token may come as `?token=`. An officer
- * receives only events of channels in their compartments, checked event by event, so a
- * revoked grant takes effect on an open stream too. A stream opened with a session ends (close
- * code 4401) within 5 s of that session ending (logout, revocation, a disabled officer, a
- * timeout, or a new session id after a privilege change; the console then opens another), or
- * at the next event, which it never receives.
+ * The console opens it with its session cookie (same origin); a script, which cannot set
+ * headers on a WebSocket in a browser, with `?ticket=` from `POST /stream/tickets`, never with
+ * its token in the URL. An officer receives only events of channels in their compartments,
+ * checked event by event, so a revoked grant takes effect on an open stream too. A stream ends
+ * (close code 4401) within 5 s of its session or token ending (logout, revocation, a disabled
+ * officer, a timeout, an expiry, or a new session id after a privilege change; the console then
+ * opens another), or at the next event, which it never receives.
  */
 export const streamPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
@@ -37,12 +40,11 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
     (socket, request) => {
       const { channel } = request.query
       const visibility = channelVisibility(access, request.officer!)
-      const session = request.officer!.session
+      const officer = request.officer!
       // A session ended by logout or revocation between two checks must not see another event.
       const sessionHolds = async () => {
-        if (session === null) return true
         try {
-          await resolveSessionHash(auth, session, 'active')
+          await credentialHolds(auth, officer)
           return true
         } catch (error) {
           if (!isServerError(error)) throw error
@@ -65,23 +67,23 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
       let check: Timer | undefined
       let ended = false
       // Every check on the node's clock, the next one set once this one is answered.
-      const checkLater = (id: string) => {
+      const checkLater = () => {
         if (ended) return
         check = ctx.clock.setTimer(SESSION_CHECK_MS, () =>
-          resolveSessionHash(auth, id, 'active').then(
-            () => checkLater(id),
+          credentialHolds(auth, officer).then(
+            () => checkLater(),
             (error: unknown) => {
               // The session is gone or expired; a database that fails to answer is not that.
               if (isServerError(error)) socket.close(SESSION_ENDED_CLOSE, error.code)
               else {
                 request.log.warn({ err: error }, 'live stream session check failed')
-                checkLater(id)
+                checkLater()
               }
             },
           ),
         )
       }
-      if (session !== null) checkLater(session)
+      checkLater()
       const end = () => {
         ended = true
         ctx.clock.clearTimer(check)
@@ -92,4 +94,10 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{
       socket.on('error', end)
     },
   )
+}
+
+/** Throws the session's or the token's refusal once it no longer holds. */
+async function credentialHolds(auth: AuthContext, officer: RequestOfficer): Promise<void> {
+  if (officer.session !== null) await resolveSessionHash(auth, officer.session, 'active')
+  else if (officer.token !== undefined) await tokenOfficer(auth, officer.token)
 }

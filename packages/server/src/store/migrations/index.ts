@@ -8,12 +8,14 @@ import * as access from './0300-access.ts'
 import * as jobs from './0400-jobs.ts'
 import * as nonces from './0401-signature-nonces.ts'
 import * as peerBinding from './0500-peer-binding.ts'
+import * as notices from './0600-notices.ts'
 import * as escalation from './0610-escalation.ts'
 import * as directory from './0611-directory.ts'
 import * as timelineOrder from './0700-timeline-order.ts'
 import * as readMarkers from './0701-read-markers.ts'
 import * as alarmsOpen from './0702-alarms-open.ts'
 import * as negotiation from './0800-negotiation.ts'
+import * as apiTokens from './0900-api-tokens.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -29,10 +31,12 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0400-jobs': jobs,
   '0401-signature-nonces': nonces,
   '0500-peer-binding': peerBinding,
+  '0600-notices': notices,
   '0610-escalation': escalation,
   '0611-directory': directory,
-  '0800-negotiation': negotiation,
   '0700-timeline-order': timelineOrder,
   '0701-read-markers': readMarkers,
   '0702-alarms-open': alarmsOpen,
+  '0800-negotiation': negotiation,
+  '0900-api-tokens': apiTokens,
 }
