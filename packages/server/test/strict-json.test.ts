@@ -227,12 +227,14 @@ describe('a node refusing ambiguous JSON and U+0000', () => {
       })
       expect(reply.body.error?.message).toContain(`at ${at} `)
     }
+    // Nothing refused was stored: not a channel, not an event, not an unread count.
+    expect(await eventCount()).toBe(before)
+    expect((await usa.api<{ channels: unknown[] }>('GET', '/channels')).body.channels).toEqual(
+      channels,
+    )
     // An escaped backslash before "u0000" is no U+0000: that message is posted as written.
     const literal = await officer('POST', `/channels/${channel}/messages`, message('"\\\\u0000"'))
     expect(literal.status).toBe(201)
     expect(await eventCount()).toBe(before + 1)
-    expect((await usa.api<{ channels: unknown[] }>('GET', '/channels')).body.channels).toEqual(
-      channels,
-    )
   })
 })

@@ -186,7 +186,7 @@ describe('parley reindex', () => {
       'parley reindex: 12 of 12 events, 0 of 0 receipts',
     ])
     expect(run.stdout).toMatch(
-      /^Rebuilt the read models \(channels, channel_members, notices, notice_recipients, notice_deadlines, notice_events, redlines, redline_versions, drafts, draft_events, compliance_reports, forwarded_items, directory_versions\) of node \S+ from 12 of 12 events, 0 of 0 receipts in [\d.]+ s\n$/,
+      /^Rebuilt the read models \(channels, channel_members, notices, notice_recipients, notice_deadlines, notice_events, redlines, redline_versions, drafts, draft_events, compliance_reports, forwarded_items, directory_versions, timeline_entries, timeline_waits\) of node \S+ from 12 of 12 events, 0 of 0 receipts in [\d.]+ s\n$/,
     )
     const node = await start()
     try {
