@@ -1,5 +1,5 @@
 import type { JsonValue } from '@parley/protocol'
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely'
 import { jsonb } from '../store/jsonb.ts'
 import type { DB } from '../store/tables.ts'
 import type { AlarmKind } from './ledger.table.ts'
@@ -68,15 +68,7 @@ export async function openAlarms(db: Executor): Promise<Alarm[]> {
     .orderBy('raised_at')
     .orderBy('id')
     .execute()
-  return rows.map((row) => ({
-    id: row.id,
-    kind: row.kind,
-    channel: row.channel,
-    party: row.party,
-    details: row.details,
-    raisedAt: row.raised_at,
-    clearedAt: row.cleared_at,
-  }))
+  return rows.map(alarmOf)
 }
 
 /** Marks an alarm as handled; returns whether it was open. */
@@ -104,7 +96,11 @@ export async function openAlarmsRange(
     .orderBy('id', direction)
     .limit(limit)
     .execute()
-  return rows.map((row) => ({
+  return rows.map(alarmOf)
+}
+
+function alarmOf(row: Selectable<DB['alarms']>): Alarm {
+  return {
     id: row.id,
     kind: row.kind,
     channel: row.channel,
@@ -112,5 +108,5 @@ export async function openAlarmsRange(
     details: row.details,
     raisedAt: row.raised_at,
     clearedAt: row.cleared_at,
-  }))
+  }
 }
