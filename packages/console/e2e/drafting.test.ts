@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, type TestNode } from '../../server/test/support/nodes.ts'
 import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
-import { launch, look, type Officer, officer, page, signIn, twoNodes } from './support.ts'
+import { look, type Officer, page, signIn, twoNodeStory } from './support.ts'
 
 let browser: Browser
 let usa: TestNode
@@ -12,23 +12,17 @@ let close: () => Promise<void>
 let people: Record<'alice' | 'ben' | 'carla' | 'irina' | 'oleg' | 'roman', Officer>
 
 beforeAll(async () => {
-  browser = await launch()
-  const started = await twoNodes({ backoff: () => 500 })
-  ;[usa, rus] = started.nodes as [TestNode, TestNode]
-  close = started.close
-  people = {
-    alice: await officer(usa, 'alice', ['drafter']),
-    irina: await officer(rus, 'irina', ['drafter']),
-    oleg: await officer(rus, 'oleg', ['admin']),
-    ben: await officer(usa, 'ben', ['releaser']),
-    carla: await officer(usa, 'carla', ['admin']),
-    roman: await officer(rus, 'roman', ['releaser']),
-  }
-  for (const who of Object.values(people)) await who.client.login()
+  ;({ browser, usa, rus, people, close } = await twoNodeStory({
+    alice: ['usa', ['drafter']],
+    irina: ['rus', ['drafter']],
+    oleg: ['rus', ['admin']],
+    ben: ['usa', ['releaser']],
+    carla: ['usa', ['admin']],
+    roman: ['rus', ['releaser']],
+  }))
 })
 
 afterAll(async () => {
-  await browser?.close()
   await close?.()
 })
 

@@ -6,7 +6,7 @@ import { incidentNotice, WORKING_GROUP_POLICY } from '../../server/test/support/
 import { eventually, type TestNode } from '../../server/test/support/nodes.ts'
 import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
-import { launch, look, type Officer, officer, page, signIn, twoNodes } from './support.ts'
+import { look, type Officer, page, signIn, twoNodeStory } from './support.ts'
 
 // usa and rus on loopback; delivery retries every half second so a peer's return shows at once.
 let browser: Browser
@@ -16,22 +16,16 @@ let close: () => Promise<void>
 let people: Record<'alice' | 'ben' | 'carla' | 'irina' | 'oleg', Officer>
 
 beforeAll(async () => {
-  browser = await launch()
-  const started = await twoNodes({ backoff: () => 500 })
-  ;[usa, rus] = started.nodes as [TestNode, TestNode]
-  close = started.close
-  people = {
-    alice: await officer(usa, 'alice', ['drafter']),
-    ben: await officer(usa, 'ben', ['releaser']),
-    carla: await officer(usa, 'carla', ['admin']),
-    irina: await officer(rus, 'irina', ['drafter']),
-    oleg: await officer(rus, 'oleg', ['admin']),
-  }
-  for (const who of Object.values(people)) await who.client.login()
+  ;({ browser, usa, rus, people, close } = await twoNodeStory({
+    alice: ['usa', ['drafter']],
+    ben: ['usa', ['releaser']],
+    carla: ['usa', ['admin']],
+    irina: ['rus', ['drafter']],
+    oleg: ['rus', ['admin']],
+  }))
 })
 
 afterAll(async () => {
-  await browser?.close()
   await close?.()
 })
 
@@ -175,7 +169,11 @@ for (const lang of ['en', 'ru'] as const) {
         [L.nav.directory, 'directory'],
         [L.nav.drafts, 'drafts'],
       ] as const) {
-        await carla.tab.getByRole('link', { name: link, exact: true }).click()
+        // Each shot and axe run must be of the page the link opens, not of the one before it.
+        const target = carla.tab.getByRole('link', { name: link, exact: true })
+        const href = await target.getAttribute('href')
+        await target.click()
+        await carla.tab.waitForURL((url) => url.pathname === href)
         await carla.tab.waitForLoadState('networkidle')
         await look(carla.tab, shot(`9-${name}`))
       }

@@ -128,3 +128,26 @@ export async function look(tab: Page, name: string): Promise<void> {
     name,
   ).toEqual([])
 }
+
+/** Who a two-node story needs: each person's node and roles. */
+export type Cast<N extends string> = Readonly<Record<N, readonly ['usa' | 'rus', Role[]]>>
+
+/**
+ * Debian's Chromium, and usa and rus on loopback (a failed push retried every half second, so a
+ * peer's return shows at once), with each person of the cast an officer there, logged in.
+ */
+export async function twoNodeStory<N extends string>(cast: Cast<N>) {
+  const browser = await launch()
+  const started = await twoNodes({ backoff: () => 500 })
+  const [usa, rus] = started.nodes as [TestNode, TestNode]
+  const people = {} as Record<N, Officer>
+  for (const [name, [node, roles]] of Object.entries(cast) as [N, Cast<N>[N]][]) {
+    people[name] = await officer(node === 'usa' ? usa : rus, name, roles)
+    await people[name].client.login()
+  }
+  const close = async () => {
+    await browser.close()
+    await started.close()
+  }
+  return { browser, usa, rus, people, close }
+}

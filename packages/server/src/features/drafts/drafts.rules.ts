@@ -1,3 +1,4 @@
+import { COMPOSABLE_TYPES } from '@parley/api'
 import type { BodyOf } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
 import { knownChannel } from '../../node/channels.ts'
@@ -19,23 +20,9 @@ async function roleOf(node: NodeContext, item: Item) {
  * rapporteur (member or observer) proposes text and records status: it never accepts or adopts.
  */
 export const participationRule: ComposeRule = {
-  types: [
-    'message.post',
-    'message.translate',
-    'notice.open',
-    'notice.ack',
-    'notice.reply',
-    'notice.close',
-    'redline.declare',
-    'redline.revise',
-    'redline.withdraw',
-    'draft.create',
-    'draft.propose',
-    'draft.accept',
-    'draft.adopt',
-    'compliance.report',
-    'forward',
-  ],
+  // Every type an officer composes, so a new one is refused to observers too; but the
+  // directory, which a party restates in every channel it has joined, observer or not.
+  types: COMPOSABLE_TYPES.filter((type) => type !== 'directory.update'),
   async check(node, item) {
     const { observer, rapporteur } = await roleOf(node, item)
     if (rapporteur && (item.type === 'draft.accept' || item.type === 'draft.adopt')) {
