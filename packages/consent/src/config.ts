@@ -4,7 +4,7 @@ import { CATEGORIES, LANGUAGES } from './categories.ts'
 // The shapes the portal hands the manager. The bundle imports only their types, so TypeBox
 // never reaches the browser; the portal and the scan validate with the schemas.
 
-const Localized = Type.Object(
+export const LocalizedSchema = Type.Object(
   { en: Type.String({ minLength: 1 }), ru: Type.Optional(Type.String({ minLength: 1 })) },
   { additionalProperties: false, description: 'A text in English and, optionally, Russian' },
 )
@@ -29,8 +29,8 @@ export const StoredItemSchema = Type.Object(
       description: 'The exact name, or a prefix ending in `*` (cleared as every name it starts)',
     }),
     storage: StorageKindSchema,
-    purpose: Localized,
-    expiry: Localized,
+    purpose: LocalizedSchema,
+    expiry: LocalizedSchema,
   },
   { additionalProperties: false },
 )
@@ -40,7 +40,7 @@ export const ServiceSchema = Type.Object(
   {
     id: ServiceId,
     name: Type.String({ minLength: 1 }),
-    description: Type.Optional(Localized),
+    description: Type.Optional(LocalizedSchema),
     cookies: Type.Array(StoredItemSchema),
   },
   { additionalProperties: false },

@@ -20,6 +20,8 @@ export function activateScripts(state: ConsentState): void {
       if (name !== 'type') real.setAttribute(name, value)
     }
     if (script.dataset.type !== undefined) real.type = script.dataset.type
+    // A page under a nonce CSP: the browser hides the attribute, the property keeps it.
+    real.nonce = script.nonce
     // Scripts made by the DOM load async; in page order they keep their dependencies.
     real.async = false
     real.text = script.text
