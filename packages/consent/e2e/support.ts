@@ -168,6 +168,7 @@ function pageHtml(query: URLSearchParams): string {
 <link rel="stylesheet" href="/assets/consent.css">
 <script>window.ran = []</script>
 ${gtag}
+${query.has('leak') ? "<script>document.cookie = '_leak=1; path=/'</script>" : ''}
 <script type="application/json" id="parley-consent-config">${JSON.stringify(config)}</script>
 <script src="/assets/consent.js" defer></script>
 </head>

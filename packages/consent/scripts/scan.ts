@@ -39,7 +39,7 @@ const problems = [
   ...result.beforeConsent.map(
     (i) => `set before consent, not strictly necessary: ${i.storage} ${i.name}`,
   ),
-]
+].toSorted()
 if (problems.length > 0) fail(`scan failed:\n${problems.map((p) => `  ${p}`).join('\n')}`, 1)
 if (values.out === undefined) process.stdout.write(list)
 else await writeFile(values.out, list)
