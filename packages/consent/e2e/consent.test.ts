@@ -344,6 +344,11 @@ describe('keyboard-only use', () => {
     await page.getByRole('switch', { name: 'Performance' }).focus()
     await page.keyboard.press('Enter')
     expect(await page.getByRole('switch', { name: 'Performance' }).isChecked()).toBe(true)
+    // A click on the backdrop leaves focus on the page: Tab comes back into the dialog.
+    await page.mouse.click(5, 5)
+    await page.keyboard.press('Tab')
+    expect(await focused()).toBe('dialog:Close')
+    await page.mouse.click(5, 5)
     await page.keyboard.press('Escape')
     await expect.poll(() => center(page).count()).toBe(0)
     // The banner remains until a choice, and focus is back where it was.

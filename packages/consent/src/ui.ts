@@ -30,6 +30,7 @@ export function consentUi(options: UiOptions) {
   let banner: HTMLElement | undefined
   let overlay: HTMLElement | undefined
   let opener: Element | null = null
+  let trap: ((event: KeyboardEvent) => void) | undefined
 
   const buttons = (surface: () => Element, draft: () => Draft, save: boolean) =>
     h(
@@ -227,12 +228,15 @@ export function consentUi(options: UiOptions) {
     )
     overlay = h('div', { class: 'pc pc-overlay' }, dialog)
     dialog.querySelector<HTMLElement>('.pc-x')!.onclick = close
-    overlay.onkeydown = (event) => {
+    // On the document, not the dialog: a click on the backdrop puts focus on the body, and
+    // the trap and Escape must hold there too.
+    trap = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement
+      const inside = dialog.contains(target)
       if (event.key === 'Escape') {
         event.preventDefault()
         close()
-      } else if (event.key === 'Enter' && target instanceof HTMLInputElement) {
+      } else if (event.key === 'Enter' && inside && target instanceof HTMLInputElement) {
         // A switch turns with Enter as well as Space.
         event.preventDefault()
         target.click()
@@ -240,15 +244,16 @@ export function consentUi(options: UiOptions) {
         const reachable = tabbable(dialog)
         const first = reachable[0]!
         const last = reachable.at(-1)!
-        if (event.shiftKey && (target === first || target === dialog)) {
+        if (event.shiftKey && (!inside || target === first || target === dialog)) {
           event.preventDefault()
           last.focus()
-        } else if (!event.shiftKey && target === last) {
+        } else if (!event.shiftKey && (!inside || target === last)) {
           event.preventDefault()
           first.focus()
         }
       }
     }
+    document.addEventListener('keydown', trap)
     document.body.append(overlay)
     dialog.focus()
   }
@@ -258,6 +263,7 @@ export function consentUi(options: UiOptions) {
     if (overlay === undefined) return
     overlay.remove()
     overlay = undefined
+    if (trap !== undefined) document.removeEventListener('keydown', trap)
     if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
   }
 
