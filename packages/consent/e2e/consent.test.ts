@@ -214,6 +214,36 @@ describe('the consent manager', () => {
     await context.close()
   })
 
+  it('takes a consent cookie it cannot read for no choice, and asks', async () => {
+    const context = await browser.newContext()
+    const url = new URL(site.url())
+    await context.addCookies([
+      { name: 'parley_consent', value: '%7B%22consentId%22%3A1%7D', url: url.origin },
+    ])
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(String(error)))
+    await page.goto(url.href)
+    await expect.poll(() => banner(page).isVisible()).toBe(true)
+    expect(await page.evaluate(() => window.ParleyConsent!.get())).toBeNull()
+    // A listener that throws keeps neither the receipt nor the other listeners from happening.
+    await page.evaluate(() => {
+      const w = window as unknown as { heard: number }
+      w.heard = 0
+      window.ParleyConsent!.onChange(() => {
+        throw new Error('a faulty listener')
+      })
+      window.ParleyConsent!.onChange(() => {
+        w.heard += 1
+      })
+    })
+    await banner(page).getByRole('button', { name: 'Allow All' }).click()
+    expect(await page.evaluate(() => (window as unknown as { heard: number }).heard)).toBe(1)
+    expect((await receiptsOf(page, 1))[0]!.choices.sale).toBe(true)
+    expect(errors).toEqual(['Error: a faulty listener'])
+    await context.close()
+  })
+
   it('posts a receipt whose textHash is the SHA-256 of the banner’s text, retried once', async () => {
     const { context, page } = await visit(browser, site.url())
     const text = await banner(page).evaluate((e) =>

@@ -43,6 +43,27 @@ function start(): void {
   if (state !== null && gpc) state = { ...state, ...settle(config, state, gpc), gpc }
   const listeners = new Set<(state: ConsentState) => void>()
 
+  const sendReceipt = (next: ConsentState, text: string) =>
+    textHash(text)
+      .then((hash) =>
+        postReceipt(
+          config.receiptEndpoint,
+          {
+            consentId,
+            revision: config.revision,
+            choices: next.choices,
+            services: next.services,
+            textHash: hash,
+            url: location.origin + location.pathname,
+            gpc,
+            language,
+          },
+          config.receiptRetryMs ?? 10_000,
+        ),
+      )
+      // Without a secure context there is no crypto.subtle, and so no receipt.
+      .catch(() => {})
+
   const ui = consentUi({
     config,
     texts,
@@ -68,25 +89,15 @@ function start(): void {
       ui.done()
       activateScripts(next)
       if (config.googleConsentMode === true) consentMode('update', next)
-      for (const listener of listeners) listener(next)
-      textHash(text)
-        .then((hash) =>
-          postReceipt(
-            config.receiptEndpoint,
-            {
-              consentId,
-              revision: config.revision,
-              choices: next.choices,
-              services: next.services,
-              textHash: hash,
-              url: location.origin + location.pathname,
-              gpc,
-              language,
-            },
-            config.receiptRetryMs ?? 10_000,
-          ),
-        )
-        .catch(() => {})
+      sendReceipt(next, text)
+      for (const listener of listeners) {
+        // One page's faulty listener must not keep the others from hearing.
+        try {
+          listener(next)
+        } catch (error) {
+          reportError(error)
+        }
+      }
     },
   })
 

@@ -12,7 +12,12 @@ export function readConsent(): ConsentState | null {
   if (raw === undefined) return null
   try {
     const value = JSON.parse(decodeURIComponent(raw.slice(CONSENT_COOKIE.length + 1)))
-    return typeof value?.consentId === 'string' && typeof value.revision === 'number' ? value : null
+    const whole =
+      typeof value?.consentId === 'string' &&
+      typeof value.revision === 'number' &&
+      value.choices instanceof Object &&
+      value.services instanceof Object
+    return whole ? value : null
   } catch {
     return null
   }
