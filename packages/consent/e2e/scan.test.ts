@@ -8,7 +8,7 @@ import { Value } from 'typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSENT_DIR } from '../scripts/build.ts'
 import { scanSite } from '../scripts/scan-site.ts'
-import { ConsentConfigSchema } from '../src/config.ts'
+import { type CategoryConfig, ConsentConfigSchema, type StoredItem } from '../src/config.ts'
 import type { ScanRules } from '../src/scan-rules.ts'
 import {
   FIXTURE_CATEGORIES,
@@ -128,6 +128,23 @@ describe('the cookie scan', () => {
     expect(result.uncategorised).toEqual([])
     expect(result.beforeConsent).toEqual([
       { name: '_leak', storage: 'cookie', beforeConsent: true },
+    ])
+  })
+
+  it('passes a page like the portal’s, which stores nothing but the choice, with the default rules', async () => {
+    const result = await scan([
+      '--url',
+      site.url({ bare: '1' }),
+      '--rules',
+      join(CONSENT_DIR, 'rules/portal.json'),
+    ])
+    expect(result.code).toBe(0)
+    const list = JSON.parse(result.stdout)
+    expect(list.categories.map((c: CategoryConfig) => [c.id, c.services.map((s) => s.id)])).toEqual(
+      [['necessary', ['parley-portal']]],
+    )
+    expect(list.categories[0].services[0].cookies.map((i: StoredItem) => i.name)).toEqual([
+      'parley_consent',
     ])
   })
 

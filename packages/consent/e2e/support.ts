@@ -178,7 +178,7 @@ ${query.has('leak') ? "<script>document.cookie = '_leak=1; path=/'</script>" : '
 <p>Public agreements, red lines and statements would be here.</p>
 <p><a href="/privacy" data-parley-consent="open">Cookie settings</a></p>
 </main>
-${BLOCKED}
+${query.has('bare') ? '' : BLOCKED}
 </body>
 </html>`
 }
