@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto'
-import type { Browser, Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cookieNames,
   type Fixture,
   launch,
   look,
+  SHOTS,
   startFixture,
   storageKeys,
   visit,
@@ -38,6 +40,24 @@ const ALL_COOKIES = [
 const banner = (page: Page) => page.getByRole('region', { name: 'We use cookies' })
 const center = (page: Page) => page.getByRole('dialog', { name: 'Privacy Preference Center' })
 
+/** How a button looks: where its row is, its size, and its type and colours. */
+function prominence(surface: Locator, name: string) {
+  return surface.getByRole('button', { name, exact: true }).evaluate((e) => {
+    const s = getComputedStyle(e)
+    const r = e.getBoundingClientRect()
+    return [
+      r.top,
+      r.width,
+      r.height,
+      s.fontSize,
+      s.fontWeight,
+      s.color,
+      s.backgroundColor,
+      s.border,
+    ]
+  })
+}
+
 /** The consent cookie's value, as the manager wrote it. */
 async function stored(page: Page) {
   const cookie = (await page.context().cookies()).find((c) => c.name === 'parley_consent')
@@ -63,16 +83,9 @@ describe('the consent manager', () => {
     expect(await page.evaluate(() => (window as unknown as { cls: number }).cls)).toBe(0)
     expect(await banner(page).evaluate((e) => getComputedStyle(e).position)).toBe('fixed')
     // Reject All is exactly as prominent as Allow All: same size, weight, colours and row.
-    const looks = (name: string) =>
-      banner(page)
-        .getByRole('button', { name, exact: true })
-        .evaluate((e) => {
-          const s = getComputedStyle(e)
-          const r = e.getBoundingClientRect()
-          return [r.top, r.height, s.fontSize, s.fontWeight, s.color, s.backgroundColor, s.border]
-        })
-    const allow = await looks('Allow All')
-    expect(await looks('Reject All')).toEqual(allow)
+    expect(await prominence(banner(page), 'Reject All')).toEqual(
+      await prominence(banner(page), 'Allow All'),
+    )
     await look(page, 'banner-en')
     expect(errors).toEqual([])
     await context.close()
@@ -404,6 +417,7 @@ describe('the Russian UI', () => {
     for (const name of ['Отклонить все', 'Разрешить все', 'Настройки cookie']) {
       expect(await ru.getByRole('button', { name }).isVisible(), name).toBe(true)
     }
+    expect(await prominence(ru, 'Отклонить все')).toEqual(await prominence(ru, 'Разрешить все'))
     await look(page, 'banner-ru')
     await ru.getByRole('button', { name: 'Настройки cookie' }).click()
     const dialog = page.getByRole('dialog', { name: 'Центр настроек конфиденциальности' })
@@ -411,6 +425,9 @@ describe('the Russian UI', () => {
     expect(await dialog.getByRole('switch', { name: 'Эксплуатационные' }).isChecked()).toBe(false)
     expect(await dialog.getByRole('cell', { name: 'Clicks (ru)' }).count()).toBe(2)
     await look(page, 'center-ru')
+    const save = await prominence(dialog, 'Сохранить настройки')
+    expect(await prominence(dialog, 'Отклонить все')).toEqual(save)
+    expect(await prominence(dialog, 'Разрешить все')).toEqual(save)
     await dialog.getByRole('button', { name: 'Сохранить настройки' }).click()
     const [receipt] = await receiptsOf(page, 1)
     expect(receipt!.language).toBe('ru')
@@ -435,6 +452,30 @@ describe('accessibility', () => {
     await page.evaluate(() => window.ParleyConsent!.open())
     await center(page).getByText('Services and cookies (5)').click()
     await look(page, 'center-en')
+    await context.close()
+  })
+})
+
+describe('a phone screen', () => {
+  it('holds the banner and the preference center without scrolling sideways', async () => {
+    const viewport = { width: 360, height: 640 }
+    const { context, page } = await visit(browser, site.url({ lang: 'ru' }), { viewport })
+    const ru = page.getByRole('region', { name: 'Мы используем файлы cookie' })
+    await ru.waitFor()
+    const wide = () => page.evaluate(() => document.documentElement.scrollWidth)
+    expect(await wide()).toBeLessThanOrEqual(360)
+    // Too narrow for one row: the two stack, each as large as the other.
+    const [rejectTop, ...reject] = await prominence(ru, 'Отклонить все')
+    const [allowTop, ...allow] = await prominence(ru, 'Разрешить все')
+    expect(reject).toEqual(allow)
+    expect(rejectTop).toBeLessThan(allowTop as number)
+    await page.screenshot({ path: join(SHOTS, 'banner-phone-ru.png') })
+    await ru.getByRole('button', { name: 'Настройки cookie' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Центр настроек конфиденциальности' })
+    const box = await dialog.boundingBox()
+    expect(box!.x).toBeGreaterThanOrEqual(0)
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360)
+    expect(await dialog.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true)
     await context.close()
   })
 })

@@ -257,9 +257,13 @@ export const MEASURE_CLS = () => {
 }
 
 /** A fresh browser profile; with `gpc`, one that sends Global Privacy Control. */
-export async function visit(browser: Browser, url: string, options: { gpc?: boolean } = {}) {
+export async function visit(
+  browser: Browser,
+  url: string,
+  options: { gpc?: boolean; viewport?: { width: number; height: number } } = {},
+) {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
+    viewport: options.viewport ?? { width: 1280, height: 800 },
     ...(options.gpc === true ? { extraHTTPHeaders: { 'Sec-GPC': '1' } } : {}),
   })
   if (options.gpc === true) {

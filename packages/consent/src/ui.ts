@@ -30,10 +30,11 @@ export function consentUi(options: UiOptions) {
   let opener: Element | null = null
   let release: (() => void) | undefined
 
+  // One grid row of equal columns: Reject All is as wide as Allow All in every language.
   const buttons = (surface: () => Element, draft: () => Draft, save: boolean) =>
     h(
       'div',
-      { class: 'pc-row' },
+      { class: 'pc-pair' },
       ...(['reject', 'allow', ...(save ? ['save'] : [])] as Action[]).map((action) => {
         const button = h(
           'button',
@@ -66,13 +67,17 @@ export function consentUi(options: UiOptions) {
         config.policyUrl !== undefined && ' ',
         config.policyUrl !== undefined && h('a', { href: config.policyUrl }, t.policy),
       ),
-      buttons(
-        () => banner!,
-        () => ({ choices: {}, services: {} }),
-        false,
+      h(
+        'div',
+        { class: 'pc-row' },
+        buttons(
+          () => banner!,
+          () => ({ choices: {}, services: {} }),
+          false,
+        ),
+        settings,
       ),
     )
-    banner.querySelector('.pc-row')!.append(settings)
     // First in the document, so the keyboard reaches it first; fixed, so it moves nothing.
     document.body.prepend(banner)
   }
