@@ -183,6 +183,29 @@ describe('the consent manager', () => {
     await context.close()
   })
 
+  it('clears a withdrawn cookie set on the parent domain as well as host-only ones', async () => {
+    const { context, page } = await visit(browser, site.url({ wide: '1' }, 'www.portal.test'))
+    await banner(page).getByRole('button', { name: 'Allow All' }).click()
+    const analytics = async () =>
+      (await page.context().cookies())
+        .filter((c) => c.name.startsWith('_pa_'))
+        .map((c) => `${c.name}@${c.domain}${c.path}`)
+        .sort()
+    await expect
+      .poll(analytics)
+      .toEqual([
+        '_pa_id@www.portal.test/',
+        '_pa_path@www.portal.test/site',
+        '_pa_wide@.portal.test/',
+      ])
+    await page.evaluate(() => window.ParleyConsent!.open())
+    await center(page).getByRole('switch', { name: 'Performance' }).uncheck()
+    await center(page).getByRole('button', { name: 'Save Settings' }).click()
+    expect(await analytics()).toEqual([])
+    expect(await cookieNames(page)).toContain('ad_id')
+    await context.close()
+  })
+
   it('lets a single service of a category be chosen, beneath the category', async () => {
     const { context, page } = await visit(browser, site.url())
     await page.getByRole('link', { name: 'Cookie settings' }).click()

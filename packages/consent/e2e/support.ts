@@ -12,12 +12,15 @@ import type { ScanRules } from '../src/scan-rules.ts'
 /** Screenshots for a person to look at (git-ignored). */
 export const SHOTS = join(CONSENT_DIR, 'test-results')
 
+const HOSTS = 'MAP portal.test 127.0.0.1, MAP *.portal.test 127.0.0.1'
+
 /** Debian's Chromium, never a downloaded browser. */
 export async function launch(): Promise<Browser> {
   await mkdir(SHOTS, { recursive: true })
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    // portal.test and its subdomains lead to loopback: cookies on a parent domain can be tried.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', `--host-resolver-rules=${HOSTS}`],
   })
 }
 
@@ -146,11 +149,33 @@ const BLOCKED = `
   document.cookie = 'sale_sync=1; path=/; max-age=3600'; ran.push('broker')
 </script>`
 
+// With `wide`, Analytics also sets a cookie on the parent domain, portal.test.
+const WIDE_SCRIPT = `<script type="text/plain" data-category="performance" data-service="analytics">
+  document.cookie = '_pa_wide=1; domain=portal.test; path=/; max-age=3600'
+</script>`
+
+function withWideCookie(categories: CategoryConfig[]): CategoryConfig[] {
+  return categories.map((c) => ({
+    ...c,
+    services: c.services.map((s) =>
+      s.id === 'analytics'
+        ? {
+            ...s,
+            cookies: [
+              ...s.cookies,
+              { name: '_pa_wide', storage: 'cookie', purpose: purpose('Visits'), expiry: days },
+            ],
+          }
+        : s,
+    ),
+  }))
+}
+
 function pageHtml(query: URLSearchParams): string {
   const config: ConsentConfig = {
     revision: Number(query.get('rev') ?? 1),
     receiptEndpoint: '/receipts',
-    categories: FIXTURE_CATEGORIES,
+    categories: query.has('wide') ? withWideCookie(FIXTURE_CATEGORIES) : FIXTURE_CATEGORIES,
     policyUrl: '/privacy',
     receiptRetryMs: 100,
     ...(query.has('gcm') ? { googleConsentMode: true } : {}),
@@ -179,13 +204,14 @@ ${query.has('leak') ? "<script>document.cookie = '_leak=1; path=/'</script>" : '
 <p><a href="/privacy" data-parley-consent="open">Cookie settings</a></p>
 </main>
 ${query.has('bare') ? '' : BLOCKED}
+${query.has('wide') ? WIDE_SCRIPT : ''}
 </body>
 </html>`
 }
 
 export interface Fixture {
   /** The fixture page, at `/site/page` so that cookies can be set on a path below `/`. */
-  readonly url: (query?: Record<string, string>) => string
+  readonly url: (query?: Record<string, string>, host?: string) => string
   /** Every receipt the endpoint accepted, in order. */
   readonly receipts: ConsentReceiptRequest[]
   /** Answers the next `n` receipts with 503. */
@@ -232,7 +258,8 @@ export async function startFixture(): Promise<Fixture> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: (query = {}) => `http://127.0.0.1:${port}/site/page?${new URLSearchParams(query)}`,
+    url: (query = {}, host = '127.0.0.1') =>
+      `http://${host}:${port}/site/page?${new URLSearchParams(query)}`,
     receipts,
     failNext(n) {
       failing = n
