@@ -110,6 +110,8 @@ export default defineConfig({
                 name: 'consent',
                 include: ['packages/consent/e2e/**/*.test.ts'],
                 globalSetup: ['packages/consent/e2e/global-setup.ts'],
+                // A browser on a busy machine: what it does after a click may take a while.
+                expect: { poll: { timeout: 10_000 } },
               },
             },
           ]
