@@ -457,6 +457,15 @@ describe('the Russian UI', () => {
     await context.close()
   })
 
+  it('takes the language and any text from the config over the page’s', async () => {
+    const { context, page } = await visit(browser, site.url({ say: 'Файлы cookie на портале' }))
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    const ru = page.getByRole('region', { name: 'Файлы cookie на портале' })
+    await ru.waitFor()
+    expect(await ru.getByRole('button', { name: 'Разрешить все' }).isVisible()).toBe(true)
+    await context.close()
+  })
+
   it('shows the GPC notice in Russian', async () => {
     const { context, page } = await visit(browser, site.url({ lang: 'ru' }), { gpc: true })
     await page.evaluate(() => window.ParleyConsent!.open())

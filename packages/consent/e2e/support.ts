@@ -180,6 +180,9 @@ function pageHtml(query: URLSearchParams): string {
     receiptRetryMs: 100,
     ...(query.has('gcm') ? { googleConsentMode: true } : {}),
     ...(query.has('usp') ? { usPrivacy: true } : {}),
+    ...(query.has('say')
+      ? { language: 'ru', texts: { ru: { bannerTitle: query.get('say')! } } }
+      : {}),
   }
   const lang = query.get('lang') ?? 'en'
   const gtag = query.has('gtag')
