@@ -88,7 +88,10 @@ export const privacyPublicPlugin: FastifyPluginAsyncTypebox<{ privacy: Privacy }
       config: publicRoute,
       schema: {
         tags: ['privacy'],
-        response: { 200: GpcSchema, ...errorResponses([...CONNECTION_ERRORS]) },
+        response: {
+          200: GpcSchema,
+          ...errorResponses([...CONNECTION_ERRORS, 'DATABASE_UNAVAILABLE']),
+        },
       },
     },
     async (_request, reply) => {
