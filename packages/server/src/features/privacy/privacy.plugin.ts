@@ -116,11 +116,17 @@ export const privacyPublicPlugin: FastifyPluginAsyncTypebox<{ privacy: Privacy }
       if (!isServerError(error) && !isProtocolError(error)) return sendError(error, request, reply)
       return reply
         .status(error.status)
+        .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
         .send(refusedPage(languageOf(request), error.code, error.message))
     })
+    // A page may carry a confirmation token or an address: never kept in a cache.
     const html = (reply: FastifyReply, status: number, page: string) =>
-      reply.status(status).type('text/html; charset=utf-8').send(page)
+      reply
+        .status(status)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(page)
     const page = { config: publicRoute, schema: { tags: ['privacy'], hide: true } }
 
     pages.get('/public/privacy/rights', page, async (request, reply) =>
