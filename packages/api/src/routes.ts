@@ -9,6 +9,7 @@ import { nodeOperations } from './node.ts'
 import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
 import { presetOperations } from './presets.ts'
+import { privacyOperations } from './privacy.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
@@ -38,6 +39,7 @@ export const operations = {
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,
+  ...privacyOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations
