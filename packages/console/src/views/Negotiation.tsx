@@ -79,7 +79,8 @@ function Board(props: {
   const { t } = useTranslation()
   const sector = useSector()
   const { board } = props
-  const headingId = `board-${props.title.replace(/\W+/g, '-')}`
+  // By the channel's id: a title in Cyrillic has no \w characters, and ids must be unique.
+  const headingId = `board-${props.channel}`
   return (
     <section className="card" aria-labelledby={headingId}>
       <h2 id={headingId}>{props.title}</h2>
