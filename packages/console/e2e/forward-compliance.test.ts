@@ -248,6 +248,20 @@ for (const lang of ['en', 'ru'] as const) {
       const board = alice.tab.getByRole('region', { name: title })
       await board.getByText('Election infrastructure', { exact: true }).waitFor({ timeout: 15_000 })
 
+      // The board's "since" is typed in the UI language's notation, in UTC; no such day is refused.
+      const since = alice.tab.getByLabel(L.redlines.since)
+      await since.fill(lang === 'ru' ? '31.02.2026' : '2026-02-31')
+      await since.blur()
+      await alice.tab.getByRole('alert').filter({ hasText: L.dateInput.refusal.date }).waitFor()
+      expect(await since.getAttribute('aria-invalid')).toBe('true')
+      const today = new Date().toISOString().slice(0, 10)
+      const [year, month, day] = today.split('-')
+      await since.fill(lang === 'ru' ? `${day}.${month}.${year}` : today)
+      expect(await since.getAttribute('aria-invalid')).toBe('false')
+      expect(await since.getAttribute('title')).toContain(L.time.local.replace(' {{time}}', ''))
+      await board.getByText(L.redlines.changes, { exact: true }).waitFor()
+      await look(alice.tab, shot('0-usa-board-since'))
+
       // A TLP:RED red line is refused before anything is sent.
       const red = board.locator('li.redline', { hasText: 'Sources and methods' })
       await red
