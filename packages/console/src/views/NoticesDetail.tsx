@@ -23,6 +23,7 @@ type Recipient = NoticeDetailView['recipients'][number]
 /** A notice: its signed template in both languages, its proof, deadlines, history and ladder. */
 export function NoticeDetail() {
   const { t } = useTranslation()
+  const L = useLabels()
   const { notice: id = '' } = useParams()
   const notice = useQuery({
     queryKey: ['notices', 'detail', id],
@@ -55,9 +56,7 @@ export function NoticeDetail() {
       </p>
       <div className="page-head">
         <h1 id="page-title">{view.subject}</h1>
-        <span className={`urgency urgency-${view.urgency}`}>
-          <Bilingual label={`urgency.${view.urgency}`} />
-        </span>
+        <span className={`urgency urgency-${view.urgency}`}>{L(`urgency.${view.urgency}`)}</span>
         {view.overdue && <span className="tag tag-overdue">{t('notices.isOverdue')}</span>}
       </div>
       <p className="muted">
