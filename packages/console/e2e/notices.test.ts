@@ -1,7 +1,7 @@
 import { label } from '@parley/api'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WORKING_GROUP_POLICY } from '../../server/test/support/compartments.ts'
+import { incidentNotice, WORKING_GROUP_POLICY } from '../../server/test/support/compartments.ts'
 import { eventually, type TestNode } from '../../server/test/support/nodes.ts'
 import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
@@ -18,6 +18,7 @@ let close: () => Promise<void>
 let people: Record<'alice' | 'ben' | 'carla' | 'irina' | 'oleg', Officer>
 let channel: string
 const TITLE = 'US–Russia crisis line'
+const OWN = 'Scanning of election infrastructure from AS64500'
 const catalogs = { en, ru }
 
 beforeAll(async () => {
@@ -93,7 +94,9 @@ describe('notices in the console', () => {
     }
     await look(alice.tab, 'notices-1-usa-form-invalid')
 
-    await alice.tab.getByLabel(L.noticeForm.channel, { exact: true }).selectOption({ label: TITLE })
+    await alice.tab
+      .getByLabel(new RegExp(`^${L.noticeForm.channel}`))
+      .selectOption({ label: TITLE })
     await field(alice.tab, 'field.tlp').selectOption('amber')
     await field(alice.tab, 'field.subject').fill(subject)
     await field(alice.tab, 'field.severity').selectOption('4')
@@ -162,6 +165,13 @@ describe('notices in the console', () => {
 
   it('the roster, escalation and ping-test pages show real data, in English and in Russian', async () => {
     const { alice, ben, carla, irina } = people
+    // A notice of this test's own, released by Ben, for the notices pages.
+    const held = await alice.client.api.compose({
+      params: { channel },
+      body: { type: 'notice.open', body: incidentNotice({ subject: OWN }) } as never,
+    })
+    if (!('release' in held)) throw new Error('expected the notice to wait for release')
+    await ben.client.api.approveRelease({ params: { release: held.release.id } })
     // Carla, usa's admin, reads the channel too (ping statistics count only what one may see).
     await carla.client.api.grantAccess({ params: { channel, officer: carla.client.id } })
     // usa's watch: Alice by day, Ben by night, every day (UTC).
@@ -245,13 +255,13 @@ describe('notices in the console', () => {
       await look(tab, shot('pings'))
 
       await go(tab, L.nav.notices)
-      await tab.getByRole('link', { name: 'Wiper malware on a grid operator' }).waitFor()
+      await tab.getByRole('link', { name: OWN }).waitFor()
       await tab.getByLabel(label('field.kind', lang), { exact: false }).selectOption('ping')
       await tab.getByRole('row').filter({ hasText: 'ping test' }).first().waitFor()
       await tab.waitForLoadState('networkidle')
       await look(tab, shot('notices-filtered'))
       await tab.getByLabel(label('field.kind', lang), { exact: false }).selectOption('')
-      await tab.getByRole('link', { name: 'Wiper malware on a grid operator' }).click()
+      await tab.getByRole('link', { name: OWN }).click()
       await tab.locator('.lifecycle').first().waitFor()
       await tab.waitForLoadState('networkidle')
       await look(tab, shot('notice-detail'))

@@ -488,9 +488,10 @@ export const en = {
     median: 'Median time to answer',
     p90: '90th percentile',
     last: 'Last answered',
-    chart: 'Minutes from receipt to a human answer, per ping (UTC)',
+    chart: 'Time from receipt to a human answer, per ping (UTC)',
     chartLabel:
       'Chart of minutes to a human answer for each ping, one line per party; the table above gives the figures.',
+    seconds: 'seconds',
     minutes: 'minutes',
     schedules: 'Weekly ping tests',
     noSchedules: 'No weekly ping test is scheduled.',

@@ -90,6 +90,7 @@ export function Pings() {
               points={points}
               label={t('pings.chartLabel')}
               minutes={t('pings.minutes')}
+              seconds={t('pings.seconds')}
             />
           </Suspense>
         </figure>
