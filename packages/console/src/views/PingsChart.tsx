@@ -43,10 +43,9 @@ export function PingsChart(props: {
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
           {
+            space: 90,
             values: (_plot, splits) =>
-              splits.map(
-                (s) => `${new Date(s * 1_000).toISOString().slice(5, 16).replace('T', ' ')}`,
-              ),
+              splits.map((s) => new Date(s * 1_000).toISOString().slice(11, 19)),
           },
           { label: unit === 1_000 ? props.seconds : props.minutes },
         ],
