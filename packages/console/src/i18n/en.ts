@@ -298,7 +298,7 @@ export const en = {
     hours: 'Hours, languages',
     kinds: { diplomatic: 'diplomatic', technical: 'technical' },
   },
-  countdown: { left: 'in {{time}}', overdue: 'overdue by {{time}}' },
+  countdown: { left: 'in {{time}}', overdue: 'overdue by {{time}}', day: 'd' },
   sound: { label: 'Sound for flash items' },
   notices: {
     new: 'New notice',

@@ -319,7 +319,7 @@ export const ru = {
     hours: 'Часы работы, языки',
     kinds: { diplomatic: 'дипломатическое', technical: 'техническое' },
   },
-  countdown: { left: 'через {{time}}', overdue: 'просрочено на {{time}}' },
+  countdown: { left: 'через {{time}}', overdue: 'просрочено на {{time}}', day: 'д' },
   sound: { label: 'Звук для срочных (МОЛНИЯ)' },
   notices: {
     new: 'Новое уведомление',

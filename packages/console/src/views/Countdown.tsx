@@ -29,7 +29,7 @@ export function useSecond(): number {
 }
 
 /** `2 d 03:04:05`, `03:04:05` or `04:05`: how long, in the way a watch officer reads a clock. */
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number, day = 'd'): string {
   const total = Math.floor(Math.abs(ms) / 1_000)
   const days = Math.floor(total / 86_400)
   const hours = Math.floor((total % 86_400) / 3_600)
@@ -40,7 +40,7 @@ export function formatDuration(ms: number): string {
     hours > 0 || days > 0
       ? `${two(hours)}:${two(minutes)}:${two(seconds)}`
       : `${two(minutes)}:${two(seconds)}`
-  return days > 0 ? `${days} d ${clock}` : clock
+  return days > 0 ? `${days} ${day} ${clock}` : clock
 }
 
 /** Deadlines due within this are "soon": shown amber in lists, listed in the inbox. */
@@ -59,8 +59,8 @@ export function Countdown({ dueAt }: { dueAt: number }) {
     <span className={`countdown countdown-${state}`}>
       <span role="timer">
         {left < 0
-          ? t('countdown.overdue', { time: formatDuration(left) })
-          : t('countdown.left', { time: formatDuration(left) })}
+          ? t('countdown.overdue', { time: formatDuration(left, t('countdown.day')) })
+          : t('countdown.left', { time: formatDuration(left, t('countdown.day')) })}
       </span>{' '}
       <span className="muted">
         (<UtcTime ms={dueAt} />)

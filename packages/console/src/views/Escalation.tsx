@@ -98,7 +98,7 @@ function stepTime(t: TFunction, step: EscalationStep): string {
   const base = step.at.from === 'start' ? t('escalation.fromStart') : t('escalation.fromDue')
   if (offset === 0) return base
   return t(offset > 0 ? 'escalation.after' : 'escalation.before', {
-    time: formatDuration(offset),
+    time: formatDuration(offset, t('countdown.day')),
     base,
   })
 }

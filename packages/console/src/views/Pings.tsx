@@ -43,7 +43,8 @@ export function Pings() {
           : null,
     })),
   )
-  const duration = (ms: number | null) => (ms === null ? '—' : formatDuration(ms))
+  const duration = (ms: number | null) =>
+    ms === null ? '—' : formatDuration(ms, t('countdown.day'))
 
   return (
     <section aria-labelledby="page-title">
