@@ -331,7 +331,7 @@ function History({
               })}
             </strong>
             {step.target !== null && (
-              <span className="mono">
+              <span className={step.action === 'webhook' ? 'mono' : undefined}>
                 {' '}
                 {t(`escalation.target.${step.target}`, { defaultValue: step.target })}
               </span>
