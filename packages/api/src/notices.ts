@@ -1,4 +1,5 @@
 import {
+  bodySchemas,
   ChannelIdSchema,
   EventIdSchema,
   NoticeKindSchema,
@@ -88,12 +89,19 @@ export const NoticeHistoryEntrySchema = Type.Object({
   officer: Type.Union([OfficerIdSchema, Type.Null()]),
   final: Type.Optional(Type.Boolean()),
   deadline: Type.Optional(Type.String()),
+  text: Type.Optional(
+    Type.String({ description: 'A reply’s text or a close’s resolution, in its own language' }),
+  ),
+  lang: Type.Optional(Type.String({ description: 'The language of a reply’s text' })),
 })
 
 export const NoticeDetailSchema = Type.Object({
   ...NoticeSchema.properties,
+  /** The signed notice.open body: the template as its opener filled it in. */
+  body: bodySchemas['notice.open'],
   history: Type.Array(NoticeHistoryEntrySchema),
 })
+export type NoticeDetailView = Static<typeof NoticeDetailSchema>
 
 /** Cursor pages, as every list route pages: `before`/`after` are opaque. */
 export const CursorsSchema = Type.Object({
@@ -233,6 +241,16 @@ export const noticeOperations = {
       'PARTY_NOT_HOSTED',
       'PARTY_FORBIDDEN',
     ],
+  }),
+  listPingSchedules: operation({
+    method: 'GET',
+    path: '/ping-schedules',
+    tags,
+    summary: 'The weekly ping tests of your compartments, each with its next time',
+    auth: 'officer',
+    querystring: Type.Object({ channel: Type.Optional(ChannelIdSchema) }, closed),
+    responses: { 200: Type.Object({ schedules: Type.Array(PingScheduleSchema) }) },
+    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN'],
   }),
   pingStats: operation({
     method: 'GET',

@@ -10,13 +10,18 @@ import './styles.css'
 import { Admin } from './views/Admin.tsx'
 import { Channel } from './views/Channel.tsx'
 import { Directory } from './views/Directory.tsx'
+import { Escalation } from './views/Escalation.tsx'
 import { Forwards } from './views/Forwards.tsx'
 import { Inbox } from './views/Inbox.tsx'
 import { Drafts, DraftView, Redlines } from './views/Negotiation.tsx'
+import { Notices } from './views/Notices.tsx'
+import { NoticeCompose } from './views/NoticesCompose.tsx'
+import { NoticeDetail } from './views/NoticesDetail.tsx'
+import { Pings } from './views/Pings.tsx'
 import { Releases } from './views/Releases.tsx'
+import { Roster } from './views/Roster.tsx'
 import { Shell } from './views/Shell.tsx'
 import { ChangePassword, EnrolSecondFactor, SignIn } from './views/SignIn.tsx'
-import { Unavailable } from './views/Unavailable.tsx'
 import { Verify } from './views/Verify.tsx'
 
 const queries: QueryClient = new QueryClient({
@@ -56,7 +61,12 @@ function App() {
         <Route path="channels/:channel/verify" element={<Verify />} />
         <Route path="releases" element={<Releases />} />
         <Route path="admin/*" element={<Admin />} />
-        <Route path="notices" element={<Unavailable view="notices" />} />
+        <Route path="notices" element={<Notices />} />
+        <Route path="notices/new" element={<NoticeCompose />} />
+        <Route path="notices/:notice" element={<NoticeDetail />} />
+        <Route path="roster" element={<Roster />} />
+        <Route path="escalation" element={<Escalation />} />
+        <Route path="pings" element={<Pings />} />
         <Route path="directory" element={<Directory />} />
         <Route path="redlines" element={<Redlines />} />
         <Route path="drafts" element={<Drafts />} />

@@ -413,6 +413,10 @@ const MATRIX: Record<string, Row> = {
     cells: [AUTH, ROLE, ROLE, 201, CHAN, 201, CHAN, 201, CHAN, CHAN],
   },
   'GET /api/v1/pings/stats': { call: () => ({ url: '/pings/stats' }), cells: everyOfficer(200) },
+  'GET /api/v1/ping-schedules': {
+    call: () => ({ url: '/ping-schedules' }),
+    cells: everyOfficer(200),
+  },
   'GET /api/v1/presets': { call: () => ({ url: '/presets' }), cells: everyOfficer(200) },
   // Rosters and ladders belong to one party: est's admin is refused usa's.
   'GET /api/v1/rosters/:party': {

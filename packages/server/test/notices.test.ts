@@ -222,6 +222,14 @@ describe('notices with provable deadlines', () => {
     expect(update.status, JSON.stringify(update.body)).toBe(201)
     const after = (await api(usa, 'GET', `/notices/${id}`)).body
     expect(deadline(after, 'notification')).toMatchObject({ status: 'met', met: true })
+    // The detail carries the signed template and the reply's words, for the console.
+    expect(after.body).toMatchObject({ kind: expect.any(String), subject: after.subject })
+    expect(after.history.find((h: { what: string }) => h.what === 'replied')).toMatchObject({
+      party: 'usa',
+      final: false,
+      lang: 'en',
+      text: 'Notification: the wiper is contained; the root cause is under investigation.',
+    })
     expect(deadline(after, 'final-report')).toMatchObject({ status: 'pending', metAt: null })
     // A ping asks for an acknowledgment only, even under NIS2.
     const ping = await api(usa, 'POST', `/channels/${channel}/pings`, { as: 'usa' })
@@ -508,6 +516,12 @@ describe('notices with provable deadlines', () => {
     expect(new Date(nextAt).getUTCMinutes()).toBe(0)
     expect(nextAt).toBeGreaterThan(clock.now())
     expect(nextAt - clock.now()).toBeLessThanOrEqual(HOUR)
+    const listed = (await api(usa, 'GET', `/ping-schedules?channel=${channel}`)).body
+    expect(listed.schedules).toEqual([schedule.body])
+    const elsewhere = await channelWith({ preset: 'crisis-line' })
+    expect((await api(usa, 'GET', `/ping-schedules?channel=${elsewhere}`)).body.schedules).toEqual(
+      [],
+    )
 
     const adHoc = await api(usa, 'POST', `/channels/${channel}/pings`, { as: 'usa' })
     expect(adHoc.status).toBe(201)

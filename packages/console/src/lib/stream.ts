@@ -39,6 +39,7 @@ export function useLiveStream(enabled: boolean): StreamState {
         channelMoved(client, data.event.channel)
         void client.invalidateQueries({ queryKey: ['channels'] })
         void client.invalidateQueries({ queryKey: ['releases'] })
+        void client.invalidateQueries({ queryKey: ['notices'] })
       }
       socket.onclose = (event) => {
         if (closed) return

@@ -5,6 +5,7 @@ import { Link } from 'react-router'
 import { isFlash, unread, useChannels, useNode, useTimelines } from '../lib/data.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { summary } from './event-text.ts'
+import { InboxDeadlines } from './NoticesDeadlines.tsx'
 
 /** Every channel of the officer's compartments: what is new, what is flash, what came last. */
 export function Inbox() {
@@ -17,6 +18,7 @@ export function Inbox() {
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">{t('inbox.title')}</h1>
+      <InboxDeadlines />
       {channels.isPending && <p className="muted">{t('common.loading')}</p>}
       {channels.data?.length === 0 && <p className="empty">{t('inbox.empty')}</p>}
       {(channels.data?.length ?? 0) > 0 && (

@@ -9,6 +9,7 @@ import { useSetSession } from '../lib/session.ts'
 import { useLiveStream } from '../lib/stream.ts'
 import { useDateLanguage, utc } from '../lib/time.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
+import { SoundSwitch, useFlashAlert } from './SoundSwitch.tsx'
 
 export interface ShellProps {
   readonly officer: { displayName: string; party: string; roles: readonly string[] }
@@ -37,6 +38,9 @@ export function Shell({ officer }: ShellProps) {
     }
     return found
   }, [channels.data, timelines, own])
+
+  const flashIds = useMemo(() => flashes.map((flash) => flash.id), [flashes])
+  useFlashAlert(flashIds)
 
   useEffect(() => {
     document.title =
@@ -77,6 +81,7 @@ export function Shell({ officer }: ShellProps) {
         </span>
         <span className="spacer" />
         <LanguageSwitch />
+        <SoundSwitch />
         <span className="who">
           {officer.displayName} · {officer.party.toUpperCase()}
         </span>
@@ -109,6 +114,9 @@ export function Shell({ officer }: ShellProps) {
           </NavLink>
           {releaser && <NavLink to="/releases">{t('nav.releases')}</NavLink>}
           <NavLink to="/notices">{t('nav.notices')}</NavLink>
+          <NavLink to="/roster">{t('nav.roster')}</NavLink>
+          <NavLink to="/escalation">{t('nav.escalation')}</NavLink>
+          <NavLink to="/pings">{t('nav.pings')}</NavLink>
           <NavLink to="/directory">{t('nav.directory')}</NavLink>
           <NavLink to="/redlines">{t('nav.redlines')}</NavLink>
           <NavLink to="/drafts">{t('nav.drafts')}</NavLink>

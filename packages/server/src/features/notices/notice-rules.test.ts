@@ -1,7 +1,8 @@
+import { missingFields } from '@parley/api'
 import { describe, expect, it } from 'vitest'
 import type { NodeContext } from '../../node/context.ts'
 import type { Item } from '../compose/compose.service.ts'
-import { missingFields, noticeRules, sectorTaxonomy } from './notice-rules.ts'
+import { noticeRules, sectorTaxonomy } from './notice-rules.ts'
 import { percentile } from './notices.service.ts'
 import { nextWeekly } from './pings.service.ts'
 

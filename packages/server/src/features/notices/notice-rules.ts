@@ -1,4 +1,10 @@
-import { CISA_SECTORS, type SectorTaxonomy, SHIPPED_TAXONOMIES, unknownSectors } from '@parley/api'
+import {
+  CISA_SECTORS,
+  missingFields,
+  type SectorTaxonomy,
+  SHIPPED_TAXONOMIES,
+  unknownSectors,
+} from '@parley/api'
 import type { BodyOf } from '@parley/protocol'
 import type { SectorsConfig } from '../../config.ts'
 import { ServerError } from '../../errors.ts'
@@ -6,23 +12,6 @@ import type { NodeContext } from '../../node/context.ts'
 import type { ComposeRule, Item } from '../compose/compose.service.ts'
 
 type NoticeBody = BodyOf<'notice.open'>
-type Field = 'summary' | 'severity' | 'sectors' | 'observedActivity' | 'requestedAction'
-
-/**
- * What each kind of notice must say beyond its subject, so that the other side can act on it:
- * an incident its severity, the sectors hit and what was seen; a request for clarification what
- * was seen and what is asked; a request for assistance what is asked; information and an
- * advance notice a summary (an advance notice also the window of the activity). A ping says
- * nothing: it only asks for a human answer.
- */
-export const REQUIRED_FIELDS: Readonly<Record<NoticeBody['kind'], readonly Field[]>> = {
-  incident: ['severity', 'sectors', 'observedActivity'],
-  assistance: ['requestedAction'],
-  information: ['summary'],
-  clarification: ['observedActivity', 'requestedAction'],
-  'advance-notice': ['summary', 'observedActivity'],
-  ping: [],
-}
 
 /** The node's sector taxonomy: a shipped one, or its own list (`sectors` in `parley.json`). */
 export function sectorTaxonomy(config: SectorsConfig | undefined): SectorTaxonomy {
@@ -35,14 +24,6 @@ export function sectorTaxonomy(config: SectorsConfig | undefined): SectorTaxonom
     }
   }
   return SHIPPED_TAXONOMIES[config?.taxonomy ?? 'cisa'] ?? CISA_SECTORS
-}
-
-/** The fields of the template a notice leaves out that its kind requires. */
-export function missingFields(body: NoticeBody): Field[] {
-  return REQUIRED_FIELDS[body.kind].filter((field) => {
-    const value = body[field]
-    return value === undefined || (Array.isArray(value) && value.length === 0)
-  })
 }
 
 /**

@@ -8,7 +8,7 @@ import { sendComposed } from '../compose/compose.plugin.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { noticeById } from './notices.repository.ts'
 import { listNotices, listOverdue, pingStats, readNotice } from './notices.service.ts'
-import { schedulePings, sendPing } from './pings.service.ts'
+import { listPingSchedules, schedulePings, sendPing } from './pings.service.ts'
 
 /**
  * Officer API: notices across the officer's compartments with their lifecycle and deadlines,
@@ -89,6 +89,17 @@ export const noticesPlugin: FastifyPluginAsyncTypebox<{
       )
       return reply.status(201).send(schedule)
     },
+  )
+
+  app.get(
+    api.listPingSchedules.path,
+    {
+      config: { auth: 'officer', requires: { role: 'viewer', channel: 'query.channel' } },
+      schema: schemaOf(api.listPingSchedules),
+    },
+    async (request) => ({
+      schedules: await listPingSchedules(ctx, request.officer!, request.query.channel),
+    }),
   )
 
   app.get(

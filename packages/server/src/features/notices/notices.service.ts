@@ -1,7 +1,13 @@
-import { type DeadlineView, type NoticeView, PAGE_DEFAULT_LIMIT } from '@parley/api'
-import { statusOf } from '@parley/protocol'
+import {
+  type DeadlineView,
+  type NoticeDetailView,
+  type NoticeView,
+  PAGE_DEFAULT_LIMIT,
+} from '@parley/api'
+import { type BodyOf, statusOf } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import { ServerError } from '../../errors.ts'
+import { readEvent } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import type { DB } from '../../store/tables.ts'
 import { visibleTo } from '../access/access.service.ts'
@@ -130,7 +136,7 @@ export async function readNotice(
   ctx: NodeContext,
   officer: RequestOfficer,
   id: string,
-): Promise<NoticeView & { history: History[] }> {
+): Promise<NoticeDetailView> {
   const row = await noticeById(ctx.db, id)
   const channels = await readableChannels(ctx, officer)
   if (row === undefined) throw new ServerError('NOTICE_NOT_FOUND', { notice: id })
@@ -139,15 +145,19 @@ export async function readNotice(
   }
   const [view] = await views(ctx, [row])
   const events = await noticeEvents(ctx.db, id)
-  const history: History[] = events.map((event) => ({
-    at: event.time,
-    what: EVENT_WHAT[event.type]!,
-    party: event.party,
-    event: event.event,
-    receipt: null,
-    officer: event.officer,
-    ...(event.type === 'notice.reply' ? { final: event.final === true } : {}),
-  }))
+  const history: History[] = []
+  for (const event of events) {
+    history.push({
+      at: event.time,
+      what: EVENT_WHAT[event.type]!,
+      party: event.party,
+      event: event.event,
+      receipt: null,
+      officer: event.officer,
+      ...(event.type === 'notice.reply' ? { final: event.final === true } : {}),
+      ...(await wordsOf(ctx, event.type, event.event)),
+    })
+  }
   const { recipients, deadlines } = await partsOf(ctx.db, [id])
   for (const recipient of recipients) {
     if (recipient.delivered_at === null) continue
@@ -173,7 +183,24 @@ export async function readNotice(
     })
   }
   history.sort((a, b) => a.at - b.at)
-  return { ...view!, history }
+  const opened = await readEvent(ctx.db, id)
+  return { ...view!, body: opened!.event.body as BodyOf<'notice.open'>, history }
+}
+
+/** A reply's text or a close's resolution, for the history; other steps have no words. */
+async function wordsOf(
+  ctx: NodeContext,
+  type: string,
+  event: string,
+): Promise<{ text?: string; lang?: string }> {
+  if (type !== 'notice.reply' && type !== 'notice.close') return {}
+  const stored = await readEvent(ctx.db, event)
+  if (stored === undefined) return {}
+  if (stored.event.type === 'notice.reply') {
+    const body = stored.event.body as BodyOf<'notice.reply'>
+    return { text: body.text, lang: body.lang }
+  }
+  return { text: (stored.event.body as BodyOf<'notice.close'>).resolution }
 }
 
 const EVENT_WHAT: Record<string, History['what']> = {
@@ -192,6 +219,8 @@ export interface History {
   officer: string | null
   final?: boolean
   deadline?: string
+  text?: string
+  lang?: string
 }
 
 /** Notices as the API shows them, their deadlines measured as of the node's clock. */

@@ -11,6 +11,7 @@ import {
   type Item,
 } from '../compose/compose.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
+import { readableChannels } from './notices.service.ts'
 
 /** The job kind of a weekly ping test; its key is `${schedule}:${dueAt}`. */
 export const PING_JOB = 'notice.ping'
@@ -160,4 +161,24 @@ export function handlePings(compose: ComposeContext): void {
       payload: { schedule },
     })
   })
+}
+
+/** The weekly ping tests of the channels the officer sees, each with its next time. */
+export async function listPingSchedules(
+  ctx: NodeContext,
+  officer: RequestOfficer,
+  channel: string | undefined,
+): Promise<PingSchedule[]> {
+  const readable = await readableChannels(ctx, officer)
+  const channels =
+    channel === undefined ? readable : (readable ?? [channel]).filter((id) => id === channel)
+  if (channels !== undefined && channels.length === 0) return []
+  let query = ctx.db
+    .selectFrom('ping_schedules')
+    .select(['id', 'channel', 'party', 'officer', 'weekday', 'hour', 'minute'])
+    .orderBy('created_at')
+    .orderBy('id')
+  if (channels !== undefined) query = query.where('channel', 'in', channels)
+  const now = ctx.now()
+  return (await query.execute()).map((row) => ({ ...row, nextAt: nextWeekly(now, row) }))
 }
