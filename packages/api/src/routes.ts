@@ -8,6 +8,7 @@ import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
+import { portalOperations } from './portal.ts'
 import { presetOperations } from './presets.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
@@ -38,6 +39,7 @@ export const operations = {
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,
+  ...portalOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

@@ -16,6 +16,7 @@ import * as readMarkers from './0701-read-markers.ts'
 import * as alarmsOpen from './0702-alarms-open.ts'
 import * as negotiation from './0800-negotiation.ts'
 import * as apiTokens from './0900-api-tokens.ts'
+import * as portal from './1000-portal.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -39,4 +40,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0702-alarms-open': alarmsOpen,
   '0800-negotiation': negotiation,
   '0900-api-tokens': apiTokens,
+  '1000-portal': portal,
 }
