@@ -101,10 +101,12 @@ export async function publicPortalPlugin(
     const t = PORTAL_TEXT[lang]
     const retry = error.details.retryAfter
     if (retry !== undefined) reply.header('retry-after', String(retry))
-    const title = error.code === 'PORTAL_PAGE_NOT_FOUND' ? t.notFound : t.errorTitle
+    // A missing page says so without echoing the path: what a visitor tried is not repeated.
+    const missing = error.code === 'PORTAL_PAGE_NOT_FOUND'
+    const title = missing ? t.notFound : t.errorTitle
     return send(
       reply,
-      messagePage(pageContext(lang), '/', title, error.message, error.code),
+      messagePage(pageContext(lang), '/', title, missing ? t.notFound : error.message, error.code),
       error.status,
     )
   }
