@@ -1,5 +1,6 @@
 import { verifyAgreement } from '@parley/protocol'
 import { XMLParser } from 'fast-xml-parser'
+import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNewsletter } from '../src/features/portal/newsletter.service.ts'
 import { ManualClock } from '../src/node/clock.ts'
@@ -426,6 +427,62 @@ describe('the public portal', () => {
       expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
       expect(script.text).toContain('data-agreement')
       expect(script.text).toContain('parley/event/v1')
+    })
+
+    it('verifies the agreement in the visitor’s browser, and fails it when one byte changes', async () => {
+      const browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      })
+      try {
+        const url = `${node.url}/public/en/agreements/${ids.draft}/1`
+        const page = await browser.newPage()
+        const problems: string[] = []
+        // The browser asks for /favicon.ico on its own; every resource of the portal must load.
+        page.on('console', (m) => {
+          if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+            problems.push(m.text())
+          }
+        })
+        page.on('response', (response) => {
+          const { pathname } = new URL(response.url())
+          if (pathname.startsWith('/public/') && response.status() !== 200) {
+            problems.push(`${response.status()} ${pathname}`)
+          }
+        })
+        page.on('pageerror', (error) => problems.push(error.message))
+        const status = page.locator('#verification')
+        const verify = page.getByRole('button', { name: 'Verify the signatures in this browser' })
+        await page.goto(url)
+        await verify.click()
+        await expect.poll(() => status.getAttribute('data-verification')).toBe('verified')
+        expect(await status.textContent()).toMatch(
+          /^Verified in this browser: every member \((usa, rus|rus, usa)\)/,
+        )
+        // No CSP violation, no script error: the page's one inline script is a data block.
+        expect(problems).toEqual([])
+
+        // One changed byte of the file the button fetches, and the browser says so.
+        await page.route('**/agreement.json', async (route) => {
+          const response = await route.fetch()
+          const body = (await response.text()).replace('refrain', 'refrein')
+          await route.fulfill({ response, body })
+        })
+        await page.goto(url)
+        await verify.click()
+        await expect.poll(() => status.getAttribute('data-verification')).toBe('failed')
+        expect(await status.textContent()).toMatch(/^NOT VERIFIED: /)
+
+        // Without JavaScript the text and signatures are all there; the button stays hidden.
+        const plain = await browser.newContext({ javaScriptEnabled: false })
+        const still = await plain.newPage()
+        await still.goto(url)
+        expect(await still.locator('main').textContent()).toContain(PUBLIC.agreement)
+        expect(await still.getByRole('button', { name: /Verify/ }).count()).toBe(0)
+        await plain.close()
+      } finally {
+        await browser.close()
+      }
     })
 
     it('shows a red line and a statement in each language, their text escaped', async () => {
