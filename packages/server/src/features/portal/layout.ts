@@ -113,6 +113,7 @@ export const PORTAL_CSS = [
   'button{font:inherit;padding:.5rem 1rem;cursor:pointer}',
   'input[type=email]{font:inherit;padding:.4rem;width:min(100%,24rem)}',
   '.verification{padding:.75rem 1rem;border-radius:.25rem;background:#eee;color:#111}',
+  '.verification:empty{display:none}',
   '.verification.verified{background:#e3f5e1;color:#1d5e1a}',
   '.verification.failed{background:#fbe3e3;color:#8a1212;font-weight:bold}',
   '.error{color:#8a1212}',

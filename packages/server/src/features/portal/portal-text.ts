@@ -83,7 +83,7 @@ export const PORTAL_TEXT = {
     rights: 'Реализовать мои права',
     language: 'Язык',
     publishedBy: 'Опубликовано стороной',
-    publishedAt: 'Опубликовано',
+    publishedAt: 'Дата публикации',
     party: 'Сторона',
     version: 'Версия',
     text: 'Текст',
