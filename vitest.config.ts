@@ -102,6 +102,20 @@ export default defineConfig({
             },
           ]
         : []),
+      // The consent manager in Debian's Chromium, on a static fixture site: no node, once per run.
+      ...(dialects.includes('pglite')
+        ? [
+            {
+              test: {
+                name: 'consent',
+                include: ['packages/consent/e2e/**/*.test.ts'],
+                globalSetup: ['packages/consent/e2e/global-setup.ts'],
+                // A browser on a busy machine: what it does after a click may take a while.
+                expect: { poll: { timeout: 10_000 } },
+              },
+            },
+          ]
+        : []),
     ],
   },
 })

@@ -105,7 +105,8 @@ export const nodeOperations = {
     method: 'GET',
     path: '/alarms',
     tags,
-    summary: 'A page of the open alarms of your compartments, and the node-wide ones',
+    summary:
+      'A page of the open alarms of your compartments (escalations: only your party’s), and the node-wide ones',
     auth: 'officer',
     querystring: PageQuerySchema,
     responses: { 200: pageOf('alarms', AlarmSchema) },

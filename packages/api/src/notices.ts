@@ -118,6 +118,20 @@ export const NoticeListQuery = Type.Object(
   closed,
 )
 
+/**
+ * A page of the overdue list: `after` is the `cursors.after` of the page before (null on the
+ * last page); the list is ordered by each notice's first unmet due time, oldest first.
+ */
+export const OverdueListQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, description: 'Notices per page (default 100)' }),
+    ),
+    after: Type.Optional(Cursor),
+  },
+  closed,
+)
+
 /** A party's answers to ping tests, as this node has seen them. */
 export const PingStatsSchema = Type.Object({
   party: PartyIdSchema,
@@ -161,10 +175,11 @@ export const noticeOperations = {
     method: 'GET',
     path: '/notices/overdue',
     tags,
-    summary: 'Open notices with a deadline past due and unmet, oldest due first',
+    summary: 'Open notices with a deadline past due and unmet, oldest due first, paged by cursor',
     auth: 'officer',
-    responses: { 200: Type.Object({ notices: Type.Array(NoticeSchema) }) },
-    errors: ['FORBIDDEN_ROLE'],
+    querystring: OverdueListQuery,
+    responses: { 200: Type.Object({ notices: Type.Array(NoticeSchema), cursors: CursorsSchema }) },
+    errors: ['FORBIDDEN_ROLE', 'PAGE_CURSOR_INVALID'],
   }),
   getNotice: operation({
     method: 'GET',

@@ -9,6 +9,7 @@ import { type Static, Type } from 'typebox'
 import { ChannelParams } from './channels.ts'
 import { EventViewSchema } from './events.ts'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, pageOf, pageQueryWith } from './page.ts'
 
 /** Event types an officer composes in an existing channel (opening and joining have routes). */
 export type ComposableType = Exclude<EventType, 'channel.create' | 'channel.join'>
@@ -152,18 +153,15 @@ export const releaseOperations = {
     method: 'GET',
     path: '/releases',
     tags,
-    summary: 'The release queue of your compartments, newest first',
+    summary:
+      'A page of the release queue of your compartments, in the order items were composed (the newest page by default)',
     auth: 'officer',
-    querystring: Type.Object(
-      {
-        channel: Type.Optional(ChannelIdSchema),
-        status: Type.Optional(ReleaseStatusSchema),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-      },
-      closed,
-    ),
-    responses: { 200: Type.Object({ releases: Type.Array(ReleaseSchema) }) },
-    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN'],
+    querystring: pageQueryWith({
+      channel: Type.Optional(ChannelIdSchema),
+      status: Type.Optional(ReleaseStatusSchema),
+    }),
+    responses: { 200: pageOf('releases', ReleaseSchema) },
+    errors: ['FORBIDDEN_ROLE', 'CHANNEL_FORBIDDEN', ...PAGE_ERRORS],
   }),
   getRelease: operation({
     method: 'GET',

@@ -10,6 +10,7 @@ import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
 import { portalOperations } from './portal.ts'
 import { presetOperations } from './presets.ts'
+import { privacyOperations } from './privacy.ts'
 import { readMarkerOperations } from './read-markers.ts'
 import { releaseOperations } from './release.ts'
 import { sessionOperations } from './sessions.ts'
@@ -40,6 +41,7 @@ export const operations = {
   ...directoryOperations,
   ...stixOperations,
   ...portalOperations,
+  ...privacyOperations,
 }
 export type Operations = typeof operations
 export type OperationName = keyof Operations

@@ -48,6 +48,32 @@ export const cliErrors = {
     status: 2,
     message: 'Notice {notice} is of kind {kind}; only incident notices are exported as STIX',
   },
+  RECEIPT_LINE_INVALID: { status: 1, message: 'Not a signed consent record: {reason}' },
+  RECEIPT_KEY_UNKNOWN: {
+    status: 1,
+    message:
+      'Signed with key {key}, which the given key or descriptor does not hold (at that time)',
+  },
+  RECEIPT_SIGNATURE_INVALID: {
+    status: 1,
+    message: 'The signature of key {key} does not verify: the record was changed',
+  },
+  RECEIPT_SEQ_GAP: {
+    status: 1,
+    message: 'Receipt seq {seq} where {expected} was next: a receipt was removed, added or moved',
+  },
+  RECEIPT_CHAIN_BROKEN: {
+    status: 1,
+    message: 'Receipt seq {seq} does not name the hash of the receipt before it',
+  },
+  RECEIPT_HEAD_MISMATCH: {
+    status: 1,
+    message: 'The signed head names seq {seq}, but the file’s last receipt is seq {last}',
+  },
+  RECEIPT_HEAD_MISSING: {
+    status: 1,
+    message: 'No signed head at the end: the export was cut short',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type CliErrorCode = keyof typeof cliErrors

@@ -29,6 +29,7 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/reindex.ts'),
     import('./commands/agreement.ts'),
     import('./commands/stix.ts'),
+    import('./commands/consent.ts'),
   ])
   for (const module of modules) module.register(program)
   return program

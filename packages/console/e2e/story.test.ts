@@ -185,7 +185,7 @@ for (const lang of ['en', 'ru'] as const) {
         expect(opened.errors).toEqual([])
         await opened.context.close()
       }
-    })
+    }, 180_000)
   })
 }
 

@@ -16,15 +16,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { canonicalJson, createEvent } from '@parley/protocol'
 import pg from 'pg'
 import { build, type ParleyApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createOfficer } from '../src/features/officers/officers.service.ts'
 import { passwordHasher } from '../src/features/officers/password.ts'
-import { initNodeDirectory, signingKey } from '../src/node-identity.ts'
+import { initNodeDirectory } from '../src/node-identity.ts'
 import { type Database, openDatabase } from '../src/store/database.ts'
 import { encodeCursor } from '../src/store/keyset.ts'
+import { seedMessages } from './seed-log.ts'
 
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`)
@@ -111,83 +111,6 @@ async function login(app: ParleyApp): Promise<Node> {
   return { app, cookie, csrf: reply.json().csrfToken }
 }
 
-/** Signs `count` message.post events after the channel's genesis and inserts them in bulk. */
-async function seed(app: ParleyApp, channel: string, count: number) {
-  const party = app.identity.parties.get('usa')!
-  const db = app.db
-  const head = await db
-    .selectFrom('events')
-    .select(['id', 'seq', 'time'])
-    .where('channel', '=', channel)
-    .where('author', '=', 'usa')
-    .orderBy('seq', 'desc')
-    .executeTakeFirstOrThrow()
-  let prev = head.id
-  let seq = Number(head.seq)
-  const key = signingKey(party, Number(head.time))
-  const signer = { keyId: key.id, privateKey: key.privateKey }
-  const started = performance.now()
-  // One millisecond apart after the genesis; the node is then started with its clock after the
-  // last of them, so the appends that follow continue the chain in time.
-  for (let done = 0; done < count; ) {
-    const rows: Awaited<ReturnType<typeof createEvent>>[] = []
-    for (let i = 0; i < 1000 && done < count; i++, done++) {
-      seq++
-      const signed = await createEvent(
-        {
-          channel,
-          author: 'usa',
-          seq,
-          prev,
-          heads: {},
-          time: Number(head.time) + seq,
-          type: 'message.post',
-          body: message(`seeded ${seq}`),
-        } as Parameters<typeof createEvent>[0],
-        signer,
-      )
-      prev = signed.id
-      rows.push(signed)
-    }
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('events')
-        .values(
-          rows.map(({ id, event, sig }) => ({
-            id,
-            channel,
-            author: event.author,
-            seq: event.seq,
-            prev: event.prev,
-            time: event.time,
-            type: event.type,
-            body: JSON.stringify(event.body),
-            raw: canonicalJson({ event, sig }),
-            received_at: event.time,
-          })),
-        )
-        .execute()
-      await trx
-        .insertInto('timeline_entries')
-        .values(
-          rows.map(({ id, event }) => ({
-            event_id: id,
-            channel,
-            order_time: event.time,
-            author: event.author,
-            seq: event.seq,
-          })),
-        )
-        .execute()
-    })
-  }
-  return {
-    seconds: (performance.now() - started) / 1000,
-    lastSeq: seq,
-    lastTime: Number(head.time) + seq,
-  }
-}
-
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
@@ -264,7 +187,9 @@ for (const size of sizes) {
     await request(n, 'POST', '/channels', { title: 'Scale', members: ['usa', 'rus'] })
   ).channel.id as string
   const seeded =
-    size > 0 ? await seed(first.app, channel, size) : { seconds: 0, lastSeq: 1, lastTime: 0 }
+    size > 0
+      ? await seedMessages(first.app, channel, size)
+      : { seconds: 0, lastSeq: 1, lastTime: 0 }
   if (size > 0) {
     process.stdout.write(`seeded ${size} signed events in ${seeded.seconds.toFixed(1)} s\n`)
     if (postgres) await (await import('kysely')).sql`analyze`.execute(first.app.db)

@@ -34,6 +34,8 @@ import { passwordHasher } from './features/officers/password.ts'
 import { createNewsletter } from './features/portal/newsletter.service.ts'
 import { portalPlugin } from './features/portal/portal.plugin.ts'
 import { publicPortalPlugin } from './features/portal/public-portal.plugin.ts'
+import { privacyPlugin, privacyPublicPlugin } from './features/privacy/privacy.plugin.ts'
+import { createPrivacy } from './features/privacy/privacy.service.ts'
 import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
 import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
@@ -204,6 +206,12 @@ async function assemble(
   app.decorate('scheduler', ctx.scheduler)
   escalation.attach(ctx)
   app.decorate('escalation', escalation)
+  // Rights requests escalate on the same ladder as notices.
+  const privacy = createPrivacy(ctx, {
+    config: config.privacy,
+    smtp: config.smtp,
+    alerts: escalation,
+  })
   delivery = createDelivery(ctx, deliveryOptions(config.delivery, options))
 
   // onClose runs after in-flight requests finished, so their commits are already durable.
@@ -245,6 +253,7 @@ async function assemble(
   await app.register(metricsPlugin, { ctx, tokens: auth })
   await app.register(federationPlugin, { ctx, delivery })
   await app.register(webhookKeyPlugin, { escalation })
+  await app.register(privacyPublicPlugin, { privacy })
   await app.register(
     async (api) => {
       await api.register(nodePlugin, { ctx, delivery: delivery!, access })
@@ -267,6 +276,7 @@ async function assemble(
       await api.register(directoryPlugin, { compose })
       await api.register(stixPlugin, { ctx })
       await api.register(portalPlugin, { ctx, access })
+      await api.register(privacyPlugin, { privacy })
     },
     { prefix: '/api/v1' },
   )

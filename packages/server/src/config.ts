@@ -9,6 +9,7 @@ import { releaseFloor } from './features/compose/release-floor.ts'
 import { ReleaseConfigSchema, releaseGuard } from './features/compose/release-guard.ts'
 import { SmtpConfigSchema } from './features/escalation/smtp-config.ts'
 import { passwordHashParameters } from './features/officers/password.ts'
+import { PrivacyConfigSchema } from './features/privacy/privacy-config.ts'
 import { AuthConfigSchema } from './features/sessions/auth-settings.ts'
 
 const PartyId = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
@@ -146,6 +147,7 @@ export const NodeConfigSchema = Type.Object(
     delivery: Type.Optional(DeliverySettingsSchema),
     sectors: Type.Optional(SectorsConfigSchema),
     smtp: Type.Optional(SmtpConfigSchema),
+    privacy: Type.Optional(PrivacyConfigSchema),
     parties: Type.Array(HostedPartySchema, { minItems: 1 }),
     peers: Type.Array(PeerSchema),
   },

@@ -319,6 +319,43 @@ export const serverErrors = {
     status: 503,
     message: 'The newsletter cannot send mail now: {reason}',
   },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests from your address; try again in {retryAfter} s',
+  },
+  CONSENT_CATEGORY_UNKNOWN: {
+    status: 400,
+    message:
+      'Unknown consent category {category}: the categories are necessary, functional, performance, targeting, social and sale',
+  },
+  CONSENT_CATEGORY_MISSING: {
+    status: 400,
+    message: 'The choice for category {category} is missing',
+  },
+  CONSENT_NECESSARY_REQUIRED: {
+    status: 400,
+    message: 'Strictly Necessary cannot be refused: choices.necessary must be true',
+  },
+  PRIVACY_FORM_INVALID: { status: 400, message: 'The form field {field} is invalid: {reason}' },
+  PRIVACY_EMAIL_INVALID: { status: 400, message: 'Not a usable e-mail address: {email}' },
+  PRIVACY_MAIL_UNAVAILABLE: {
+    status: 503,
+    message: 'The e-mail check cannot be sent now ({reason}); nothing was stored, try again later',
+  },
+  PRIVACY_CODE_INVALID: {
+    status: 400,
+    message: 'This confirmation link is not valid (or was used already)',
+  },
+  PRIVACY_CODE_EXPIRED: {
+    status: 410,
+    message: 'This confirmation link expired at {expiredAt}; send the request again',
+  },
+  PRIVACY_REQUEST_NOT_FOUND: { status: 404, message: 'No rights request {request}' },
+  PRIVACY_REQUEST_CLOSED: { status: 409, message: 'Rights request {request} is closed already' },
+  PRIVACY_REQUEST_UNVERIFIED: {
+    status: 409,
+    message: 'Rights request {request} is not verified yet: its e-mail was never confirmed',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ServerErrorCode = keyof typeof serverErrors

@@ -12,6 +12,7 @@ export {
 } from './features/federation/peers.service.ts'
 export * from './features/officers/officers.service.ts'
 export { type PasswordHasher, passwordHasher } from './features/officers/password.ts'
+export { exportConsentLines } from './features/privacy/consent.service.ts'
 export {
   type ApiTokenView,
   createToken,

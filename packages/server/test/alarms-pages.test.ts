@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { raiseAlarm } from '../src/ledger/index.ts'
 import { type AuthTestApp, START, startAuthApp } from './support/auth-app.ts'
 import { grant, type LoggedIn, loggedIn, openChannel } from './support/compartments.ts'
@@ -58,5 +58,41 @@ describe('alarm pages (GET /alarms)', () => {
     const reply = await viewer.browser.request('GET', `/alarms?after=${timeline.cursors.after}`)
     expect(reply.status).toBe(400)
     expect(reply.body.error.code).toBe('PAGE_CURSOR_INVALID')
+  })
+})
+
+describe('alarms of hosted parties', () => {
+  it('shows an escalation only to the officers of the party that must act', async () => {
+    const t = await startAuthApp({ auth: { requireSecondFactor: false } })
+    onTestFinished(() => t.close())
+    const admin = await loggedIn(t, 'admin', ['admin', 'drafter'])
+    const viewer = await loggedIn(t, 'viewer', ['viewer'])
+    const duty = await openChannel(admin, { title: 'Duty', members: ['usa', 'rus'] })
+    await grant(admin, duty, viewer)
+    await raiseAlarm(t.database.db, {
+      kind: 'heads_conflict',
+      channel: duty,
+      party: 'rus',
+      details: {},
+      now: START,
+    })
+    for (const party of ['usa', 'rus']) {
+      await raiseAlarm(t.database.db, {
+        kind: 'escalation',
+        channel: duty,
+        party,
+        details: { notice: `n-${party}`, deadline: 'acknowledge' },
+        now: START + 100,
+      })
+    }
+    const seen = await wholeList<{ kind: string; party: string | null }>(
+      (path) => viewer.browser.request('GET', path),
+      '/alarms',
+      'alarms',
+      5,
+    )
+    expect(seen.filter((a) => a.kind === 'escalation').map((a) => a.party)).toEqual(['usa'])
+    // A fork alarm on the channel, which names rus as the party at fault, stays in view.
+    expect(seen.filter((a) => a.kind === 'heads_conflict').map((a) => a.party)).toEqual(['rus'])
   })
 })

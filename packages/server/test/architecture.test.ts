@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cycles, groupGraph, shown, valueImports } from './support/import-graph.ts'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const packages = ['protocol', 'server', 'cli', 'api', 'console']
+const packages = ['protocol', 'server', 'cli', 'api', 'console', 'consent']
   .map((name) => join(repo, 'packages', name, 'src'))
   .filter((dir) => existsSync(dir))
 const server = join(repo, 'packages/server/src')

@@ -489,6 +489,26 @@ const MATRIX: Record<string, Row> = {
     cells: adminsOnly(200, OTHER),
   },
   // A message is no notice: those who see the channel learn that much, the others nothing.
+  // Consent receipts and rights requests belong to the node's privacy party (usa, its first).
+  'GET /api/v1/consent/receipts': {
+    call: () => ({ url: '/consent/receipts' }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'GET /api/v1/privacy/requests': {
+    call: () => ({ url: '/privacy/requests' }),
+    cells: adminsOnly(200, OTHER),
+  },
+  'POST /api/v1/privacy/requests/:id/respond': {
+    call: () => ({
+      url: `/privacy/requests/pr_${'0'.repeat(32)}/respond`,
+      body: { response: 'x' },
+    }),
+    cells: adminsOnly(code(404, 'PRIVACY_REQUEST_NOT_FOUND'), OTHER),
+  },
+  'POST /api/v1/privacy/requests/:id/close': {
+    call: () => ({ url: `/privacy/requests/pr_${'0'.repeat(32)}/close` }),
+    cells: adminsOnly(code(404, 'PRIVACY_REQUEST_NOT_FOUND'), OTHER),
+  },
   'GET /api/v1/channels/:channel/notices/:notice/stix': {
     call: (f) => ({ url: `/channels/${f.channel}/notices/${f.message}/stix` }),
     cells: [AUTH, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, CHAN],

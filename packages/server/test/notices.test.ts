@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { PRESETS } from '@parley/api'
+import { type NoticeView, PRESETS } from '@parley/api'
 import type { Transaction } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { build, type ParleyApp } from '../src/app.ts'
@@ -453,11 +453,44 @@ describe('notices with provable deadlines', () => {
     expect((await page('overdue=false')).body.notices.map((n: { id: string }) => n.id)).toEqual([
       ids[2],
     ])
-    const list = (await api(usa, 'GET', '/notices/overdue')).body.notices.map(
-      (n: { id: string }) => n.id,
+    const whole = await api(usa, 'GET', '/notices/overdue')
+    const list: string[] = whole.body.notices.map((n: { id: string }) => n.id)
+    const here = whole.body.notices.filter((n: NoticeView) => n.channel === channel)
+    expect(here.map((n: NoticeView) => n.id).sort()).toEqual(
+      [ids[0], ids[1], ids[3], ids[4]].sort(),
     )
-    for (const id of [ids[0], ids[1], ids[3], ids[4]]) expect(list).toContain(id)
-    expect(list).not.toContain(ids[2])
+    expect(whole.body.cursors).toEqual({ before: null, after: null })
+    // Oldest due first: each notice stands at its first unmet deadline.
+    const firstDue = whole.body.notices.map((n: NoticeView) =>
+      Math.min(
+        ...n.recipients.flatMap((r) =>
+          r.deadlines.filter((d) => d.status === 'overdue').map((d) => d.dueAt!),
+        ),
+      ),
+    )
+    expect(firstDue).toEqual([...firstDue].sort((a, b) => a - b))
+    // Paged by three, the same list, each page but the last with a cursor on.
+    const walked: string[] = []
+    let after: string | null = null
+    let pages = 0
+    do {
+      const reply = await api(
+        usa,
+        'GET',
+        `/notices/overdue?limit=3${after === null ? '' : `&after=${after}`}`,
+      )
+      expect(reply.status).toBe(200)
+      walked.push(...reply.body.notices.map((n: { id: string }) => n.id))
+      after = reply.body.cursors.after
+      pages++
+      if (after !== null) expect(reply.body.notices).toHaveLength(3)
+    } while (after !== null)
+    expect(walked).toEqual(list)
+    expect(pages).toBe(Math.ceil(list.length / 3))
+    // A cursor of another list is refused, not read as a position.
+    const foreign = await api(usa, 'GET', `/notices/overdue?after=${first.body.cursors.before}`)
+    expect(foreign.status).toBe(400)
+    expect(foreign.body.error.code).toBe('PAGE_CURSOR_INVALID')
   })
 
   it('ping tests: ad hoc and weekly at a UTC weekday and hour, with each party’s answer statistics', async () => {

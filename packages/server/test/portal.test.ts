@@ -1,6 +1,8 @@
+import { CATEGORIES, ConsentConfigSchema } from '@parley/consent'
 import { verifyAgreement } from '@parley/protocol'
 import { XMLParser } from 'fast-xml-parser'
 import { chromium } from 'playwright-core'
+import { Value } from 'typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNewsletter } from '../src/features/portal/newsletter.service.ts'
 import { ManualClock } from '../src/node/clock.ts'
@@ -398,6 +400,9 @@ describe('the public portal', () => {
         language: 'en',
         receiptEndpoint: '/public/consent',
       })
+      // The shape packages/consent reads, and its six categories.
+      expect(Value.Check(ConsentConfigSchema, config)).toBe(true)
+      expect(config.categories.map((c: Json) => c.id)).toEqual([...CATEGORIES])
       // Without a consent build, the page includes none of its files.
       expect(page.text).not.toContain('consent.js')
       expect((await visit('/public/assets/consent.js')).status).toBe(404)

@@ -207,6 +207,60 @@ describe('release control', () => {
       const genesis = await compose(alice, desk, 'channel.create', { title: 'x' })
       expect(genesis.status).toBe(400)
     })
+
+    it('pages the queue by cursor in the order items were composed, each page what the whole list holds there', async () => {
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const queued = await compose(alice, workingGroup, 'message.post', {
+          text: `Held ${i}`,
+          lang: 'en',
+          urgency: 'routine',
+          tlp: 'green',
+        })
+        expect(queued.status).toBe(202)
+        ids.push(queued.body.release.id)
+      }
+      const list = (query: string) =>
+        ben.browser.request('GET', `/releases?channel=${workingGroup}&status=pending&${query}`)
+      const whole = await list('limit=500&from=oldest')
+      expect(whole.status).toBe(200)
+      const all: { id: string; createdAt: number }[] = whole.body.releases
+      for (const id of ids) expect(all.map((r) => r.id)).toContain(id)
+      const order = [...all].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      expect(all.map((r) => r.id)).toEqual(order.map((r) => r.id))
+      // From the newest page back to the first, two at a time.
+      const walked: string[] = []
+      let page = await list('limit=2')
+      walked.unshift(...page.body.releases.map((r: { id: string }) => r.id))
+      expect(page.body.releases).toHaveLength(Math.min(2, all.length))
+      while (page.body.cursors.before !== null) {
+        page = await list(`limit=2&before=${page.body.cursors.before}`)
+        walked.unshift(...page.body.releases.map((r: { id: string }) => r.id))
+      }
+      expect(walked).toEqual(all.map((r) => r.id))
+      // And forward again from the first page.
+      const first = await list('limit=2&from=oldest')
+      const next = await list(`limit=2&after=${first.body.cursors.after}`)
+      expect(next.body.releases.map((r: { id: string }) => r.id)).toEqual(walked.slice(2, 4))
+      const conflict = await list(
+        `before=${first.body.cursors.after}&after=${first.body.cursors.after}`,
+      )
+      expect(conflict.status).toBe(400)
+      expect(conflict.body.error.code).toBe('PAGE_CURSORS_CONFLICT')
+      const timeline = await alice.browser.request(
+        'GET',
+        `/channels/${workingGroup}/timeline?limit=1`,
+      )
+      const foreign = await list(`after=${timeline.body.cursors.after}`)
+      expect(foreign.status).toBe(400)
+      expect(foreign.body.error.code).toBe('PAGE_CURSOR_INVALID')
+      for (const id of ids) {
+        const rejected = await ben.browser.request('POST', `/releases/${id}/reject`, {
+          reason: 'paged',
+        })
+        expect(rejected.status).toBe(200)
+      }
+    })
   })
 
   describe('release guard', () => {

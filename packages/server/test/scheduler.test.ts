@@ -12,6 +12,7 @@ import { ManualClock } from '../src/node/clock.ts'
 import { type JobRun, Scheduler } from '../src/node/scheduler.ts'
 import { initNodeDirectory } from '../src/node-identity.ts'
 import { type Database, openDatabase } from '../src/store/database.ts'
+import { jsonb } from '../src/store/jsonb.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 import { testDatabase, testDialect } from './support/database.ts'
 
@@ -222,6 +223,71 @@ describe('the scheduler', () => {
     await scheduler.runDue()
     expect(runs).toEqual([1])
     expect((await jobRow(database, 'n1')).state).toBe('done')
+  })
+
+  it('runs the due jobs of a batch kind together, done with the one transaction that did their work', async () => {
+    const batches: string[][] = []
+    scheduler.handleBatch('deadline', async (jobs, complete) => {
+      batches.push(jobs.map((job) => job.key))
+      await database.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('jobs')
+          .values({
+            kind: 'effect',
+            key: `of ${jobs.length}`,
+            payload: jsonb(null),
+            state: 'done',
+            due_at: clock.now(),
+            created_at: clock.now(),
+          })
+          .execute()
+        await complete(trx)
+      })
+    })
+    for (let i = 0; i < 40; i++) {
+      await scheduler.schedule(database.db, { kind: 'deadline', key: `n${i}`, dueAt: T0 + i })
+    }
+    await scheduler.schedule(database.db, { kind: 'deadline', key: 'later', dueAt: T0 + 60_000 })
+    await clock.advance(1_000)
+    expect(await scheduler.runDue()).toBe(40)
+    // One batch, in due order, and its effect committed with every job's completion.
+    expect(batches).toEqual([Array.from({ length: 40 }, (_, i) => `n${i}`)])
+    expect((await jobRow(database, 'of 40')).state).toBe('done')
+    for (const key of ['n0', 'n39']) expect((await jobRow(database, key)).state).toBe('done')
+    expect((await jobRow(database, 'later')).state).toBe('pending')
+    expect(() => scheduler.handle('deadline', async () => {})).toThrow(/exists already/)
+  })
+
+  it('retries every job of a failed batch, and none whose batch was rolled back counts as done', async () => {
+    const attempts: number[][] = []
+    scheduler.handleBatch('deadline', async (jobs, complete) => {
+      attempts.push(jobs.map((job) => job.attempt))
+      await database.db.transaction().execute(async (trx) => {
+        await complete(trx)
+        if (attempts.length === 1) throw new Error('the escalation port refused')
+      })
+    })
+    for (const key of ['a', 'b', 'c']) {
+      await scheduler.schedule(database.db, { kind: 'deadline', key, dueAt: T0 })
+    }
+    await scheduler.runDue()
+    expect(attempts).toEqual([[1, 1, 1]])
+    expect(await jobRow(database, 'a')).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      last_error: 'the escalation port refused',
+      due_at: T0 + 1_000,
+    })
+    await clock.advance(1_000)
+    await scheduler.runDue()
+    expect(attempts).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ])
+    for (const key of ['a', 'b', 'c']) expect((await jobRow(database, key)).state).toBe('done')
+    await clock.advance(3_600_000)
+    expect(await scheduler.runDue()).toBe(0)
+    expect(attempts).toHaveLength(2)
   })
 
   it('fires each job exactly once and never before it is due, whatever the schedule (property)', async () => {

@@ -4,6 +4,7 @@ import type { TranscriptHeader, TranscriptReport } from '@parley/protocol'
 import type { Command } from 'commander'
 import { agreementKind, verifyAgreementFile } from '../agreement/verify-agreement-file.ts'
 import { CliError } from '../errors.ts'
+import { isConsentExport, verifyConsentCommand } from '../verify/consent-command.ts'
 import { humanDeadlines, transcriptDeadlines } from '../verify/deadlines.ts'
 import { type VerifyProgress, verifyTranscriptFile } from '../verify/verify-file.ts'
 
@@ -12,6 +13,7 @@ interface VerifyOptions {
   progress?: boolean
   workers?: string
   deadlines?: boolean
+  key?: string
 }
 
 /**
@@ -100,7 +102,12 @@ async function verifyCommand(file: string, options: VerifyOptions): Promise<void
     })
   }
   const path = resolve(file)
-  const kind = agreementKind(await head(path))
+  const start = await head(path)
+  if (isConsentExport(start)) {
+    await verifyConsentCommand(path, options)
+    return
+  }
+  const kind = agreementKind(start)
   if (kind !== undefined) {
     await verifyAgreementCommand(path, kind, options)
     return
@@ -186,7 +193,7 @@ export function register(program: Command): void {
     .command('verify')
     .description(
       'verify a .parley transcript offline: every signature, chain, heads entry, receipt and ' +
-        'equivocation proof; or an agreement (its JSON or HTML export): every member’s signed ' +
+        'equivocation proof; consent receipts (with --key): every signature and the chain; or an agreement (its JSON or HTML export): every member’s signed ' +
         'adoption of its text (exit 0: all holds, 1: it does not, 2: not a readable file)',
     )
     .argument('<file>', 'the transcript, e.g. channel.parley, or agreement.json / agreement.html')
@@ -201,6 +208,11 @@ export function register(program: Command): void {
       '--deadlines',
       'also list every notice with its receipt, acknowledgment and reply times and whether each ' +
         'deadline was met, from signed data and the signed channel policy only',
+    )
+    .option(
+      '--key <key>',
+      'for consent receipts (parley consent export): the node’s public key (base64url) or its ' +
+        'descriptor file (GET /.well-known/parley)',
     )
     .action(verifyCommand)
 }

@@ -1,9 +1,9 @@
 import { useTranslation } from 'react-i18next'
+import { type DateLanguage, formatUtc } from './datetime.ts'
 
 /** `2026-12-07 14:02 UTC`: the time every officer of every party reads alike. */
-export function utc(ms: number, seconds = false): string {
-  const iso = new Date(ms).toISOString()
-  return `${iso.slice(0, 10)} ${iso.slice(11, seconds ? 19 : 16)} UTC`
+export function utc(ms: number, seconds = false, lang: DateLanguage = 'en'): string {
+  return formatUtc(ms, lang, seconds)
 }
 
 /** `14:02 UTC`, for today's times in dense lists. */
@@ -11,16 +11,27 @@ export function utcClock(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 16)} UTC`
 }
 
-/** A time in UTC, with the reader's local time on hover (and to assistive technology). */
+/** The UI language as a date notation. */
+export function useDateLanguage(): DateLanguage {
+  const { i18n } = useTranslation()
+  return i18n.language === 'ru' ? 'ru' : 'en'
+}
+
+/** The reader's local time, for the hover of a time shown in UTC. */
+export function localTime(ms: number, lang: string): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms)
+}
+
+/** A time in UTC, in the UI language's notation, with the reader's local time on hover. */
 export function UtcTime({ ms, short = false }: { ms: number; short?: boolean }) {
   const { t, i18n } = useTranslation()
-  const local = new Intl.DateTimeFormat(i18n.language, {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  }).format(ms)
+  const lang = useDateLanguage()
   return (
-    <time dateTime={new Date(ms).toISOString()} title={t('time.local', { time: local })}>
-      {short ? utcClock(ms) : utc(ms)}
+    <time
+      dateTime={new Date(ms).toISOString()}
+      title={t('time.local', { time: localTime(ms, i18n.language) })}
+    >
+      {short ? utcClock(ms) : utc(ms, false, lang)}
     </time>
   )
 }

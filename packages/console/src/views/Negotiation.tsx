@@ -13,6 +13,9 @@ import { api } from '../lib/api.ts'
 import { useChannels, useNode } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
 import { UtcTime } from '../lib/time.tsx'
+import { ComplianceReports } from './ComplianceReports.tsx'
+import { DateTimeInput } from './DateTimeInput.tsx'
+import { ForwardForm } from './ForwardForm.tsx'
 
 type Draft = DraftStateView
 type Paragraph = Draft['paragraphs'][number]
@@ -32,8 +35,7 @@ function useSector(): (id: string) => string {
 export function Redlines() {
   const { t } = useTranslation()
   const channels = useChannels()
-  const [since, setSince] = useState('')
-  const sinceMs = since === '' ? undefined : Date.parse(`${since}T00:00:00Z`)
+  const [sinceMs, setSince] = useState<number | undefined>(undefined)
   const boards = useQueries({
     queries: (channels.data ?? []).map((c) => ({
       queryKey: ['redlines', c.id, sinceMs],
@@ -48,16 +50,17 @@ export function Redlines() {
     <section aria-labelledby="page-title">
       <h1 id="page-title">{t('nav.redlines')}</h1>
       <p className="muted">{t('redlines.help')}</p>
-      <p>
-        <label>
-          {t('redlines.since')}{' '}
-          <input type="date" value={since} onChange={(e) => setSince(e.target.value)} />
-        </label>
-      </p>
+      <DateTimeInput
+        label={t('redlines.since')}
+        value={sinceMs}
+        dateOnly
+        onChange={(parsed) => setSince(parsed.ok ? parsed.ms : undefined)}
+      />
       {channels.isPending && <p className="muted">{t('common.loading')}</p>}
       {(channels.data ?? []).map((channel, i) => (
         <Board
           key={channel.id}
+          channel={channel.id}
           title={channel.title}
           board={boards[i]?.data}
           error={boards[i]?.error}
@@ -67,11 +70,17 @@ export function Redlines() {
   )
 }
 
-function Board(props: { title: string; board: RedlineBoard | undefined; error: unknown }) {
+function Board(props: {
+  channel: string
+  title: string
+  board: RedlineBoard | undefined
+  error: unknown
+}) {
   const { t } = useTranslation()
   const sector = useSector()
   const { board } = props
-  const headingId = `board-${props.title.replace(/\W+/g, '-')}`
+  // By the channel's id: a title in Cyrillic has no \w characters, and ids must be unique.
+  const headingId = `board-${props.channel}`
   return (
     <section className="card" aria-labelledby={headingId}>
       <h2 id={headingId}>{props.title}</h2>
@@ -97,6 +106,11 @@ function Board(props: { title: string; board: RedlineBoard | undefined; error: u
                     {r.sectors.map(sector).join(', ')} ·{' '}
                     {t('redlines.version', { version: r.version })} <UtcTime ms={r.updatedAt} />
                   </div>
+                  <ForwardForm
+                    from={props.channel}
+                    what={r.title}
+                    events={() => latestVersionEvent(props.channel, r.id)}
+                  />
                 </li>
               ))}
             </ul>
@@ -118,6 +132,13 @@ function Board(props: { title: string; board: RedlineBoard | undefined; error: u
       )}
     </section>
   )
+}
+
+/** A red line is forwarded at its latest version: the event that declared, or last revised, it. */
+async function latestVersionEvent(channel: string, redline: string): Promise<string[]> {
+  const history = await api.getRedlineHistory({ params: { channel, redline } })
+  const latest = history.versions.at(-1)
+  return [latest?.event ?? redline]
 }
 
 /** The drafts of every channel, with each paragraph's status. */
@@ -287,7 +308,19 @@ export function DraftView() {
           {state.adopted.length > 0 && (
             <Agreement channel={channel} draft={id} version={state.adopted.at(-1)!.version} />
           )}
-          {state.adopted.length > 0 && <Compliance channel={channel} draft={id} />}
+          {state.adopted.length > 0 && (
+            <section className="card" aria-labelledby="forward-agreement">
+              <h2 id="forward-agreement">{t('forward.agreement')}</h2>
+              <ForwardForm
+                from={channel}
+                what={state.title}
+                events={async () => [id, ...state.adopted.at(-1)!.adopters.map((a) => a.event)]}
+              />
+            </section>
+          )}
+          {state.adopted.length > 0 && (
+            <ComplianceReports channel={channel} draft={id} state={state} />
+          )}
         </>
       )}
     </section>
@@ -534,81 +567,6 @@ function Agreement(props: { channel: string; draft: string; version: number }) {
           )}
         </div>
       )}
-    </section>
-  )
-}
-
-function Compliance(props: { channel: string; draft: string }) {
-  const { t } = useTranslation()
-  const view = useQuery({
-    queryKey: ['compliance', props.channel, props.draft],
-    queryFn: () => api.getCompliance({ params: { channel: props.channel, draft: props.draft } }),
-  })
-  return (
-    <section className="card" aria-labelledby="compliance">
-      <h2 id="compliance">{t('drafts.compliance')}</h2>
-      {view.data?.threads.length === 0 && <p className="muted">{t('drafts.complianceNone')}</p>}
-      <ul className="plain">
-        {(view.data?.threads ?? []).map((thread) => (
-          <li key={thread.id}>
-            <strong>{thread.reporter.toUpperCase()}</strong> ·{' '}
-            {t('drafts.paragraphId', { id: thread.paragraph })} ·{' '}
-            {t(`drafts.assessment.${thread.assessment}`, { defaultValue: thread.assessment })} ·{' '}
-            {t(`drafts.thread.${thread.status}`)}
-            <ol>
-              {thread.reports.map((r) => (
-                <li key={r.id}>
-                  {r.author.toUpperCase()} <UtcTime ms={r.time} short />{' '}
-                  {r.text !== undefined && <span lang={r.lang}>{r.text}</span>}
-                </li>
-              ))}
-            </ol>
-          </li>
-        ))}
-      </ul>
-    </section>
-  )
-}
-
-/** What was forwarded into a channel: each original with its signature as checked here. */
-export function Forwards() {
-  const { channel = '' } = useParams()
-  const { t } = useTranslation()
-  const info = useChannels().data?.find((c) => c.id === channel)
-  const view = useQuery({
-    queryKey: ['forwards', channel],
-    queryFn: () => api.listForwards({ params: { channel } }),
-  })
-  return (
-    <section aria-labelledby="page-title">
-      <header className="page-head">
-        <h1 id="page-title">{t('forwards.title', { channel: info?.title ?? channel })}</h1>
-        <span className="spacer" />
-        <Link to={`/channels/${channel}`}>{t('verify.back')}</Link>
-      </header>
-      {view.error !== null && <p role="alert">{describeError(t, view.error)}</p>}
-      {view.data?.items.length === 0 && <p className="empty">{t('forwards.none')}</p>}
-      <ul className="plain">
-        {(view.data?.items ?? []).map((item) => {
-          const original = item.original.event as { type: string; body: { text?: unknown } }
-          const body = original.body
-          return (
-            <li key={`${item.forward}-${item.item}`} className="card">
-              <p>
-                <strong>{item.author.toUpperCase()}</strong>{' '}
-                {typeof body.text === 'string' ? body.text : original.type}
-              </p>
-              <p className={item.signature.state === 'verified' ? 'result-ok' : 'result-bad'}>
-                {t(`forwards.sig.${item.signature.state}`, { code: item.signature.code ?? '' })}
-              </p>
-              <p className="muted">
-                {t('forwards.by', { party: item.forwardedBy.toUpperCase() })}{' '}
-                <UtcTime ms={item.forwardedAt} />
-              </p>
-            </li>
-          )
-        })}
-      </ul>
     </section>
   )
 }

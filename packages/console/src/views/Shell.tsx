@@ -7,7 +7,7 @@ import { isFlash, unread, useChannels, useNode, useTimelines } from '../lib/data
 import { useLabels } from '../lib/labels.ts'
 import { useSetSession } from '../lib/session.ts'
 import { useLiveStream } from '../lib/stream.ts'
-import { utc } from '../lib/time.tsx'
+import { useDateLanguage, utc } from '../lib/time.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
 
 export interface ShellProps {
@@ -17,6 +17,7 @@ export interface ShellProps {
 /** Every page once signed in: the banners that must not be missed, navigation, the page. */
 export function Shell({ officer }: ShellProps) {
   const { t } = useTranslation()
+  const dateLanguage = useDateLanguage()
   const setSession = useSetSession()
   const L = useLabels()
   const client = useQueryClient()
@@ -95,7 +96,7 @@ export function Shell({ officer }: ShellProps) {
           <div key={peer.url} className="banner banner-peer" role="alert">
             {t('peer.unreachable', {
               parties: peer.parties.join(', '),
-              since: utc(peer.failingSince!),
+              since: utc(peer.failingSince!, false, dateLanguage),
             })}
             {peer.lastErrorCode !== null && <span className="code"> {peer.lastErrorCode}</span>}
           </div>

@@ -60,6 +60,17 @@ export interface JobRun {
 
 export type JobHandler = (job: JobRun) => Promise<void>
 
+/**
+ * A handler that runs the due jobs of its kind together, as many as one claim took: it does
+ * their work in one transaction and calls `complete(trx)` in it, which marks every one of them
+ * done with that transaction's commit. When it throws, each job fails and is retried alone in
+ * the next claim's batch, as a single handler's would be.
+ */
+export type BatchJobHandler = (
+  jobs: readonly JobRun[],
+  complete: (trx: Transaction<DB>) => Promise<void>,
+) => Promise<void>
+
 export interface JobSpec {
   readonly kind: string
   readonly key: string
@@ -83,6 +94,8 @@ export interface SchedulerOptions {
   readonly pollEvery?: number
   /** Jobs claimed at once (default 16). */
   readonly batch?: number
+  /** Jobs of a kind that runs in batches claimed, and run in one transaction, at once (default 500). */
+  readonly batchJobs?: number
 }
 
 /** A handler's run that no longer holds its job (its lease lapsed and was taken over). */
@@ -114,7 +127,10 @@ export class Scheduler {
   readonly #retryCapMs: number
   readonly #pollEvery: number
   readonly #batch: number
+  readonly #batchJobs: number
   readonly #handlers = new Map<string, JobHandler>()
+  /** Kinds whose due jobs run together, one transaction per claim. */
+  readonly #batchHandlers = new Map<string, BatchJobHandler>()
   /** Jobs whose handler runs in this instance now. */
   readonly #running = new Set<number>()
   #started = false
@@ -133,14 +149,37 @@ export class Scheduler {
     this.#retryCapMs = options.retryCapMs ?? 3_600_000
     this.#pollEvery = options.pollEvery ?? 30_000
     this.#batch = options.batch ?? 16
+    this.#batchJobs = options.batchJobs ?? 500
   }
 
   /** Registers the handler of a kind of job; features do so at `build()`. */
   handle(kind: string, handler: JobHandler): void {
-    if (this.#handlers.has(kind)) throw new Error(`a handler for job kind ${kind} exists already`)
+    this.#claimable(kind)
     this.#handlers.set(kind, handler)
     // Jobs of this kind may be due already.
     this.#wakeBy(this.#clock.now())
+  }
+
+  /**
+   * Registers a handler that runs a kind's due jobs together: for work that is many small
+   * writes, such as deadlines falling due by the thousand, where one transaction per job would
+   * leave the later ones waiting behind the earlier.
+   */
+  handleBatch(kind: string, handler: BatchJobHandler): void {
+    this.#claimable(kind)
+    this.#batchHandlers.set(kind, handler)
+    this.#wakeBy(this.#clock.now())
+  }
+
+  #claimable(kind: string): void {
+    if (this.#handlers.has(kind) || this.#batchHandlers.has(kind)) {
+      throw new Error(`a handler for job kind ${kind} exists already`)
+    }
+  }
+
+  /** The kinds this instance runs, single or in batches. */
+  #kinds(): string[] {
+    return [...this.#handlers.keys(), ...this.#batchHandlers.keys()]
   }
 
   /**
@@ -245,15 +284,22 @@ export class Scheduler {
   async #drain(): Promise<number> {
     let ran = 0
     for (;;) {
-      const claimed = await this.#claim()
-      if (claimed.length === 0) return ran
-      await Promise.all(claimed.map((job) => this.#execute(job)))
-      ran += claimed.length
+      const [single, batched] = await Promise.all([
+        this.#claim([...this.#handlers.keys()], this.#batch),
+        this.#claim([...this.#batchHandlers.keys()], this.#batchJobs),
+      ])
+      if (single.length + batched.length === 0) return ran
+      await Promise.all([
+        ...single.map((job) => this.#execute(job)),
+        ...[...Map.groupBy(batched, (job) => job.kind)].map(([kind, jobs]) =>
+          this.#executeBatch(kind, jobs),
+        ),
+      ])
+      ran += single.length + batched.length
     }
   }
 
-  async #claim(): Promise<Claimed[]> {
-    const kinds = [...this.#handlers.keys()]
+  async #claim(kinds: readonly string[], limit: number): Promise<Claimed[]> {
     if (kinds.length === 0) return []
     const now = this.#clock.now()
     const busy = [...this.#running]
@@ -265,7 +311,7 @@ export class Scheduler {
             or (state = 'running' and leased_until <= ${now}))
           ${busy.length === 0 ? sql`` : sql`and id not in (${sql.join(busy)})`}
         order by due_at, id
-        limit ${this.#batch}
+        limit ${limit}
         for update skip locked
       )
       update jobs set
@@ -284,12 +330,7 @@ export class Scheduler {
     const handler = this.#handlers.get(job.kind)!
     this.#running.add(job.id)
     this.#keepLeases()
-    const held = (db: Db) =>
-      db
-        .updateTable('jobs')
-        .where('id', '=', job.id)
-        .where('state', '=', 'running')
-        .where('leased_by', '=', this.id)
+    const held = (db: Db) => this.#held(db, [job.id])
     const run: JobRun = {
       id: job.id,
       kind: job.kind,
@@ -318,6 +359,56 @@ export class Scheduler {
     } finally {
       this.#running.delete(job.id)
     }
+  }
+
+  async #executeBatch(kind: string, jobs: readonly Claimed[]): Promise<void> {
+    const handler = this.#batchHandlers.get(kind)!
+    for (const job of jobs) this.#running.add(job.id)
+    this.#keepLeases()
+    const ids = jobs.map((job) => job.id)
+    const runs: JobRun[] = jobs.map((job) => ({
+      id: job.id,
+      kind: job.kind,
+      key: job.key,
+      payload: job.payload,
+      attempt: job.attempts,
+      dueAt: job.due_at,
+      complete: async () => {
+        throw new Error('a batch completes together, with the handler’s complete(trx)')
+      },
+    }))
+    let failure: unknown
+    let completed = false
+    try {
+      await handler(runs, async (trx) => {
+        const done = await this.#finish(this.#held(trx, ids))
+        if (done !== BigInt(ids.length)) {
+          throw new JobLeaseLost(`${ids.length - Number(done)} of ${ids.length} jobs taken over`)
+        }
+        completed = true
+      })
+    } catch (error) {
+      failure = error
+    }
+    try {
+      if (failure === undefined && !completed) await this.#finish(this.#held(this.#db, ids))
+      else if (failure !== undefined) {
+        for (const job of jobs) await this.#fail(job, this.#held(this.#db, [job.id]), failure)
+      }
+    } catch (error) {
+      this.#log.warn({ kind, jobs: ids.length, reason: String(error) }, 'job outcomes not recorded')
+    } finally {
+      for (const id of ids) this.#running.delete(id)
+    }
+  }
+
+  /** An update of jobs this instance holds the lease of. */
+  #held(db: Db, ids: readonly number[]): JobUpdate {
+    return db
+      .updateTable('jobs')
+      .where('id', 'in', ids)
+      .where('state', '=', 'running')
+      .where('leased_by', '=', this.id)
   }
 
   async #finish(job: JobUpdate): Promise<bigint> {
@@ -369,7 +460,7 @@ export class Scheduler {
 
   /** Sets the wake-up timer for the next due job or lapsing lease, or the next poll. */
   async #arm(): Promise<void> {
-    const kinds = [...this.#handlers.keys()]
+    const kinds = this.#kinds()
     let next = this.#clock.now() + this.#pollEvery
     try {
       if (kinds.length > 0) {

@@ -100,7 +100,16 @@ export const nodePlugin: FastifyPluginAsyncTypebox<{
         keptOnly(
           alarmsKeyset,
           (where, direction, limit) => openAlarmsRange(ctx.db, where, direction, limit),
-          (alarms) => visibleTo(access.db, request.officer!, alarms, (a) => a.channel),
+          // An escalation is the duty of the party that must act: its own officers' alarm,
+          // even where another hosted party reads the channel. Other kinds (a fork, evidence)
+          // name the party at fault and concern everyone on the channel.
+          (alarms) =>
+            visibleTo(
+              access.db,
+              request.officer!,
+              alarms.filter((a) => a.kind !== 'escalation' || a.party === request.officer!.party),
+              (a) => a.channel,
+            ),
         ),
       )
       return { alarms: page.items, cursors: page.cursors }

@@ -33,7 +33,7 @@ export const noticesPlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'viewer' } },
       schema: schemaOf(api.listOverdueNotices),
     },
-    async (request) => ({ notices: await listOverdue(ctx, request.officer!) }),
+    async (request) => listOverdue(ctx, request.officer!, request.query),
   )
 
   const noticeParam = (request: { params: unknown }) =>

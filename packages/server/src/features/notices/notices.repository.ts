@@ -116,30 +116,53 @@ export async function noticeById(db: Kysely<DB>, id: string): Promise<NoticeRow 
   return row === undefined ? undefined : noticeRow(row)
 }
 
+/** Where a page of the overdue list ends: its last notice's first unmet due time and id. */
+export interface OverduePosition {
+  readonly due: number
+  readonly id: string
+}
+
 /**
- * The open notices with a deadline past due and unmet, oldest due first. One indexed scan of
- * unmet deadlines, joined to their notice.
+ * A page of the open notices with a deadline past due and unmet, oldest due first. A notice
+ * stands at its first unmet deadline: the scan walks unmet deadlines in due order on their
+ * partial index and keeps, per notice, only the deadline that no earlier unmet one of the same
+ * notice precedes, so a page reads about `limit` rows however long the list is.
  */
 export async function overdueNotices(
   db: Kysely<DB>,
   channels: readonly string[] | undefined,
   now: number,
-): Promise<NoticeRow[]> {
-  if (channels !== undefined && channels.length === 0) return []
+  page: { limit: number; after?: OverduePosition },
+): Promise<{ rows: (NoticeRow & { firstDue: number })[]; more: boolean }> {
+  if (channels !== undefined && channels.length === 0) return { rows: [], more: false }
   let query = db
     .selectFrom('notice_deadlines as d')
     .innerJoin('notices', 'notices.id', 'd.notice')
     .selectAll('notices')
-    .select((eb) => eb.fn.min('d.due_at').as('first_due'))
+    .select('d.due_at as first_due')
     .where('d.met_at', 'is', null)
     .where('d.due_at', '<', now)
     .where('notices.closed_at', 'is', null)
-    .groupBy('notices.id')
-    .orderBy('first_due')
-    .orderBy('notices.id')
+    .where(
+      sql<boolean>`not exists (select 1 from notice_deadlines e
+        where e.notice = d.notice and e.met_at is null
+          and (e.due_at < d.due_at
+            or (e.due_at = d.due_at and (e.party, e.name) < (d.party, d.name))))`,
+    )
   if (channels !== undefined) query = query.where('notices.channel', 'in', channels)
-  const rows = await query.execute()
-  return rows.map(({ first_due: _first, ...row }) => noticeRow(row))
+  const { after } = page
+  if (after !== undefined) {
+    query = query.where(sql<boolean>`(d.due_at, notices.id) > (${after.due}, ${after.id})`)
+  }
+  const found = await query
+    .orderBy('d.due_at')
+    .orderBy('notices.id')
+    .limit(page.limit + 1)
+    .execute()
+  const rows = found
+    .slice(0, page.limit)
+    .map(({ first_due, ...row }) => ({ ...noticeRow(row), firstDue: Number(first_due) }))
+  return { rows, more: found.length > page.limit }
 }
 
 /** The recipients and deadlines (with when this node fired them) of some notices. */

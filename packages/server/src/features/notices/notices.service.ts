@@ -1,4 +1,4 @@
-import type { DeadlineView, NoticeView } from '@parley/api'
+import { type DeadlineView, type NoticeView, PAGE_DEFAULT_LIMIT } from '@parley/api'
 import { statusOf } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import { ServerError } from '../../errors.ts'
@@ -15,6 +15,7 @@ import {
   type NoticeRow,
   noticeById,
   noticeEvents,
+  type OverduePosition,
   overdueNotices,
   pageNotices,
   partsOf,
@@ -82,13 +83,46 @@ export async function listNotices(
   }
 }
 
-/** The open notices past a deadline, oldest due first. */
+/** A cursor of the overdue list: the first unmet due time and id of a page's last notice. */
+function overdueCursorOf(position: OverduePosition): string {
+  return Buffer.from(`o:${position.due}:${position.id}`).toString('base64url')
+}
+
+function overduePositionOf(cursor: string): OverduePosition {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const match = /^o:(0|[1-9][0-9]{0,15}):([A-Za-z0-9_-]{1,100})$/.exec(text)
+  const due = match === null ? Number.NaN : Number(match[1])
+  if (!Number.isSafeInteger(due)) {
+    throw new ServerError('PAGE_CURSOR_INVALID', { cursor, reason: 'not an overdue-list cursor' })
+  }
+  return { due, id: match![2]! }
+}
+
+/**
+ * A page of the open notices past a deadline, oldest due first; `after` reads on from an
+ * earlier page's `cursors.after`, which is null on the last page.
+ */
 export async function listOverdue(
   ctx: NodeContext,
   officer: RequestOfficer,
-): Promise<NoticeView[]> {
-  const rows = await overdueNotices(ctx.db, await readableChannels(ctx, officer), ctx.now())
-  return views(ctx, rows)
+  query: { limit?: number; after?: string } = {},
+): Promise<{ notices: NoticeView[]; cursors: { before: null; after: string | null } }> {
+  const after = query.after === undefined ? undefined : overduePositionOf(query.after)
+  const page = await overdueNotices(ctx.db, await readableChannels(ctx, officer), ctx.now(), {
+    limit: query.limit ?? PAGE_DEFAULT_LIMIT,
+    ...(after === undefined ? {} : { after }),
+  })
+  const last = page.rows.at(-1)
+  return {
+    notices: await views(ctx, page.rows),
+    cursors: {
+      before: null,
+      after:
+        page.more && last !== undefined
+          ? overdueCursorOf({ due: last.firstDue, id: last.id })
+          : null,
+    },
+  }
 }
 
 /** One notice with its history: its events, the receipts that delivered it, and its firings. */
@@ -166,14 +200,15 @@ async function views(ctx: NodeContext, rows: readonly NoticeRow[]): Promise<Noti
     ctx.db,
     rows.map((row) => row.id),
   )
+  const recipientsOf = Map.groupBy(recipients, (recipient) => recipient.notice)
+  const deadlinesOf = Map.groupBy(deadlines, (d) => `${d.notice}\u0000${d.party}`)
   const now = ctx.now()
   return rows.map((row) => {
-    const own = recipients.filter((recipient) => recipient.notice === row.id)
-    const shown = own.map((recipient) =>
+    const shown = (recipientsOf.get(row.id) ?? []).map((recipient) =>
       recipientView(
         row,
         recipient,
-        deadlines.filter((d) => d.notice === row.id && d.party === recipient.party),
+        deadlinesOf.get(`${row.id}\u0000${recipient.party}`) ?? [],
         now,
       ),
     )
@@ -243,14 +278,20 @@ function recipientView(
  * The deadline job: when a deadline falls due, the node marks it overdue for the party that
  * must act and tells the escalation port, in one transaction with the job's completion, unless
  * an acknowledgment, a reply or the close got there first. A deadline that fell due while the
- * node was down runs at start-up; the scheduler runs each key once.
+ * node was down runs at start-up; the scheduler runs each key once. Deadlines due together
+ * are marked together, one transaction per claim.
  */
 export function handleDeadlines(ctx: NodeContext, alerts: NoticeAlerts): void {
-  ctx.scheduler.handle(DEADLINE_JOB, async (job) => {
-    const { notice, party, deadline } = job.payload as unknown as DeadlineJob
+  // Deadlines fall due by the thousand when many notices went out together: the ones a claim
+  // took are marked in one transaction, so none waits behind another's commit.
+  ctx.scheduler.handleBatch(DEADLINE_JOB, async (jobs, complete) => {
     await ctx.db.transaction().execute(async (trx) => {
-      await markOverdue(trx, ctx.now(), notice, party, deadline, alerts)
-      await job.complete(trx)
+      const now = ctx.now()
+      for (const job of jobs) {
+        const { notice, party, deadline } = job.payload as unknown as DeadlineJob
+        await markOverdue(trx, now, notice, party, deadline, alerts)
+      }
+      await complete(trx)
     })
   })
 }

@@ -4,23 +4,30 @@ import { PORTAL_LANGUAGES, PORTAL_TEXT, type PortalLanguage } from './portal-tex
 /** The consent manager's revision: a change makes every visitor choose again. */
 export const CONSENT_REVISION = 1
 
+/** The consent categories with their services and cookies: the cookie scan's `categories`. */
+export type ConsentCategories = readonly { id: string; services: readonly unknown[] }[]
+
+/** The six categories with no service: the portal itself sets no cookie until a scan says so. */
+export const UNSCANNED_CATEGORIES: ConsentCategories = [
+  'necessary',
+  'functional',
+  'performance',
+  'targeting',
+  'social',
+  'sale',
+].map((id) => ({ id, services: [] }))
+
 /**
- * The consent manager's config (packages/consent reads it from the page's JSON block): the
- * portal itself sets no cookie and stores nothing, so each category lists no service yet.
+ * The consent manager's config (`ConsentConfig` of packages/consent), read from the page's
+ * JSON block: the revision consent is given to, the language, where receipts go, and the
+ * categories as the cookie scan found them.
  */
-export function consentConfig(lang: PortalLanguage) {
+export function consentConfig(lang: PortalLanguage, categories: ConsentCategories) {
   return {
     revision: CONSENT_REVISION,
     language: lang,
     receiptEndpoint: '/public/consent',
-    categories: [
-      { id: 'necessary', required: true, services: [] },
-      { id: 'functional', services: [] },
-      { id: 'performance', services: [] },
-      { id: 'targeting', services: [] },
-      { id: 'social-media', services: [] },
-      { id: 'sale-of-personal-data', services: [] },
-    ],
+    categories,
   }
 }
 
@@ -32,6 +39,8 @@ export interface PageOptions {
   readonly body: SafeHtml
   /** Whether the consent manager's build is there to include. */
   readonly consent: boolean
+  /** The consent categories the config block lists. */
+  readonly consentCategories: ConsentCategories
   /** Scripts of the node's own, by path (the verify button). */
   readonly scripts?: readonly string[]
 }
@@ -63,7 +72,7 @@ ${alternates}
 <link rel="alternate" type="application/atom+xml" title="${t.feed}" href="/public/feed.atom">
 <link rel="stylesheet" href="/public/assets/portal.css">
 ${consent ? html`<link rel="stylesheet" href="/public/assets/consent.css">` : ''}
-<script type="application/json" id="parley-consent-config">${jsonBlock(consentConfig(lang))}</script>
+<script type="application/json" id="parley-consent-config">${jsonBlock(consentConfig(lang, options.consentCategories))}</script>
 ${consent ? html`<script src="/public/assets/consent.js" defer></script>` : ''}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>

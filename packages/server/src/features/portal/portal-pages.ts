@@ -1,6 +1,6 @@
 import { type SectorTaxonomy, sectorOf } from '@parley/api'
 import { html, type SafeHtml } from './html.ts'
-import { page } from './layout.ts'
+import { type ConsentCategories, page } from './layout.ts'
 import { PORTAL_TEXT, type PortalLanguage, type PortalText } from './portal-text.ts'
 import type { PublicAgreement, PublicItem, PublicRedline, PublicStatement } from './public-items.ts'
 
@@ -8,6 +8,7 @@ import type { PublicAgreement, PublicItem, PublicRedline, PublicStatement } from
 export interface PageContext {
   readonly lang: PortalLanguage
   readonly consent: boolean
+  readonly consentCategories: ConsentCategories
   readonly sectors: SectorTaxonomy
 }
 

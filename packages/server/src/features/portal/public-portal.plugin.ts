@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { SectorTaxonomy } from '@parley/api'
@@ -7,7 +7,7 @@ import { isServerError, ServerError } from '../../errors.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { agreementFile } from '../drafts/drafts.service.ts'
 import { atomFeed } from './feed.ts'
-import { PORTAL_CSS } from './layout.ts'
+import { type ConsentCategories, PORTAL_CSS, UNSCANNED_CATEGORIES } from './layout.ts'
 import type { Newsletter } from './newsletter.service.ts'
 import {
   agreementPage,
@@ -85,9 +85,24 @@ export async function publicPortalPlugin(
     },
   )
 
+  // The cookie scan's output (`scan.ts --out <consent dir>/cookies.json`), read per page so a
+  // new scan shows without a restart; the config takes its categories as they are.
+  const consentCategories = (): ConsentCategories => {
+    const file = consentFile('cookies.json')
+    if (file === undefined) return UNSCANNED_CATEGORIES
+    try {
+      const scanned = JSON.parse(readFileSync(file, 'utf8')) as { categories?: unknown }
+      return Array.isArray(scanned.categories)
+        ? (scanned.categories as ConsentCategories)
+        : UNSCANNED_CATEGORIES
+    } catch {
+      return UNSCANNED_CATEGORIES
+    }
+  }
   const pageContext = (lang: PortalLanguage): PageContext => ({
     lang,
     sectors,
+    consentCategories: consentCategories(),
     consent: consentFile('consent.js') !== undefined && consentFile('consent.css') !== undefined,
   })
   const send = (reply: FastifyReply, body: string, status = 200) =>

@@ -41,7 +41,10 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ compose: ComposeContext 
       config: { auth: 'officer', requires: { role: 'drafter', channel: 'query.channel' } },
       schema: schemaOf(api.listReleases),
     },
-    async (request) => ({ releases: await listReleases(ctx, request.officer!, request.query) }),
+    async (request) => {
+      const page = await listReleases(ctx, request.officer!, request.query)
+      return { releases: page.items, cursors: page.cursors }
+    },
   )
 
   app.get(

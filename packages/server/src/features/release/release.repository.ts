@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Kysely, RawBuilder, Selectable, Transaction } from 'kysely'
 import { jsonb } from '../../store/jsonb.ts'
 import type { DB } from '../../store/tables.ts'
 import type { ReleaseQueueTable, ReleaseStatus } from './release.table.ts'
@@ -19,8 +19,9 @@ export async function releaseById(db: Db, id: string): Promise<ReleaseRow | unde
 }
 
 /**
- * Queue items, newest first: of one party, and (for an officer) only of the channels in
- * their compartments; the node-wide credential passes nulls and sees all.
+ * Queue items in (created_at, id) order, `direction` from `where` on (a keyset page's fetch):
+ * of one party, and (for an officer) only of the channels in their compartments; the node-wide
+ * credential passes nulls and sees all.
  */
 export async function releaseRows(
   db: Db,
@@ -29,6 +30,8 @@ export async function releaseRows(
     readonly officer: string | null
     readonly channel?: string
     readonly status?: ReleaseStatus
+    readonly where: RawBuilder<boolean> | undefined
+    readonly direction: 'asc' | 'desc'
     readonly limit: number
   },
 ): Promise<ReleaseRow[]> {
@@ -45,9 +48,10 @@ export async function releaseRows(
   if (filter.channel !== undefined)
     query = query.where('release_queue.channel', '=', filter.channel)
   if (filter.status !== undefined) query = query.where('release_queue.status', '=', filter.status)
+  if (filter.where !== undefined) query = query.where(filter.where)
   return query
-    .orderBy('release_queue.created_at', 'desc')
-    .orderBy('release_queue.id')
+    .orderBy('release_queue.created_at', filter.direction)
+    .orderBy('release_queue.id', filter.direction)
     .limit(filter.limit)
     .execute()
 }

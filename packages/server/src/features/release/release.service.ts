@@ -1,9 +1,10 @@
-import type { ComposableType, ReleaseView } from '@parley/api'
+import type { ComposableType, PageQuery, ReleaseView } from '@parley/api'
 import { isProtocolError } from '@parley/protocol'
 import { isServerError, ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
 import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
+import { type Keyset, type Page, readPage } from '../../store/keyset.ts'
 import { audit } from '../audit/audit.service.ts'
 import {
   type ComposeContext,
@@ -105,19 +106,36 @@ export async function getRelease(
   return toView(await itemFor(ctx, officer, id))
 }
 
-/** Queue items in the officer's compartments and party, newest first. */
+/**
+ * A page of the queue items in the officer's compartments and party, in the order they were
+ * composed (the newest page unless a cursor or `from=oldest` says otherwise).
+ */
 export async function listReleases(
   ctx: ComposeContext,
   officer: RequestOfficer,
-  filter: { readonly channel?: string; readonly status?: ReleaseStatus; readonly limit?: number },
-): Promise<ReleaseView[]> {
-  const rows = await releaseRows(ctx.node.db, {
-    party: officer.party,
-    officer: officer.id,
-    ...filter,
-    limit: filter.limit ?? 100,
-  })
-  return rows.map(toView)
+  query: PageQuery & { readonly channel?: string; readonly status?: ReleaseStatus },
+): Promise<Page<ReleaseView>> {
+  const { channel, status, ...page } = query
+  const found = await readPage(releaseKeyset, page, (where, direction, limit) =>
+    releaseRows(ctx.node.db, {
+      party: officer.party,
+      officer: officer.id,
+      ...(channel === undefined ? {} : { channel }),
+      ...(status === undefined ? {} : { status }),
+      where,
+      direction,
+      limit,
+    }),
+  )
+  return { items: found.items.map(toView), cursors: found.cursors }
+}
+
+/** The release queue's page order: when an item was composed, then its id. */
+const releaseKeyset: Keyset<ReleaseRow> = {
+  scope: 'releases',
+  columns: ['release_queue.created_at', 'release_queue.id'],
+  kinds: ['int', 'text'],
+  key: (row) => [Number(row.created_at), row.id],
 }
 
 /**

@@ -16,7 +16,9 @@ import * as readMarkers from './0701-read-markers.ts'
 import * as alarmsOpen from './0702-alarms-open.ts'
 import * as negotiation from './0800-negotiation.ts'
 import * as apiTokens from './0900-api-tokens.ts'
+import * as releaseOrder from './0901-release-order.ts'
 import * as portal from './1000-portal.ts'
+import * as privacy from './1010-privacy.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -40,5 +42,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0702-alarms-open': alarmsOpen,
   '0800-negotiation': negotiation,
   '0900-api-tokens': apiTokens,
+  '0901-release-order': releaseOrder,
   '1000-portal': portal,
+  '1010-privacy': privacy,
 }
