@@ -179,8 +179,26 @@ export const releaseOperations = {
     summary: 'Approve an item another officer composed: it is signed and sent',
     auth: 'officer',
     params: ReleaseParams,
+    querystring: Type.Object(
+      {
+        publish: Type.Optional(
+          Type.Boolean({
+            description:
+              'Also publish the released item on the public portal (TLP:CLEAR statements and red lines, adoptions)',
+          }),
+        ),
+      },
+      closed,
+    ),
     responses: { 200: Type.Object({ release: ReleaseSchema, event: EventViewSchema }) },
-    errors: [...COMPOSE_ERRORS, ...item, 'RELEASE_NOT_PENDING', 'RELEASE_OWN_DRAFT'],
+    errors: [
+      ...COMPOSE_ERRORS,
+      ...item,
+      'RELEASE_NOT_PENDING',
+      'RELEASE_OWN_DRAFT',
+      'PUBLICATION_NOT_CLEAR',
+      'PUBLICATION_TYPE_UNPUBLISHABLE',
+    ],
   }),
   rejectRelease: operation({
     method: 'POST',

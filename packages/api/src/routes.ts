@@ -8,6 +8,7 @@ import { negotiationOperations } from './negotiation.ts'
 import { nodeOperations } from './node.ts'
 import { noticeOperations } from './notices.ts'
 import { officerOperations } from './officers.ts'
+import { portalOperations } from './portal.ts'
 import { presetOperations } from './presets.ts'
 import { privacyOperations } from './privacy.ts'
 import { readMarkerOperations } from './read-markers.ts'
@@ -39,6 +40,7 @@ export const operations = {
   ...escalationOperations,
   ...directoryOperations,
   ...stixOperations,
+  ...portalOperations,
   ...privacyOperations,
 }
 export type Operations = typeof operations

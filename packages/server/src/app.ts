@@ -24,12 +24,16 @@ import { metricsPlugin } from './features/metrics/metrics.plugin.ts'
 import { negotiationPlugin } from './features/negotiation/negotiation.plugin.ts'
 import { nodePlugin } from './features/node/node.plugin.ts'
 import type { NoticeAlerts } from './features/notices/notice-alerts.ts'
+import { sectorTaxonomy } from './features/notices/notice-rules.ts'
 import { noticesPlugin } from './features/notices/notices.plugin.ts'
 import type { NoticeRuntime } from './features/notices/notices.projection.ts'
 import { handleDeadlines } from './features/notices/notices.service.ts'
 import { handlePings } from './features/notices/pings.service.ts'
 import { officersPlugin } from './features/officers/officers.plugin.ts'
 import { passwordHasher } from './features/officers/password.ts'
+import { createNewsletter } from './features/portal/newsletter.service.ts'
+import { portalPlugin } from './features/portal/portal.plugin.ts'
+import { publicPortalPlugin } from './features/portal/public-portal.plugin.ts'
 import { privacyPlugin, privacyPublicPlugin } from './features/privacy/privacy.plugin.ts'
 import { createPrivacy } from './features/privacy/privacy.service.ts'
 import { readMarkersPlugin } from './features/read-markers/read-markers.plugin.ts'
@@ -116,6 +120,8 @@ export interface BuildOptions {
   readonly noticeAlerts?: NoticeAlerts
   /** The web console's build to serve at `/` (default: packages/console/dist), or false. */
   readonly consoleDir?: string | false
+  /** The consent manager's build for the portal (default: packages/consent/dist), or false. */
+  readonly consentDir?: string | false
 }
 
 /** The node's Fastify app. */
@@ -269,10 +275,25 @@ async function assemble(
       await api.register(escalationPlugin, { ctx, access })
       await api.register(directoryPlugin, { compose })
       await api.register(stixPlugin, { ctx })
+      await api.register(portalPlugin, { ctx, access })
       await api.register(privacyPlugin, { privacy })
     },
     { prefix: '/api/v1' },
   )
+  const newsletter = createNewsletter({
+    db: database.db,
+    now,
+    base: config.federationUrl,
+    ...(config.smtp === undefined ? {} : { smtp: config.smtp }),
+  })
+  app.addHook('onClose', () => newsletter.close())
+  await app.register(publicPortalPlugin, {
+    ctx,
+    newsletter,
+    sectors: sectorTaxonomy(config.sectors),
+    base: config.federationUrl,
+    ...(options.consentDir === undefined ? {} : { consentDir: options.consentDir }),
+  })
   if (options.consoleDir !== false) await serveConsole(app, options.consoleDir)
 
   // What fell due while the node was down runs now, once.

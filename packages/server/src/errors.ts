@@ -280,6 +280,45 @@ export const serverErrors = {
     status: 422,
     message: 'Notice {notice} is of kind {kind}; only incident notices are exported as STIX',
   },
+  PUBLICATION_ITEM_UNKNOWN: {
+    status: 404,
+    message: 'No {kind} {item} to publish in channel {channel}',
+  },
+  PUBLICATION_NOT_CLEAR: {
+    status: 422,
+    message: 'Only TLP:CLEAR items are published; {kind} {item} is TLP:{tlp}',
+  },
+  PUBLICATION_NOT_OWN: {
+    status: 403,
+    message: '{kind} {item} is not {party}’s to publish: {reason}',
+  },
+  PUBLICATION_TYPE_UNPUBLISHABLE: {
+    status: 422,
+    message:
+      'A {type} cannot be published: statements are message.post, red lines redline.declare or redline.revise, agreements draft.adopt',
+  },
+  PUBLICATION_EXISTS: {
+    status: 409,
+    message: '{kind} {item} is published already as {publication}',
+  },
+  PUBLICATION_NOT_FOUND: { status: 404, message: 'No publication {publication}' },
+  PORTAL_PAGE_NOT_FOUND: { status: 404, message: 'No public page {path}' },
+  NEWSLETTER_EMAIL_INVALID: {
+    status: 400,
+    message: 'Not an e-mail address to subscribe: {reason}',
+  },
+  NEWSLETTER_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many sign-ups from {who}; try again in {retryAfter} s',
+  },
+  NEWSLETTER_TOKEN_INVALID: {
+    status: 400,
+    message: 'This link is not valid: it was used already, has expired, or was never sent',
+  },
+  NEWSLETTER_UNAVAILABLE: {
+    status: 503,
+    message: 'The newsletter cannot send mail now: {reason}',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Too many requests from your address; try again in {retryAfter} s',

@@ -46,6 +46,8 @@ const code = (status: number, code: string): Cell => ({ status, code })
 const NO_EVENT = '0'.repeat(64)
 const OTHER = code(403, 'PARTY_FORBIDDEN')
 const NOTICE = code(404, 'STIX_NOTICE_NOT_FOUND')
+const PUBLISH_GREEN = code(422, 'PUBLICATION_NOT_CLEAR')
+const NO_PUB = code(404, 'PUBLICATION_NOT_FOUND')
 
 /** The state a row's requests use; `channel` is the compartment the `-in` officers are in. */
 interface Fixture {
@@ -378,6 +380,23 @@ const MATRIX: Record<string, Row> = {
     call: async (f) => ({ url: `/releases/${await freshItem(f)}/reject`, body: { reason: 'no' } }),
     cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, GONE, 200, GONE, GONE],
   },
+  'GET /api/v1/publications': {
+    call: () => ({ url: '/publications' }),
+    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, 200, 200, 200, 200],
+  },
+  // The matrix's message is TLP:GREEN: whoever may publish in the compartment is told so.
+  'POST /api/v1/publications': {
+    call: (f) => ({
+      url: '/publications',
+      body: { kind: 'statement', channel: f.channel, event: f.message },
+    }),
+    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, PUBLISH_GREEN, CHAN, PUBLISH_GREEN, CHAN, CHAN],
+  },
+  // A fresh TLP:CLEAR statement published each time; outside its compartment it is none.
+  'DELETE /api/v1/publications/:publication': {
+    call: async (f) => ({ url: `/publications/${await freshPublication(f)}` }),
+    cells: [AUTH, ROLE, ROLE, ROLE, ROLE, 200, NO_PUB, 200, NO_PUB, NO_PUB],
+  },
   'GET /api/v1/notices': { call: () => ({ url: '/notices' }), cells: everyOfficer(200) },
   'GET /api/v1/notices/overdue': {
     call: () => ({ url: '/notices/overdue' }),
@@ -498,6 +517,22 @@ const MATRIX: Record<string, Row> = {
     call: (f) => ({ url: `/channels/${f.channel}/notices/${f.message}/stix` }),
     cells: [AUTH, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, NOTICE, CHAN, CHAN],
   },
+}
+
+/** A TLP:CLEAR statement in the compartment, published by its admin: its publication's id. */
+async function freshPublication(f: Fixture): Promise<string> {
+  const posted = await f.officers['drafter-in'].browser.request(
+    'POST',
+    `/channels/${f.channel}/messages`,
+    message(unique('public statement'), { tlp: 'clear' }),
+  )
+  const published = await f.officers['admin-in'].browser.request('POST', '/publications', {
+    kind: 'statement',
+    channel: f.channel,
+    event: posted.body.event.id,
+  })
+  if (published.status !== 201) throw new Error(`publish failed: ${JSON.stringify(published.body)}`)
+  return published.body.id
 }
 
 async function freshItem(f: Fixture): Promise<string> {

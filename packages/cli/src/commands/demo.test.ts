@@ -144,6 +144,17 @@ describe('parley demo (npm start)', () => {
     })
     expect(wrong.status).toBe(401)
 
+    // usa's public portal is not empty: the adopted statement, a red line, a statement.
+    for (const [path, text] of [
+      ['agreements', 'Joint statement on ICT activity against the financial sector'],
+      ['redlines', 'Payment systems are off limits'],
+      ['statements', 'Public statement: the United States attributes'],
+    ]) {
+      const page = await fetch(`http://127.0.0.1:${basePort}/public/en/${path}`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain(text)
+    }
+
     demo.child.kill('SIGINT')
     expect(await demo.exited).toBe(0)
     expect(demo.output()).toContain('Stopping the demo nodes…')

@@ -3,6 +3,7 @@ import { type BodyOf, draftContentHash } from '@parley/protocol'
 import { createOfficer, type ParleyApp, passwordHasher } from '@parley/server'
 import { flashNotice, flashTime, playRusLadder, setUpRusDesk } from './missed-flash.ts'
 import { OfficerSession } from './officer-session.ts'
+import { publishOnPortal } from './portal.ts'
 import * as story from './story.ts'
 import type { StoryClock } from './story-clock.ts'
 
@@ -243,6 +244,8 @@ export async function seedStory(
   await holds(alice, workingGroup, adoptRus.id)
   await holds(alice, workingGroup, ack.id)
   await holds(alice, workingGroup, acceptRus.id)
+  // usa's public portal shows the adopted statement, a TLP:CLEAR red line and a statement.
+  await publishOnPortal(alice, ben, workingGroup, draft.id)
 
   // 6. usa forwards the agreement and rus's acknowledgment, not the notice's indicators.
   await jumpTo(times.forward)

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 export const DEFAULT_CONSOLE_DIR = resolve(import.meta.dirname, '../../../console/dist')
 
 /** Paths that belong to the node itself: never answered with the console's page. */
-const NODE_PATHS = /^\/(api|federation|healthz|\.well-known)(\/|$|\?)/
+const NODE_PATHS = /^\/(api|federation|healthz|public|\.well-known)(\/|$|\?)/
 const ROOT_FILE = /^[\w-]+(\.[\w-]+)+$/
 
 /**

@@ -8,6 +8,7 @@ import type { FederationTables } from '../features/federation/federation.table.t
 import type { ForwardTables } from '../features/forwards/forwards.table.ts'
 import type { NoticeTables } from '../features/notices/notices.table.ts'
 import type { OfficerTables } from '../features/officers/officers.table.ts'
+import type { PortalTables } from '../features/portal/portal.table.ts'
 import type { PrivacyTables } from '../features/privacy/privacy.table.ts'
 import type { ReadMarkerTables } from '../features/read-markers/read-markers.table.ts'
 import type { RedlineTables } from '../features/redlines/redlines.table.ts'
@@ -45,4 +46,5 @@ export interface DB
     EscalationTables,
     RosterTables,
     DirectoryTables,
+    PortalTables,
     PrivacyTables {}

@@ -5,6 +5,8 @@ export interface Mail {
   readonly to: readonly string[]
   readonly subject: string
   readonly text: string
+  /** Extra header fields (a newsletter's `List-Unsubscribe`). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** What the SMTP server said: accepted (perhaps not for every recipient) or refused. */
@@ -50,6 +52,7 @@ export class Mailer {
         to: [...mail.to],
         subject: mail.subject,
         text: mail.text,
+        ...(mail.headers === undefined ? {} : { headers: { ...mail.headers } }),
       })
       return {
         ok: true,

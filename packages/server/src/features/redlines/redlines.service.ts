@@ -119,3 +119,22 @@ export async function redlineHistory(ctx: NodeContext, channel: string, redline:
   if (list.length === 0) throw new ServerError('NOT_FOUND', { what: `Red line ${redline}` })
   return { redline, versions: list }
 }
+
+/** One red line as it stands, with its channel, or undefined. */
+export async function findRedline(
+  db: NodeContext['db'],
+  id: string,
+): Promise<(RedlineView & { channel: string }) | undefined> {
+  const row = await db.selectFrom('redlines').selectAll().where('id', '=', id).executeTakeFirst()
+  if (row === undefined) return undefined
+  return {
+    ...(row.current as unknown as RedlineFields),
+    id: row.id,
+    channel: row.channel,
+    party: row.party,
+    version: row.version,
+    status: row.status,
+    declaredAt: Number(row.declared_at),
+    updatedAt: Number(row.updated_at),
+  }
+}

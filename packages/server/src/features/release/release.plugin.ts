@@ -57,7 +57,9 @@ export const releasePlugin: FastifyPluginAsyncTypebox<{ compose: ComposeContext 
     api.approveRelease.path,
     { config: item('releaser'), schema: schemaOf(api.approveRelease) },
     async (request) => {
-      const approved = await approveRelease(ctx, request.officer!, request.params.release)
+      const approved = await approveRelease(ctx, request.officer!, request.params.release, {
+        publish: request.query.publish === true,
+      })
       return { release: approved.release, event: toEventView(approved.event) }
     },
   )

@@ -13,6 +13,7 @@ import {
   type Item,
 } from '../compose/compose.service.ts'
 import { randomCrockford } from '../officers/secrets.ts'
+import { publishReleased, releasePublication } from '../portal/publications.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import {
   insertRelease,
@@ -143,12 +144,14 @@ const releaseKeyset: Keyset<ReleaseRow> = {
  * approval claims the item first, in one statement, so it is released at most once however
  * many releasers approve it at the same moment; should the ledger refuse it, it is pending
  * again. Approval, release and refusal are audited. The drafter can never approve their own
- * item (two-person rule).
+ * item (two-person rule). With `publish`, the released item is also published on the portal
+ * (features/portal), its rules checked before it is signed.
  */
 export async function approveRelease(
   ctx: ComposeContext,
   officer: RequestOfficer,
   id: string,
+  options: { readonly publish?: boolean } = {},
 ): Promise<{ release: ReleaseView; event: StoredEvent }> {
   const { db } = ctx.node
   const row = await itemFor(ctx, officer, id)
@@ -156,6 +159,8 @@ export async function approveRelease(
     throw new ServerError('RELEASE_NOT_PENDING', { release: id, status: row.status })
   }
   if (row.drafter === officer.id) throw new ServerError('RELEASE_OWN_DRAFT', { release: id })
+  // Publication's rules hold before anything is signed: a refusal releases nothing.
+  if (options.publish === true) releasePublication(row.type, row.body as Record<string, unknown>)
   // The channel must still exist here; the guard and compartments are checked again.
   await channelOrThrow(ctx.node, row.channel)
   await checkItem(ctx, officer, {
@@ -202,6 +207,7 @@ export async function approveRelease(
       details: { ...facts, event: event.id, seq: event.event.seq },
     })
   })
+  if (options.publish === true) await publishReleased(ctx.node, officer, event)
   return { release: toView((await releaseById(db, id))!), event }
 }
 
