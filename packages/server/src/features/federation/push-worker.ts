@@ -162,6 +162,7 @@ export class PushWorker {
           )
         } else {
           this.#healthy = false
+          ctx.telemetry.pushFailed(this.url)
           ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
           await markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
         }
@@ -224,6 +225,7 @@ export class PushWorker {
     const client = this.#options.clientFor(batch[0]!.author)
     // The stored canonical texts are the signed bytes: sent as they are, never re-serialized.
     const body = `{"events":[${batch.map((item) => item.raw).join(',')}]}`
+    const sentAt = performance.now()
     const reply = await client.postJsonText(`${this.url}/federation/v1/events`, body, {
       signal: this.#abort.signal,
     })
@@ -246,6 +248,7 @@ export class PushWorker {
       }
       receipts.push(checked)
     }
+    ctx.telemetry.receipted(this.url, (performance.now() - sentAt) / 1000)
     const refused = (result.rejected ?? []).filter(
       (rejection): rejection is { id: string; code: string } =>
         rejection.id !== null && isSent.has(rejection.id),
