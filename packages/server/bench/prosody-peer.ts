@@ -135,7 +135,9 @@ export async function measureProsody(options: ProsodyOptions): Promise<ProsodyRe
   }
   log('prosody: setup.sh (installs Prosody when missing)')
   await run('./setup.sh', [], dir, 900_000)
-  const version = await run('dpkg-query', ['-W', '-f=${Version}', 'prosody'], dir, 10_000).then(
+  // dpkg's own format field, not a template placeholder.
+  const format = ['-f=$', '{Version}'].join('')
+  const version = await run('dpkg-query', ['-W', format, 'prosody'], dir, 10_000).then(
     (text) => `Prosody ${text.trim()}`,
     () => 'Prosody',
   )
