@@ -7,8 +7,8 @@ import { testDialect } from './support/database.ts'
 import { type NodeProcesses, startNodeProcesses } from './support/node-process.ts'
 import { reservePort } from './support/ports.ts'
 
-// One writer per party: the committer keeps its parties' chain heads in memory, so a second
-// process signing for the same party on the same database would fork the chain.
+// One writer per party: a second process signing for a party another process on the same
+// database writes for must not start.
 
 const CLI = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 

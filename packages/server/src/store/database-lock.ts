@@ -15,10 +15,11 @@ export interface DatabaseLock {
  * connection kept for it, so nodes sharing one PostgreSQL run side by side while `parley
  * reindex` (which takes it exclusively) refuses to start, and a node will not start while a
  * reindex runs. On the same connection it takes an exclusive lock per hosted party (one
- * writer per party): its committer keeps the party's chain heads in memory, so a second
- * process writing for the same party would fork the chain. A node that finds a party held
- * refuses to start with `PARTY_IN_USE` rather than wait, so a misconfigured twin is seen at
- * once and never takes over the chain behind the first one's back. A node that dies lets go
+ * writer per party): one process signs and orders each party's chain, so what it keeps in
+ * memory about that chain never goes stale behind its back, and two nodes configured for one
+ * party on one database are caught at start instead of signing interleaved events. A node
+ * that finds a party held refuses to start with `PARTY_IN_USE` rather than wait, so the twin
+ * is seen at once and never takes over the chain when the first one stops. A node that dies lets go
  * with its session. Embedded PGlite admits one process, and keeping its one connection would
  * stall the node: the CLI checks the node's port instead (and PGlite's own lock file).
  */
