@@ -147,8 +147,8 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
   let lock: DatabaseLock | undefined
   try {
     await migrateToLatest(database.db)
-    lock = await holdDatabase(database)
     const identity = await loadNodeIdentity(config)
+    lock = await holdDatabase(database, [...identity.parties.keys()])
     await pinConfiguredPeers(database.db, identity, config.peers, now())
     return await assemble(config, options, { database, ownsDatabase, lock }, identity, clock)
   } catch (error) {

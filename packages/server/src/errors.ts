@@ -144,6 +144,10 @@ export const serverErrors = {
     message: 'The release guard blocks this item: {count} match(es), the first {rule} at {path}',
   },
   DATABASE_IN_USE: { status: 409, message: 'The database is in use: {reason}' },
+  PARTY_IN_USE: {
+    status: 409,
+    message: 'Another running node on this database writes for party {party}; stop it first',
+  },
   PROJECTION_CONFLICT: {
     status: 500,
     message: 'Read model {what} is registered twice: each projection name and table has one owner',

@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type SignedEvent } from '@parley/protocol'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import type { EventProjection } from './projection.ts'
 
@@ -21,56 +21,96 @@ export const timelineOrderProjection: EventProjection = {
   tables: ['timeline_entries', 'timeline_waits'],
   async apply(trx, { id, event }) {
     const { channel, author, seq } = event
-    let orderTime = event.time
     const cited = Object.entries(event.heads).filter(([party]) => party !== author)
-    const held = await trx
-      .selectFrom('timeline_entries')
-      .select(['event_id', 'author', 'seq', 'order_time'])
-      .where('channel', '=', channel)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('author', '=', author), eb('seq', '=', seq - 1)]),
-          ...cited.map(([party, head]) =>
-            eb.and([eb('author', '=', party), eb('seq', '=', head.seq)]),
-          ),
-        ]),
-      )
-      .execute()
-    for (const row of held) {
-      if (row.author === author) orderTime = Math.max(orderTime, Number(row.order_time))
+    const placed = await placeEntry(trx, {
+      id,
+      channel,
+      author,
+      seq,
+      time: event.time,
+      parties: cited.map(([party]) => party),
+      seqs: cited.map(([, head]) => head.seq),
+      ids: cited.map(([, head]) => head.id),
+    })
+    const orderTime = Number(placed.find((row) => row.order_time !== null)!.order_time)
+    const raises: { id: string; to: number }[] = []
+    for (const row of placed) {
+      // Events stored before this one that cite it now follow it.
+      if (row.waiting_event !== null && row.cited_id === id) {
+        raises.push({ id: row.waiting_event, to: orderTime + 1 })
+      }
+      // Its successor in the chain may already be held too (a pending event stored out of order).
+      if (row.next_id !== null && Number(row.next_order) < orderTime) {
+        raises.push({ id: row.next_id, to: orderTime })
+      }
     }
-    const waits: { party: string; seq: number; cited_id: string }[] = []
-    for (const [party, head] of cited) {
-      const row = held.find((r) => r.author === party && Number(r.seq) === head.seq)
-      if (row === undefined) waits.push({ party, seq: head.seq, cited_id: head.id })
-      else if (row.event_id === head.id) orderTime = Math.max(orderTime, Number(row.order_time) + 1)
-    }
-    await trx
-      .insertInto('timeline_entries')
-      .values({ event_id: id, channel, order_time: orderTime, author, seq })
-      .execute()
-    if (waits.length > 0) {
-      await trx
-        .insertInto('timeline_waits')
-        .values(waits.map((w) => ({ channel, ...w, waiting_event: id })))
-        .onConflict((oc) => oc.doNothing())
-        .execute()
-    }
-    // Events stored before this one that cite it now follow it.
-    const waiting = await trx
-      .deleteFrom('timeline_waits')
-      .where('channel', '=', channel)
-      .where('party', '=', author)
-      .where('seq', '=', seq)
-      .returning(['cited_id', 'waiting_event'])
-      .execute()
-    const raises = waiting
-      .filter((w) => w.cited_id === id)
-      .map((w) => ({ id: w.waiting_event, to: orderTime + 1 }))
-    // Its successor in the chain may already be held too (a pending event stored out of order).
-    raises.push(...(await successorRaise(trx, channel, author, seq, orderTime)))
     if (raises.length > 0) await raise(trx, channel, raises)
   },
+}
+
+/**
+ * Stores an event's timeline entry in ONE statement (it runs for every event stored, on both
+ * nodes): its order time is its own time, raised to its prev's order time and past (+1) that of
+ * each cited head held here with the cited id; a cited head not held yet is noted as a wait.
+ * Takes the waits on this event that it now ends. Returns one row with the order time, one per
+ * ended wait and one for the chain's successor when it is held already.
+ */
+async function placeEntry(
+  trx: Transaction<DB>,
+  entry: {
+    readonly id: string
+    readonly channel: string
+    readonly author: string
+    readonly seq: number
+    readonly time: number
+    readonly parties: readonly string[]
+    readonly seqs: readonly number[]
+    readonly ids: readonly string[]
+  },
+) {
+  const { id, channel, author, seq, time } = entry
+  const { rows } = await sql<{
+    order_time: string | number | null
+    cited_id: string | null
+    waiting_event: string | null
+    next_id: string | null
+    next_order: string | number | null
+  }>`
+    with cited as (
+      select * from unnest(${entry.parties}::text[], ${entry.seqs}::bigint[], ${entry.ids}::text[])
+        as c(party, seq, id)
+    ), held as (
+      select c.party, c.seq, c.id, t.event_id, t.order_time
+      from cited c
+      left join timeline_entries t on t.channel = ${channel} and t.author = c.party and t.seq = c.seq
+    ), placed as (
+      select greatest(
+        ${time}::bigint,
+        (select order_time from timeline_entries
+          where channel = ${channel} and author = ${author} and seq = ${seq}::bigint - 1),
+        (select max(order_time) + 1 from held where event_id = id)
+      ) as order_time
+    ), entry as (
+      insert into timeline_entries (event_id, channel, order_time, author, seq)
+      select ${id}, ${channel}, order_time, ${author}, ${seq}::bigint from placed
+    ), waits as (
+      insert into timeline_waits (channel, party, seq, cited_id, waiting_event)
+      select ${channel}, party, seq, id, ${id} from held where event_id is null
+      on conflict do nothing
+    ), ended as (
+      delete from timeline_waits
+      where channel = ${channel} and party = ${author} and seq = ${seq}::bigint
+      returning cited_id, waiting_event
+    )
+    select order_time, null as cited_id, null as waiting_event, null as next_id,
+      null::bigint as next_order
+    from placed
+    union all
+    select null, cited_id, waiting_event, null, null from ended
+    union all
+    select null, null, null, event_id, order_time from timeline_entries
+    where channel = ${channel} and author = ${author} and seq = ${seq}::bigint + 1`.execute(trx)
+  return rows
 }
 
 async function successorRaise(

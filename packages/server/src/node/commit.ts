@@ -63,10 +63,17 @@ export async function commitReceivedBatch(
   ctx: NodeContext,
   signed: readonly unknown[] | AuthenticatedEvents,
 ): Promise<BatchAppendResult> {
+  const started = performance.now()
   const batch = await appendEvents(ctx.db, signed, {
     ...appendContext(ctx),
-    onCommitted: (stored) => publish(ctx, stored, false),
+    onCommitted: (stored) => {
+      ctx.telemetry.committed('received', (performance.now() - started) / 1000, stored.length)
+      publish(ctx, stored, false)
+    },
   })
+  for (const result of batch.results) {
+    if (result.status === 'rejected') ctx.telemetry.refused('received', result.code)
+  }
   publish(ctx, batch.applied, false)
   return batch
 }

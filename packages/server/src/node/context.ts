@@ -7,11 +7,12 @@ import { type Clock, systemClock } from './clock.ts'
 import { EventHub } from './event-hub.ts'
 import { LocalCommitter } from './local-committer.ts'
 import { Scheduler } from './scheduler.ts'
+import { Telemetry } from './telemetry.ts'
 
 /**
  * What the parts of a node share: the database, the clock, who it is, its event hub, its
- * committer of local events and its scheduler (one of each per node, so two apps in one
- * process never share a queue).
+ * committer of local events, its scheduler and its telemetry (one of each per node, so two
+ * apps in one process never share a queue or a counter).
  */
 export interface NodeContext {
   readonly db: Kysely<DB>
@@ -28,14 +29,16 @@ export interface NodeContext {
   readonly scheduler: Scheduler
   /** The features' read models, run by the ledger as it stores events and receipts. */
   readonly projections: ProjectionRegistry
+  /** Counters and histograms of the hot paths, served at `/metrics`. */
+  readonly telemetry: Telemetry
 }
 
 /**
- * The node's context, with a fresh event hub, committer and scheduler. Without a `clock`, the
+ * The node's context, with a fresh event hub, committer, scheduler and telemetry. Without a `clock`, the
  * clock is real time read through `now`.
  */
 export function createNodeContext(
-  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler'> & {
+  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler' | 'telemetry'> & {
     readonly hub?: EventHub
     readonly clock?: Clock
   },
@@ -47,6 +50,7 @@ export function createNodeContext(
     hub: parts.hub ?? new EventHub(),
     committer: undefined as unknown as LocalCommitter,
     scheduler: new Scheduler({ db: parts.db, clock, log: parts.log }),
+    telemetry: new Telemetry(),
   }
   ctx.committer = new LocalCommitter(ctx)
   return ctx

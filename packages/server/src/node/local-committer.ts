@@ -99,6 +99,7 @@ export class LocalCommitter {
     const destinations = new Set<string>()
     const hook = waiting.length === 1 ? waiting[0]!.onStored : undefined
     let batch: BatchAppendResult
+    const started = performance.now()
     try {
       batch = await appendLocalEvents(ctx.db, items, {
         now,
@@ -115,6 +116,7 @@ export class LocalCommitter {
         onCommitted: (stored) => {
           publish(ctx, stored, true)
           ctx.wake([...destinations])
+          ctx.telemetry.committed('local', (performance.now() - started) / 1000, stored.length)
         },
       })
     } catch (error) {
@@ -141,7 +143,10 @@ export class LocalCommitter {
     for (const [i, result] of batch.results.entries()) {
       const waiter = waiting[i]!
       if (result.status === 'stored') waiter.resolve(stored.get(result.id)!)
-      else if (result.status === 'rejected') waiter.reject(refusal(result))
+      else if (result.status === 'rejected') {
+        ctx.telemetry.refused('local', result.code)
+        waiter.reject(refusal(result))
+      }
       // A fresh local event can neither be held already nor wait for anything.
       else waiter.reject(new ServerError('INTERNAL'))
     }

@@ -14,33 +14,51 @@ export interface DatabaseLock {
  * Holds the database for as long as this node runs: a shared session advisory lock on a
  * connection kept for it, so nodes sharing one PostgreSQL run side by side while `parley
  * reindex` (which takes it exclusively) refuses to start, and a node will not start while a
- * reindex runs. A node that dies lets go with its session. Embedded PGlite admits one process,
- * and keeping its one connection would stall the node: the CLI checks the node's port instead.
+ * reindex runs. On the same connection it takes an exclusive lock per hosted party (one
+ * writer per party): one process signs and orders each party's chain, so what it keeps in
+ * memory about that chain never goes stale behind its back, and two nodes configured for one
+ * party on one database are caught at start instead of signing interleaved events. A node
+ * that finds a party held refuses to start with `PARTY_IN_USE` rather than wait, so the twin
+ * is seen at once and never takes over the chain when the first one stops. A node that dies lets go
+ * with its session. Embedded PGlite admits one process, and keeping its one connection would
+ * stall the node: the CLI checks the node's port instead (and PGlite's own lock file).
  */
-export async function holdDatabase(database: Database): Promise<DatabaseLock> {
+export async function holdDatabase(
+  database: Database,
+  parties: readonly string[] = [],
+): Promise<DatabaseLock> {
   if (database.dialect !== 'postgres') return { release: async () => {} }
-  let taken!: (held: boolean) => void
-  const decided = new Promise<boolean>((resolve) => (taken = resolve))
+  let taken!: (held: Refusal | undefined) => void
+  const decided = new Promise<Refusal | undefined>((resolve) => (taken = resolve))
   let release!: () => void
   const released = new Promise<void>((resolve) => (release = resolve))
   const session = database.db.connection().execute(async (connection) => {
-    const held = await tryLock(connection, 'shared')
-    taken(held)
-    if (!held) return
+    if (!(await tryLock(connection, 'shared'))) {
+      taken({ code: 'DATABASE_IN_USE', details: { reason: 'parley reindex is rebuilding it' } })
+      return
+    }
+    const busy = await lockParties(connection, parties)
+    if (busy !== undefined) {
+      await sql`select pg_advisory_unlock_all()`.execute(connection)
+      taken({ code: 'PARTY_IN_USE', details: { party: busy } })
+      return
+    }
+    taken(undefined)
     await released
-    await sql`select pg_advisory_unlock_shared(${LOCK_KEY}::bigint)`.execute(connection)
+    await sql`select pg_advisory_unlock_all()`.execute(connection)
   })
   // A connection lost later takes the lock with it; nothing is left to undo then.
   const ended = session.then(
     () => undefined,
     (error: unknown) => error,
   )
-  const held = await Promise.race([
+  const refusal = await Promise.race([
     decided,
     ended.then((error) => Promise.reject(error ?? new Error('lock session ended'))),
   ])
-  if (!held) {
-    throw new ServerError('DATABASE_IN_USE', { reason: 'parley reindex is rebuilding it' })
+  if (refusal !== undefined) {
+    await ended
+    throw new ServerError(refusal.code, refusal.details)
   }
   return {
     release: async () => {
@@ -74,6 +92,27 @@ export async function withDatabaseExclusively<T>(
     await unlock()
     return result
   })
+}
+
+interface Refusal {
+  readonly code: 'DATABASE_IN_USE' | 'PARTY_IN_USE'
+  readonly details: Record<string, string>
+}
+
+/**
+ * Takes every party's writer lock, in one statement; the first party another session holds,
+ * or undefined when all are taken. The key is derived from the party id in its own namespace
+ * (`party\n<id>`), apart from the chain locks of `lockChains` (`<channel>\n<author>`).
+ */
+async function lockParties(
+  connection: Kysely<DB>,
+  parties: readonly string[],
+): Promise<string | undefined> {
+  if (parties.length === 0) return undefined
+  const { rows } = await sql<{ party: string; held: boolean }>`
+    select p.party, pg_try_advisory_lock(hashtextextended('party' || chr(10) || p.party, 0)) as held
+    from unnest(${[...parties].sort()}::text[]) as p(party)`.execute(connection)
+  return rows.find((row) => !row.held)?.party
 }
 
 async function tryLock(connection: Kysely<DB>, mode: 'shared' | 'exclusive'): Promise<boolean> {

@@ -43,6 +43,7 @@ export async function receiveBatch(
   for (const [index, signed] of events.entries()) {
     const refused = ambiguous.get(index)
     if (refused !== undefined) {
+      ctx.telemetry.refused('received', refused.code)
       rejected.push({ id: null, index, code: refused.code, message: refused.message })
       continue
     }

@@ -23,6 +23,13 @@ export function backoffSchedule(baseMs: number, capMs: number): (failures: numbe
 /** Backoff after a failed push: 0.5 s doubling up to 30 s (DESIGN §4.7). */
 export const backoffDelay = backoffSchedule(500, 30_000)
 
+/**
+ * How long an idle worker waits before it reads its outbox anyway. A commit wakes its
+ * destinations' workers in process, so this read is only the safety net for a wake that was
+ * missed (outbox rows written by another path, a wake lost with its connection).
+ */
+const IDLE_READ_MS = 30_000
+
 export interface PushWorkerOptions {
   readonly ctx: NodeContext
   readonly url: string
@@ -118,7 +125,7 @@ export class PushWorker {
             continue
           }
           // Idle, or only set-aside chains left: wait for work, or for the first to be due.
-          await this.#sleep(this.#untilUnparked())
+          await this.#sleep(Math.min(IDLE_READ_MS, this.#untilUnparked()))
           continue
         }
         await this.#options.bound()
@@ -162,6 +169,7 @@ export class PushWorker {
           )
         } else {
           this.#healthy = false
+          ctx.telemetry.pushFailed(this.url)
           ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
           await markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
         }
@@ -224,6 +232,7 @@ export class PushWorker {
     const client = this.#options.clientFor(batch[0]!.author)
     // The stored canonical texts are the signed bytes: sent as they are, never re-serialized.
     const body = `{"events":[${batch.map((item) => item.raw).join(',')}]}`
+    const sentAt = performance.now()
     const reply = await client.postJsonText(`${this.url}/federation/v1/events`, body, {
       signal: this.#abort.signal,
     })
@@ -246,6 +255,7 @@ export class PushWorker {
       }
       receipts.push(checked)
     }
+    ctx.telemetry.receipted(this.url, (performance.now() - sentAt) / 1000)
     const refused = (result.rejected ?? []).filter(
       (rejection): rejection is { id: string; code: string } =>
         rejection.id !== null && isSent.has(rejection.id),

@@ -4,8 +4,10 @@ import type { NodeContext } from '../../node/context.ts'
 
 /**
  * The node's Prometheus metrics. Every gauge is computed when `/metrics` is scraped, from
- * indexed reads (the outbox's waiting index, the events' position, small tables): nothing is
- * recorded per request or per event, so serving metrics costs the hot paths nothing.
+ * indexed reads (the outbox's waiting index, the events' position, small tables); the
+ * counters and histograms of the hot paths (commit latency, events stored and refused by
+ * code, push failures and receipt latency per peer) are the node's telemetry, kept in memory
+ * where the work happens (`node/telemetry.ts`).
  */
 export function nodeMetrics(ctx: NodeContext): Registry {
   const registry = new Registry()
@@ -91,7 +93,7 @@ export function nodeMetrics(ctx: NodeContext): Registry {
       this.set(row?.due == null ? 0 : seconds(ctx.now() - Number(row.due)))
     },
   })
-  return registry
+  return Registry.merge([registry, ctx.telemetry.registry])
 }
 
 async function waiting(ctx: NodeContext) {
