@@ -124,7 +124,11 @@ describe('notices in the console', () => {
     // Irina's list never reloads: the stream and the list's reading bring the notice.
     const row = irina.tab.getByRole('row').filter({ hasText: subject })
     await row.waitFor({ timeout: 15_000 })
-    expect(await row.locator('[role="timer"]').textContent()).toMatch(/^in \d\d:\d\d$/)
+    // The priority acknowledgment is due an hour after rus's receipt: read at once, the
+    // countdown shows the whole hour (01:00:00), a second later minutes and seconds (59:59).
+    expect(await row.locator('[role="timer"]').textContent()).toMatch(
+      /^in (01:00:00|[0-5]\d:\d\d)$/,
+    )
     await look(irina.tab, 'notices-3-rus-list')
     await row.getByRole('link', { name: subject }).click()
     await irina.tab.getByRole('heading', { name: subject, level: 1 }).waitFor()

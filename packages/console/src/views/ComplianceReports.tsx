@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
 import { describeError } from '../lib/errors.ts'
 import { UtcTime } from '../lib/time.tsx'
+import { LanguageOptions } from './Options.tsx'
 
 /** The protocol's assessments of a compliance report, in the order a form offers them. */
 const ASSESSMENTS = ['compliant', 'partially-compliant', 'non-compliant', 'unclear'] as const
@@ -201,8 +202,7 @@ export function ComplianceReports(props: {
           <label className="field">
             <span>{t('reportForm.lang')}</span>
             <select value={lang} onChange={(e) => setLang(e.target.value)}>
-              <option value="en">{t('language.en')}</option>
-              <option value="ru">{t('language.ru')}</option>
+              <LanguageOptions />
             </select>
           </label>
         </div>

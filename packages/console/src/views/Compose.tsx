@@ -8,12 +8,11 @@ import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
+import { LanguageOptions, type Tlp, TlpOptions } from './Options.tsx'
 
-const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const
 const URGENCIES = ['routine', 'priority', 'flash'] as const
 const MAX_TEXT = 20_000
 
-type Tlp = (typeof TLPS)[number]
 type Urgency = (typeof URGENCIES)[number]
 
 /** A message to the channel: checked here before it is sent, and by the node again. */
@@ -117,11 +116,7 @@ export function Compose({ channel }: { channel: string }) {
             onChange={(e) => setTlp(e.target.value as Tlp | '')}
           >
             <option value="">{t('compose.choose')}</option>
-            {TLPS.map((value) => (
-              <option key={value} value={value}>
-                {L(`tlp.${value}`)}
-              </option>
-            ))}
+            <TlpOptions />
           </select>
         </label>
         <label className="field">
@@ -145,8 +140,7 @@ export function Compose({ channel }: { channel: string }) {
             <Bilingual label="field.lang" />
           </span>
           <select name="lang" value={lang} onChange={(e) => setLang(e.target.value)}>
-            <option value="en">{t('language.en')}</option>
-            <option value="ru">{t('language.ru')}</option>
+            <LanguageOptions />
           </select>
         </label>
         <span className="spacer" />

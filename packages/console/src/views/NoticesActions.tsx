@@ -5,16 +5,15 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
 import { channelMoved } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
-import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
-import { TLPS, useOwnParty } from './NoticesShared.tsx'
+import { type TLPS, useOwnParty } from './NoticesShared.tsx'
+import { TlpOptions } from './Options.tsx'
 
 type Outcome = { kind: 'done' | 'held'; what: 'ack' | 'reply' | 'close' } | null
 
 /** Acknowledge, reply (interim or final) and close: each composed through the API. */
 export function NoticeActions({ notice }: { notice: NoticeDetailView }) {
   const { t, i18n } = useTranslation()
-  const L = useLabels()
   const client = useQueryClient()
   const own = useOwnParty()
   const [error, setError] = useState<unknown>(null)
@@ -118,11 +117,7 @@ export function NoticeActions({ notice }: { notice: NoticeDetailView }) {
                 <Bilingual label="field.tlp" />
               </span>
               <select value={tlp} onChange={(e) => setTlp(e.target.value as (typeof TLPS)[number])}>
-                {TLPS.map((value) => (
-                  <option key={value} value={value}>
-                    {L(`tlp.${value}`)}
-                  </option>
-                ))}
+                <TlpOptions />
               </select>
             </label>
             <label className="check">

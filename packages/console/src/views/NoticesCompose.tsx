@@ -15,7 +15,8 @@ import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
-import { NOTICE_KINDS, TLPS, URGENCIES } from './NoticesShared.tsx'
+import { NOTICE_KINDS, type TLPS, URGENCIES } from './NoticesShared.tsx'
+import { LanguageOptions, TlpOptions } from './Options.tsx'
 
 type Kind = (typeof NOTICE_KINDS)[number]
 type Tlp = (typeof TLPS)[number]
@@ -245,11 +246,7 @@ export function NoticeCompose() {
               onChange={(e) => setTlp(e.target.value as Tlp | '')}
             >
               <option value="">{t('compose.choose')}</option>
-              {TLPS.map((value) => (
-                <option key={value} value={value}>
-                  {L(`tlp.${value}`)}
-                </option>
-              ))}
+              <TlpOptions />
             </select>
           </label>
           <label className="field">
@@ -257,8 +254,7 @@ export function NoticeCompose() {
               <Bilingual label="field.lang" />
             </span>
             <select value={textLang} onChange={(e) => setTextLang(e.target.value as 'en' | 'ru')}>
-              <option value="en">{t('language.en')}</option>
-              <option value="ru">{t('language.ru')}</option>
+              <LanguageOptions />
             </select>
           </label>
         </div>
@@ -432,11 +428,7 @@ export function NoticeCompose() {
                     )
                   }
                 >
-                  {TLPS.map((value) => (
-                    <option key={value} value={value}>
-                      {L(`tlp.${value}`)}
-                    </option>
-                  ))}
+                  <TlpOptions />
                 </select>
               </label>
               <button

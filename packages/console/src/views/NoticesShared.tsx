@@ -13,7 +13,7 @@ export const NOTICE_KINDS = [
   'ping',
 ] as const
 export const NOTICE_STATES = ['sent', 'delivered', 'acknowledged', 'replied', 'closed'] as const
-export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const
+export { TLPS } from './Options.tsx'
 export const URGENCIES = ['routine', 'priority', 'flash'] as const
 
 /** The party the signed-in officer works for: whose deadlines are "ours". */
