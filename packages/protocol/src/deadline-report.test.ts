@@ -206,7 +206,7 @@ describe('DeadlineCollector', () => {
     const channel = [genesis(undefined, ['usa', 'rus']), genesis(POLICY)]
     const open = notice('usa', T0 + HOUR, { ackWithin: HOUR })
     const id = await idOf(open)
-    const lines = [...channel, open]
+    const lines: unknown[] = [...channel, open]
     lines.push(receipt('rus', T0 + HOUR, [id]))
     const [report] = await collect(lines, T0 + 3 * HOUR)
     expect(report!.recipients).toEqual([
