@@ -56,9 +56,9 @@ export class TranscriptAssessor {
   #receiptLine = new Float64Array(64)
   #receipts = 0
 
-  // Proven forks: `author seq` → event ids, and each proof's pair of ids → its line.
+  // Proven forks: `author seq` → event ids, and each proof's pair of ids → its first line.
   readonly #proven = new Map<string, Set<string>>()
-  readonly #proofLines = new Map<string, number>()
+  readonly #proofs = new Map<string, Proof>()
 
   readonly #scratch = new Uint8Array(32)
   #finished = false
@@ -103,6 +103,7 @@ export class TranscriptAssessor {
     const parties = this.#checkChains(bySeq)
     this.#checkHeads(bySeq)
     this.#checkReceiptCoverage()
+    this.#reportEquivocations()
     const failures = this.#failures.sort(
       (a, b) => a.line - b.line || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
     )
@@ -111,7 +112,7 @@ export class TranscriptAssessor {
       failureCount: this.#failureCount,
       events: this.#ids.size,
       receipts: this.#receipts,
-      equivocations: this.#proofLines.size,
+      equivocations: this.#proofs.size,
       parties,
       failures,
     }
@@ -226,26 +227,35 @@ export class TranscriptAssessor {
 
   #addEquivocation(fact: Extract<LineFact, { kind: 'equivocation' }>): void {
     const pair = [...fact.ids].sort().join(' ')
-    const firstLine = this.#proofLines.get(pair)
-    if (firstLine !== undefined) {
-      const [first, again] = firstLine < fact.line ? [firstLine, fact.line] : [fact.line, firstLine]
-      this.#proofLines.set(pair, first)
-      this.#fail('TRANSCRIPT_DUPLICATE_LINE', again, { line: again, first })
+    const proof: Proof = {
+      line: fact.line,
+      author: fact.author,
+      seq: fact.seq,
+      eventId: fact.ids[0],
+    }
+    const known = this.#proofs.get(pair)
+    if (known !== undefined) {
+      // The same proof twice: the earlier line is the proof, the later one its repetition.
+      const [first, again] = known.line < fact.line ? [known, proof] : [proof, known]
+      this.#proofs.set(pair, first)
+      this.#fail('TRANSCRIPT_DUPLICATE_LINE', again.line, { line: again.line, first: first.line })
       return
     }
-    this.#proofLines.set(pair, fact.line)
+    this.#proofs.set(pair, proof)
     const slot = `${fact.author} ${fact.seq}`
     const ids = this.#proven.get(slot) ?? new Set<string>()
     this.#proven.set(slot, ids)
     for (const id of fact.ids) ids.add(id)
-    // A proven fork is not a defect of the transcript but of its author: it is reported with
-    // its own code so that a reader can tell it from a broken file.
-    this.#fail(
-      'EQUIVOCATION',
-      fact.line,
-      { author: fact.author, seq: fact.seq, channel: this.#header.channel },
-      fact.ids[0],
-    )
+  }
+
+  // A proven fork is not a defect of the transcript but of its author: it is reported with its
+  // own code so that a reader can tell it from a broken file, at the first line that proves it
+  // (known only once every line is in, since lines come in any order).
+  #reportEquivocations(): void {
+    const channel = this.#header.channel
+    for (const { line, author, seq, eventId } of this.#proofs.values()) {
+      this.#fail('EQUIVOCATION', line, { author, seq, channel }, eventId)
+    }
   }
 
   #growEvents(): void {
@@ -484,6 +494,14 @@ class IdTable {
     h = Math.imul(h, 0x85ebca77)
     return (h ^ (h >>> 13)) >>> 0
   }
+}
+
+/** A valid equivocation line: the fork it proves, and the line that first proved it. */
+interface Proof {
+  readonly line: number
+  readonly author: string
+  readonly seq: number
+  readonly eventId: string
 }
 
 type TypedArray = Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array
