@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
-import type { AppendContext, ProjectionRegistry } from '../ledger/index.ts'
+import { type AppendContext, EventVerifier, type ProjectionRegistry } from '../ledger/index.ts'
 import type { NodeIdentity } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -28,6 +28,8 @@ export interface NodeContext {
   readonly scheduler: Scheduler
   /** The features' read models, run by the ledger as it stores events and receipts. */
   readonly projections: ProjectionRegistry
+  /** Checks the signatures of big received batches (pushes, log pages) on every core. */
+  readonly verifier: EventVerifier
 }
 
 /**
@@ -35,9 +37,10 @@ export interface NodeContext {
  * clock is real time read through `now`.
  */
 export function createNodeContext(
-  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler'> & {
+  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler' | 'verifier'> & {
     readonly hub?: EventHub
     readonly clock?: Clock
+    readonly verifier?: EventVerifier
   },
 ): NodeContext {
   const clock = parts.clock ?? systemClock(parts.now)
@@ -45,6 +48,7 @@ export function createNodeContext(
     ...parts,
     clock,
     hub: parts.hub ?? new EventHub(),
+    verifier: parts.verifier ?? new EventVerifier(),
     committer: undefined as unknown as LocalCommitter,
     scheduler: new Scheduler({ db: parts.db, clock, log: parts.log }),
   }
@@ -59,5 +63,10 @@ export function hostedParties(ctx: Pick<NodeContext, 'identity'>): string[] {
 
 /** What the ledger needs to store events now: the clock, hosted parties and read models. */
 export function appendContext(ctx: NodeContext): AppendContext {
-  return { now: ctx.now(), hosted: hostedParties(ctx), projections: ctx.projections }
+  return {
+    now: ctx.now(),
+    hosted: hostedParties(ctx),
+    projections: ctx.projections,
+    verifier: ctx.verifier,
+  }
 }
