@@ -98,6 +98,7 @@ function canonicalText(value: unknown, path: string, signed: boolean, depth: num
         members.push([key, canonicalText(member, `${path}.${key}`, signed, depth + 1)])
       }
       // Member names are distinct, so the order is total.
+      // Stryker disable next-line EqualityOperator: distinct names never compare equal, so < and <= sort alike
       members.sort((a, b) => (a[0] < b[0] ? -1 : 1))
       let out = '{'
       for (let i = 0; i < members.length; i++) {
