@@ -221,6 +221,7 @@ async function assemble(
     await ctx.scheduler.stop()
     escalation.close()
     await delivery!.stop()
+    await ctx.verifier.close()
     await lock.release()
     if (ownsDatabase) await database.close()
   })

@@ -1,6 +1,7 @@
 import type { Behind, ErrorDetails, Event } from '@parley/protocol'
 import type { Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
+import type { EventVerifier } from './event-verifier.ts'
 import type { Need } from './pending.ts'
 import type { ProjectionContext, ProjectionRegistry } from './projection.ts'
 
@@ -34,6 +35,8 @@ export interface AppendContext extends ProjectionContext {
    * unblocked are drained, what it stored: the moment to announce and deliver it.
    */
   readonly onCommitted?: (stored: readonly StoredEvent[]) => void
+  /** Checks the signatures of big batches on worker threads; without it, on this thread. */
+  readonly verifier?: EventVerifier
 }
 
 export type AppendResult =

@@ -3,6 +3,7 @@ import type { DB } from '../store/tables.ts'
 import { inTransaction } from './append-transaction.ts'
 import type { AppendContext, AppendResult, BatchAppendResult } from './append-types.ts'
 import { authenticateAll, type Checking } from './chain-state.ts'
+import type { EventVerifier } from './event-verifier.ts'
 import { settleBatch } from './pending-drain.ts'
 import { storeChecked } from './store-checked.ts'
 
@@ -37,7 +38,7 @@ export async function appendEvents(
   ctx: AppendContext,
 ): Promise<BatchAppendResult> {
   const { checked } = Array.isArray(signedEvents)
-    ? await authenticateEvents(db, signedEvents)
+    ? await authenticateEvents(db, signedEvents, ctx.verifier)
     : (signedEvents as AuthenticatedEvents)
   const outcomes = await inTransaction(db, (trx) =>
     storeChecked(
@@ -61,6 +62,7 @@ export interface AuthenticatedEvents {
 export async function authenticateEvents(
   db: Kysely<DB>,
   signedEvents: readonly unknown[],
+  verifier?: EventVerifier,
 ): Promise<AuthenticatedEvents> {
-  return { checked: await authenticateAll(db, signedEvents) }
+  return { checked: await authenticateAll(db, signedEvents, verifier) }
 }

@@ -8,6 +8,7 @@ import {
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import type { AppendContext } from './append-types.ts'
+import type { EventVerifier } from './event-verifier.ts'
 import { pinnedKeysOf } from './keys.ts'
 import { type Hints, hintsOf, referencesOf, type ViewCache, validateWith } from './receiver-view.ts'
 
@@ -15,11 +16,13 @@ export type Checking = ({ ok: true } & Authenticated) | Rejection
 
 /**
  * DESIGN §4.4 steps 1–3 for every event, concurrently: they depend on pinned keys only, so
- * they run before any lock is taken, and the crypto of a batch keeps every core busy.
+ * they run before any lock is taken, and the crypto of a batch keeps every core busy (on the
+ * node's worker threads, when it has a `verifier`).
  */
 export async function authenticateAll(
   db: Kysely<DB>,
   signedEvents: readonly unknown[],
+  verifier?: EventVerifier,
 ): Promise<Checking[]> {
   const authors = new Set<string>()
   for (const signed of signedEvents) {
@@ -27,6 +30,7 @@ export async function authenticateAll(
     if (author !== undefined) authors.add(author)
   }
   const keys = await pinnedKeysOf(db, [...authors])
+  if (verifier !== undefined) return verifier.authenticate(signedEvents, keys)
   return Promise.all(
     signedEvents.map((signed) => authenticateEvent(signed, (party) => keys.get(party) ?? [])),
   )

@@ -72,9 +72,13 @@ export async function afterStore(
   stored: readonly StoredEvent[],
   ctx: AppendContext,
 ): Promise<void> {
-  for (const event of stored) {
-    await ctx.projections.applyEvent(trx, event, ctx)
-    await ctx.onStored?.(trx, event)
+  // A hook sees each event with its read models up to date, so it keeps the one-by-one order.
+  if (ctx.onStored === undefined) await ctx.projections.applyEvents(trx, stored, ctx)
+  else {
+    for (const event of stored) {
+      await ctx.projections.applyEvent(trx, event, ctx)
+      await ctx.onStored(trx, event)
+    }
   }
   if (stored.length > 0) await ctx.onStoredBatch?.(trx, stored)
 }

@@ -6,8 +6,17 @@ import { loadHeads } from './receiver-view.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>
 
-/** Most events one log read returns (DESIGN §4.6: `limit` ≤ 500). */
-export const MAX_LOG_READ = 500
+/**
+ * Most events one log read returns. DESIGN §4.6 said 500; catch-up pulls far fewer pages at
+ * 2,000 (issue 9), and a peer that still answers 500 is read as a run of short pages.
+ */
+export const MAX_LOG_READ = 2000
+
+/**
+ * Most bytes of events one log read returns, whatever the count: 2,000 events of the largest
+ * size would exceed what a peer reads of a reply (40 MiB), so a page of big events is shorter.
+ */
+export const MAX_LOG_READ_BYTES = 16 * 1024 * 1024
 
 /**
  * An author's events in a channel from `fromSeq` on, in seq order, exactly as signed: the
@@ -26,7 +35,8 @@ export async function readLog(
 
 /**
  * {@link readLog} as the stored canonical `{ event, sig }` texts, for a reply that passes the
- * signed bytes on without parsing and re-serializing each event.
+ * signed bytes on without parsing and re-serializing each event. At least one event, and no
+ * more than {@link MAX_LOG_READ_BYTES} of them.
  */
 export async function readLogRaw(
   db: Executor,
@@ -44,7 +54,14 @@ export async function readLogRaw(
     .orderBy('seq')
     .limit(Math.max(1, Math.min(MAX_LOG_READ, Math.floor(limit))))
     .execute()
-  return rows.map((row) => row.raw)
+  const texts: string[] = []
+  let bytes = 0
+  for (const { raw } of rows) {
+    bytes += Buffer.byteLength(raw)
+    if (bytes > MAX_LOG_READ_BYTES && texts.length > 0) break
+    texts.push(raw)
+  }
+  return texts
 }
 
 /** Latest contiguous `(seq, id)` of every author of a channel (the federation `heads`). */

@@ -76,6 +76,7 @@ export async function drainPending(
     const checked = await authenticateAll(
       db,
       rows.map((row) => JSON.parse(row.raw) as unknown),
+      ctx.verifier,
     )
     const outcomes = await inTransaction(db, (trx) =>
       storeChecked(

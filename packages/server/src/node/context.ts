@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
-import type { AppendContext, ProjectionRegistry } from '../ledger/index.ts'
+import { type AppendContext, EventVerifier, type ProjectionRegistry } from '../ledger/index.ts'
 import type { NodeIdentity } from '../node-identity.ts'
 import type { DB } from '../store/tables.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -31,6 +31,8 @@ export interface NodeContext {
   readonly projections: ProjectionRegistry
   /** Counters and histograms of the hot paths, served at `/metrics`. */
   readonly telemetry: Telemetry
+  /** Checks the signatures of big received batches (pushes, log pages) on every core. */
+  readonly verifier: EventVerifier
 }
 
 /**
@@ -38,9 +40,13 @@ export interface NodeContext {
  * clock is real time read through `now`.
  */
 export function createNodeContext(
-  parts: Omit<NodeContext, 'hub' | 'committer' | 'clock' | 'scheduler' | 'telemetry'> & {
+  parts: Omit<
+    NodeContext,
+    'hub' | 'committer' | 'clock' | 'scheduler' | 'telemetry' | 'verifier'
+  > & {
     readonly hub?: EventHub
     readonly clock?: Clock
+    readonly verifier?: EventVerifier
   },
 ): NodeContext {
   const clock = parts.clock ?? systemClock(parts.now)
@@ -48,6 +54,7 @@ export function createNodeContext(
     ...parts,
     clock,
     hub: parts.hub ?? new EventHub(),
+    verifier: parts.verifier ?? new EventVerifier(),
     committer: undefined as unknown as LocalCommitter,
     scheduler: new Scheduler({ db: parts.db, clock, log: parts.log }),
     telemetry: new Telemetry(),
@@ -63,5 +70,10 @@ export function hostedParties(ctx: Pick<NodeContext, 'identity'>): string[] {
 
 /** What the ledger needs to store events now: the clock, hosted parties and read models. */
 export function appendContext(ctx: NodeContext): AppendContext {
-  return { now: ctx.now(), hosted: hostedParties(ctx), projections: ctx.projections }
+  return {
+    now: ctx.now(),
+    hosted: hostedParties(ctx),
+    projections: ctx.projections,
+    verifier: ctx.verifier,
+  }
 }

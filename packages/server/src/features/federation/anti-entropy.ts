@@ -85,7 +85,7 @@ export async function syncChannel(
     if (!answer.ok) throw peerRefused(target.url, answer.status, answer.body)
     const events = (answer.body as { events?: unknown[] }).events ?? []
     // Signatures are checked as soon as a page is here, while earlier pages commit.
-    return { events, checked: await authenticateEvents(ctx.db, events) }
+    return { events, checked: await authenticateEvents(ctx.db, events, ctx.verifier) }
   }
   let stored = 0
   for (const [author, head] of Object.entries(theirs)) {

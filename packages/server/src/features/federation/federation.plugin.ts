@@ -14,6 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ServerError } from '../../errors.ts'
 import { CONNECTION_ERRORS, errorResponses } from '../../http/route-schema.ts'
+import { MAX_LOG_READ } from '../../ledger/index.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { firstParty, type HostedParty, signingKey } from '../../node-identity.ts'
 import { federationBase } from '../../signed-http/federation-client.ts'
@@ -263,7 +264,9 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
             from: Type.Optional(
               Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1 }),
             ),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 500 })),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: MAX_LOG_READ, default: MAX_LOG_READ }),
+            ),
           }),
           response: {
             200: Type.Object({ events: Type.Array(SignedEventSchema) }),
@@ -274,7 +277,7 @@ export const federationPlugin: FastifyPluginAsyncTypebox<FederationPluginOptions
       async (request, reply) => {
         const { channel, author } = request.params
         request.replyAs = await receivingParty(ctx, channel).catch(() => null)
-        const { from = 1, limit = 500 } = request.query
+        const { from = 1, limit = MAX_LOG_READ } = request.query
         const text = await logFor(ctx, request.peer!, { channel, author, from, limit })
         // The schema's JSON, already serialized: a string of this type is sent as it is.
         return reply.type('application/json; charset=utf-8').send(text as never)
