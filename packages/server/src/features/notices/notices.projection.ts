@@ -121,6 +121,7 @@ async function projectOpen(
       sectors: jsonb(body.sectors ?? []),
       opened_at: event.time,
       closed_at: null,
+      next_due: null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
@@ -209,6 +210,7 @@ async function deliver(
     .where('notice', '=', notice)
     .where('party', '=', party)
     .execute()
+  await refreshNextDue(trx, notice)
   const row = await trx
     .selectFrom('notices')
     .select(['channel', 'kind', 'urgency', 'subject', 'opener', 'closed_at'])
@@ -370,7 +372,23 @@ async function meet(
       .where('name', '=', deadline.name)
       .execute()
   }
+  if (met.length > 0) await refreshNextDue(trx, notice)
   return met.map((deadline) => deadline.name)
+}
+
+/** Sets a notice's `next_due` from its unmet deadlines, after their due or met times changed. */
+async function refreshNextDue(trx: Transaction<DB>, notice: string): Promise<void> {
+  await trx
+    .updateTable('notices')
+    .set((eb) => ({
+      next_due: eb
+        .selectFrom('notice_deadlines')
+        .select((e) => e.fn.min('due_at').as('due'))
+        .where('notice', '=', notice)
+        .where('met_at', 'is', null),
+    }))
+    .where('id', '=', notice)
+    .execute()
 }
 
 /** A hosted party's clock stopped: its pending deadline jobs go and its ladder stops. */

@@ -124,9 +124,8 @@ export interface OverduePosition {
 
 /**
  * A page of the open notices with a deadline past due and unmet, oldest due first. A notice
- * stands at its first unmet deadline: the scan walks unmet deadlines in due order on their
- * partial index and keeps, per notice, only the deadline that no earlier unmet one of the same
- * notice precedes, so a page reads about `limit` rows however long the list is.
+ * stands at its first unmet deadline (`next_due`, kept by the projection), so a page reads
+ * `limit` rows of the partial index `notices_overdue`, however long the list is.
  */
 export async function overdueNotices(
   db: Kysely<DB>,
@@ -136,32 +135,24 @@ export async function overdueNotices(
 ): Promise<{ rows: (NoticeRow & { firstDue: number })[]; more: boolean }> {
   if (channels !== undefined && channels.length === 0) return { rows: [], more: false }
   let query = db
-    .selectFrom('notice_deadlines as d')
-    .innerJoin('notices', 'notices.id', 'd.notice')
-    .selectAll('notices')
-    .select('d.due_at as first_due')
-    .where('d.met_at', 'is', null)
-    .where('d.due_at', '<', now)
-    .where('notices.closed_at', 'is', null)
-    .where(
-      sql<boolean>`not exists (select 1 from notice_deadlines e
-        where e.notice = d.notice and e.met_at is null
-          and (e.due_at < d.due_at
-            or (e.due_at = d.due_at and (e.party, e.name) < (d.party, d.name))))`,
-    )
-  if (channels !== undefined) query = query.where('notices.channel', 'in', channels)
+    .selectFrom('notices')
+    .selectAll()
+    .where('closed_at', 'is', null)
+    .where('next_due', 'is not', null)
+    .where('next_due', '<', now)
+  if (channels !== undefined) query = query.where('channel', 'in', channels)
   const { after } = page
   if (after !== undefined) {
-    query = query.where(sql<boolean>`(d.due_at, notices.id) > (${after.due}, ${after.id})`)
+    query = query.where(sql<boolean>`(next_due, id) > (${after.due}, ${after.id})`)
   }
   const found = await query
-    .orderBy('d.due_at')
-    .orderBy('notices.id')
+    .orderBy('next_due')
+    .orderBy('id')
     .limit(page.limit + 1)
     .execute()
   const rows = found
     .slice(0, page.limit)
-    .map(({ first_due, ...row }) => ({ ...noticeRow(row), firstDue: Number(first_due) }))
+    .map((row) => ({ ...noticeRow(row), firstDue: Number(row.next_due) }))
   return { rows, more: found.length > page.limit }
 }
 

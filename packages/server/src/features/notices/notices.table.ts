@@ -16,6 +16,11 @@ export interface NoticesTable {
   sectors: JsonColumn<string[]>
   opened_at: number
   closed_at: number | null
+  /**
+   * The earliest due time among its unmet deadlines (null while none runs): the notice is
+   * overdue once the clock passes it. Kept by the projection, so the overdue list reads an index.
+   */
+  next_due: number | null
 }
 
 /** One recipient party of a notice: a member of its channel other than the opener. */

@@ -17,6 +17,7 @@ import * as alarmsOpen from './0702-alarms-open.ts'
 import * as negotiation from './0800-negotiation.ts'
 import * as apiTokens from './0900-api-tokens.ts'
 import * as releaseOrder from './0901-release-order.ts'
+import * as noticeNextDue from './0902-notice-next-due.ts'
 import * as portal from './1000-portal.ts'
 import * as privacy from './1010-privacy.ts'
 
@@ -43,6 +44,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0800-negotiation': negotiation,
   '0900-api-tokens': apiTokens,
   '0901-release-order': releaseOrder,
+  '0902-notice-next-due': noticeNextDue,
   '1000-portal': portal,
   '1010-privacy': privacy,
 }
