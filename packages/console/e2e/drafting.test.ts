@@ -145,8 +145,10 @@ for (const lang of ['en', 'ru'] as const) {
       // An adoption waits for each party's releaser, as the node's release floor requires.
       for (const releaser of [people.ben, people.roman]) {
         await eventually(async () => {
-          const { releases } = await releaser.client.api.listReleases()
-          const pending = releases.find((item) => item.channel === channel)
+          const { releases } = await releaser.client.api.listReleases({
+            query: { channel, status: 'pending' },
+          })
+          const [pending] = releases
           if (pending === undefined) return false
           await releaser.client.api.approveRelease({ params: { release: pending.id } })
           return true

@@ -268,7 +268,8 @@ describe('release control', () => {
       'Our assessment follows.\n//SECRET//NOFORN\nThe activity originates from SECRET//NOFORN sources.'
 
     it('blocks the SECRET//NOFORN paste, shows every match and where it is, and queues nothing', async () => {
-      const before = (await alice.browser.request('GET', '/releases')).body.releases.length
+      const before = (await alice.browser.request('GET', '/releases?limit=500')).body.releases
+        .length
       const reply = await compose(alice, workingGroup, 'notice.reply', {
         notice: 'a'.repeat(64),
         text: paste,
@@ -307,7 +308,9 @@ describe('release control', () => {
       expect(reply.body.error.message).toBe(
         'The release guard blocks this item: 4 match(es), the first \\bSECRET//NOFORN\\b at /text',
       )
-      expect((await alice.browser.request('GET', '/releases')).body.releases.length).toBe(before)
+      expect((await alice.browser.request('GET', '/releases?limit=500')).body.releases.length).toBe(
+        before,
+      )
     })
 
     it('scans every string of the body, nested ones included, and every route that composes', async () => {
