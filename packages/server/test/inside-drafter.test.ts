@@ -85,34 +85,49 @@ describe('a drafter against the release floor', () => {
   })
 
   it('path 3: a channel opened under a lower floor follows the floor once it is raised', async () => {
-    const low = await build(
-      { ...t.config, release: { twoPersonRule: ['forward'] } },
-      { database: t.database, now: () => t.clock.now, federate: false, logger: false },
-    )
+    // A node of its own, run first under a floor that holds only forwards, then restarted on
+    // the same database with the default floor (one process writes for a party at a time).
+    const lowFloor = await startAuthApp({
+      auth: { requireSecondFactor: false },
+      release: { twoPersonRule: ['forward'] },
+    })
+    let raised: Awaited<ReturnType<typeof build>> | undefined
     try {
-      const drafter = Object.assign(new Browser(low), {
-        cookie: alice.browser.cookie,
-        csrf: alice.browser.csrf,
-      })
-      const opened = await drafter.request('POST', '/channels', {
+      const drafter = await loggedIn(lowFloor, 'alice', ['drafter'])
+      const opened = await drafter.browser.request('POST', '/channels', {
         title: 'Opened under a low floor',
         members: ['usa', 'rus'],
         policy: policy({ twoPersonRule: ['forward'], flashExempt: false }),
       })
       expect(opened.status).toBe(201)
       const channel = opened.body.channel.id
-      expect(
-        (
-          await drafter.request('POST', `/channels/${channel}/compose`, {
-            type: 'notice.open',
-            body: incidentNotice(),
-          })
-        ).status,
-      ).toBe(201)
+      const before = await drafter.browser.request('POST', `/channels/${channel}/compose`, {
+        type: 'notice.open',
+        body: incidentNotice(),
+      })
+      expect(before.status).toBe(201)
+      await lowFloor.app.close()
       // The node restarts with the default floor: the same channel now holds notices.
-      expect((await compose(channel, 'notice.open', incidentNotice())).status).toBe(202)
+      const { release: _low, ...defaults } = lowFloor.config
+      raised = await build(defaults, {
+        database: lowFloor.database,
+        now: () => lowFloor.clock.now,
+        federate: false,
+        logger: false,
+      })
+      const again = Object.assign(new Browser(raised), {
+        cookie: drafter.browser.cookie,
+        csrf: drafter.browser.csrf,
+      })
+      const after = await again.request('POST', `/channels/${channel}/compose`, {
+        type: 'notice.open',
+        body: incidentNotice(),
+      })
+      expect(after.status).toBe(202)
+      expect(after.body.release).toMatchObject({ channel, type: 'notice.open', status: 'pending' })
     } finally {
-      await low.close()
+      await raised?.close()
+      await lowFloor.close()
     }
   })
 })
