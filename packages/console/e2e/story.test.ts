@@ -8,7 +8,8 @@ import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
 import { look, type Officer, page, signIn, twoNodeStory } from './support.ts'
 
-// usa and rus on loopback; delivery retries every half second so a peer's return shows at once.
+// usa and rus on loopback. A peer going down and coming back is peer-banner.test.ts, on real
+// node processes.
 let browser: Browser
 let usa: TestNode
 let rus: TestNode
@@ -188,33 +189,3 @@ for (const lang of ['en', 'ru'] as const) {
     }, 180_000)
   })
 }
-
-describe('a peer going down and coming back', () => {
-  it('shows "rus node unreachable since" while rus is down, and takes the banner away once it is back', async () => {
-    const title = 'Peer watch'
-    const channel = await workingGroup(title)
-    const alice = await signedIn(usa, people.alice, 'en')
-    await rus.stop()
-    // Something to deliver: usa's node finds rus gone on its first push.
-    const held = await people.alice.client.api.postMessage({
-      params: { channel },
-      body: { text: 'Are you there?', lang: 'en', urgency: 'routine', tlp: 'green' },
-    })
-    if (!('release' in held)) throw new Error('expected the message to wait for release')
-    await people.ben.client.api.approveRelease({ params: { release: held.release.id } })
-    const banner = alice.tab.locator('.banner-peer')
-    await banner.waitFor({ timeout: 20_000 })
-    expect(await banner.textContent()).toMatch(
-      /^rus node unreachable since \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
-    )
-    await openChannel(alice.tab, title)
-    await alice.tab.locator('.step-failed-retrying').first().waitFor({ timeout: 15_000 })
-    await look(alice.tab, 'peer-1-unreachable')
-    await rus.start()
-    await banner.waitFor({ state: 'detached', timeout: 30_000 })
-    await alice.tab.locator('.step-delivered').first().waitFor({ timeout: 15_000 })
-    await look(alice.tab, 'peer-2-back')
-    expect(alice.errors).toEqual([])
-    await alice.context.close()
-  })
-})

@@ -5,20 +5,15 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../lib/api.ts'
 import { channelMoved } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
-import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
-import { LanguageOptions, type Tlp, TlpOptions } from './Options.tsx'
+import { LanguageOptions, type Tlp, TlpOptions, type Urgency, UrgencyOptions } from './Options.tsx'
 
-const URGENCIES = ['routine', 'priority', 'flash'] as const
 const MAX_TEXT = 20_000
-
-type Urgency = (typeof URGENCIES)[number]
 
 /** A message to the channel: checked here before it is sent, and by the node again. */
 export function Compose({ channel }: { channel: string }) {
   const { t, i18n } = useTranslation()
-  const L = useLabels()
   const client = useQueryClient()
   const [text, setText] = useState('')
   const [lang, setLang] = useState(i18n.language === 'ru' ? 'ru' : 'en')
@@ -128,11 +123,7 @@ export function Compose({ channel }: { channel: string }) {
             value={urgency}
             onChange={(e) => setUrgency(e.target.value as Urgency)}
           >
-            {URGENCIES.map((value) => (
-              <option key={value} value={value}>
-                {L(`urgency.${value}`)}
-              </option>
-            ))}
+            <UrgencyOptions />
           </select>
         </label>
         <label className="field">

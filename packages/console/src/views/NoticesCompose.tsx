@@ -15,8 +15,8 @@ import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { Bilingual } from './Bilingual.tsx'
 import { GuardFindings, type GuardMatch, guardMatches } from './GuardFindings.tsx'
-import { NOTICE_KINDS, type TLPS, URGENCIES } from './NoticesShared.tsx'
-import { LanguageOptions, TlpOptions } from './Options.tsx'
+import { NOTICE_KINDS, type TLPS } from './NoticesShared.tsx'
+import { LanguageOptions, TlpOptions, type Urgency, UrgencyOptions } from './Options.tsx'
 
 type Kind = (typeof NOTICE_KINDS)[number]
 type Tlp = (typeof TLPS)[number]
@@ -70,7 +70,7 @@ export function NoticeCompose() {
   const [channel, setChannel] = useState('')
   const [kind, setKind] = useState<Kind>('incident')
   const [subject, setSubject] = useState('')
-  const [urgency, setUrgency] = useState<(typeof URGENCIES)[number]>('priority')
+  const [urgency, setUrgency] = useState<Urgency>('priority')
   const [tlp, setTlp] = useState<Tlp | ''>('')
   const [severity, setSeverity] = useState('')
   const [sectors, setSectors] = useState<string[]>([])
@@ -225,15 +225,8 @@ export function NoticeCompose() {
             <span>
               <Bilingual label="field.urgency" />
             </span>
-            <select
-              value={urgency}
-              onChange={(e) => setUrgency(e.target.value as (typeof URGENCIES)[number])}
-            >
-              {URGENCIES.map((u) => (
-                <option key={u} value={u}>
-                  {L(`urgency.${u}`)}
-                </option>
-              ))}
+            <select value={urgency} onChange={(e) => setUrgency(e.target.value as Urgency)}>
+              <UrgencyOptions />
             </select>
           </label>
           <label className="field">

@@ -13,8 +13,7 @@ export const NOTICE_KINDS = [
   'ping',
 ] as const
 export const NOTICE_STATES = ['sent', 'delivered', 'acknowledged', 'replied', 'closed'] as const
-export { TLPS } from './Options.tsx'
-export const URGENCIES = ['routine', 'priority', 'flash'] as const
+export { TLPS, URGENCIES } from './Options.tsx'
 
 /** The party the signed-in officer works for: whose deadlines are "ours". */
 export function useOwnParty(): string | null {

@@ -19,6 +19,24 @@ export function TlpOptions() {
   )
 }
 
+/** The urgencies of DESIGN §5, least urgent first. */
+export const URGENCIES = ['routine', 'priority', 'flash'] as const
+export type Urgency = (typeof URGENCIES)[number]
+
+/** A select's options for every urgency, named by the shared label catalog. */
+export function UrgencyOptions() {
+  const L = useLabels()
+  return (
+    <>
+      {URGENCIES.map((value) => (
+        <option key={value} value={value}>
+          {L(`urgency.${value}`)}
+        </option>
+      ))}
+    </>
+  )
+}
+
 /** A select's options for the languages an item's text may be written in. */
 export function LanguageOptions() {
   const { t } = useTranslation()
