@@ -31,6 +31,8 @@ export interface VerifyFileOptions {
   readonly workers?: number
   /** Lines per task sent to a worker. */
   readonly batchLines?: number
+  /** Bytes per read of the file (4 MiB). */
+  readonly chunkBytes?: number
   readonly onProgress?: (progress: VerifyProgress) => void
 }
 
@@ -54,7 +56,7 @@ export async function verifyTranscriptFile(
   let bytesRead = 0
   async function* counted(): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of readFileChunks(path)) {
+      for await (const chunk of readFileChunks(path, options.chunkBytes)) {
         bytesRead += chunk.length
         yield chunk
       }
