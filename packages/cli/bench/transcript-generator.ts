@@ -5,8 +5,12 @@ import { rename, rm, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import {
   domains,
+  type Event,
+  eventLine,
   exportPrivateKey,
   generateKeyPair,
+  type Receipt,
+  receiptLine,
   type Signer,
   signedMessage,
 } from '@parley/protocol'
@@ -48,7 +52,15 @@ const DAY = 86_400_000
 export async function generateTranscript(
   path: string,
   plan: TranscriptPlan,
-  options: { workers?: number; onProgress?: (events: number) => void } = {},
+  options: {
+    workers?: number
+    onProgress?: (events: number) => void
+    /**
+     * Write each line in canonical form, as a node's export does. Otherwise members keep the
+     * order they were made in, valid lines that a verifier reads by its full, slower path.
+     */
+    canonical?: boolean
+  } = {},
 ): Promise<GeneratedTranscript> {
   const [creator] = plan.parties
   if (creator === undefined || plan.events < plan.parties.length) {
@@ -194,10 +206,7 @@ export async function generateTranscript(
         const sig = Buffer.from(signatures.buffer, signatures.byteOffset + 64 * i, 64).toString(
           'base64url',
         )
-        text +=
-          line.kind === 'event'
-            ? `${JSON.stringify({ kind: 'event', event: line.value, sig })}\n`
-            : `${JSON.stringify({ kind: 'receipt', receipt: line.value, sig })}\n`
+        text += `${options.canonical ? canonicalLine(line, sig) : insertionOrderLine(line, sig)}\n`
       })
       await write(text)
       options.onProgress?.(eventsPlanned)
@@ -245,6 +254,18 @@ function packTask(batch: readonly PlannedLine[]): SignTask {
     offset += line.message.length
   }
   return { signers: batch.map((line) => line.signer), lengths, bytes }
+}
+
+function canonicalLine(line: PlannedLine, sig: string): string {
+  return line.kind === 'event'
+    ? eventLine({ event: line.value as Event, sig })
+    : receiptLine({ receipt: line.value as Receipt, sig })
+}
+
+function insertionOrderLine(line: PlannedLine, sig: string): string {
+  return line.kind === 'event'
+    ? JSON.stringify({ kind: 'event', event: line.value, sig })
+    : JSON.stringify({ kind: 'receipt', receipt: line.value, sig })
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url'
 import { domains, signedMessage, toHex } from '@parley/protocol'
 import { generateTranscript, type TranscriptPlan } from './transcript-generator.ts'
 
-const GENERATOR_VERSION = 1
+// 2: canonical lines, as a node's export writes them (1 kept JSON.stringify's member order).
+const GENERATOR_VERSION = 2
 const GiB = 1024 ** 3
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const cli = join(repoRoot, 'packages/cli/src/main.ts')
@@ -142,6 +143,7 @@ async function ensureTranscript(plan: TranscriptPlan): Promise<Transcript> {
   const start = performance.now()
   let shown = 0
   const generated = await generateTranscript(path, plan, {
+    canonical: true,
     onProgress: (count) => {
       if (count - shown >= 100_000) {
         shown = count

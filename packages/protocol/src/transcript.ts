@@ -5,6 +5,7 @@ import { canonicalJson } from './canonical-json.ts'
 import { verifyEquivocationProof } from './equivocation.ts'
 import { isProtocolError, ProtocolError } from './errors.ts'
 import { describeSchemaError } from './event.ts'
+import { authenticateEventLine } from './event-line.ts'
 import { parseJson } from './json-text.ts'
 import { verifyReceipt } from './receipt.ts'
 import {
@@ -19,7 +20,7 @@ import {
 } from './schemas.ts'
 import { eventId } from './signing.ts'
 import { TranscriptAssessor } from './transcript-assessor.ts'
-import { checkSignedEvent } from './validate.ts'
+import { type Checked, checkSignedEvent } from './validate.ts'
 
 export { MAX_REPORTED_FAILURES, TranscriptAssessor } from './transcript-assessor.ts'
 
@@ -214,7 +215,11 @@ export async function checkTranscriptLine(
 ): Promise<LineFact> {
   let value: unknown
   try {
-    value = parseLine(typeof text === 'string' ? text : decodeUtf8(text), line)
+    const decoded = typeof text === 'string' ? text : decodeUtf8(text)
+    // Most lines hold: they are read once, and any other again to find its first problem.
+    const checked = await authenticateEventLine(decoded, keysOf(header))
+    if (checked !== undefined) return eventFact(header, checked, line)
+    value = parseLine(decoded, line)
   } catch (error) {
     return failureFact(error, line)
   }
@@ -271,15 +276,18 @@ async function checkEventLine(
   keys: (party: string) => readonly PartyKey[],
 ): Promise<LineFact> {
   try {
-    const { event, id } = await checkSignedEvent(signed, keys)
-    if (event.channel !== header.channel) return channelMismatch(header, event.channel, line, id)
-    const { author, seq, prev, time, heads } = event
-    return { kind: 'event', line, id, author, seq, prev, time, heads }
+    return eventFact(header, await checkSignedEvent(signed, keys), line)
   } catch (error) {
     // Name the event when it can be named, so that a reader can find it elsewhere.
     const id = await eventId(signed.event).catch(() => undefined)
     return failureFact(error, line, id)
   }
+}
+
+function eventFact(header: TranscriptHeader, { event, id }: Checked, line: number): LineFact {
+  if (event.channel !== header.channel) return channelMismatch(header, event.channel, line, id)
+  const { author, seq, prev, time, heads } = event
+  return { kind: 'event', line, id, author, seq, prev, time, heads }
 }
 
 function channelMismatch(

@@ -1,6 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type LineBatch, type LineReaderOptions, readLineBatches } from './line-reader.ts'
+import {
+  type DefectiveLine,
+  decodeLines,
+  type LineReaderOptions,
+  readLineBatches,
+} from './line-reader.ts'
+
+/** A batch as its worker sees it: decoded. */
+interface DecodedBatch {
+  readonly firstLine: number
+  readonly lines: readonly (string | DefectiveLine)[]
+  readonly unterminated: boolean
+}
 
 async function* chunksOf(bytes: Uint8Array, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
   let start = 0
@@ -14,9 +26,13 @@ async function* chunksOf(bytes: Uint8Array, cuts: readonly number[]): AsyncGener
 async function read(
   chunks: AsyncIterable<Uint8Array>,
   options?: LineReaderOptions,
-): Promise<LineBatch[]> {
-  const batches: LineBatch[] = []
-  for await (const batch of readLineBatches(chunks, options)) batches.push(batch)
+): Promise<DecodedBatch[]> {
+  const batches: DecodedBatch[] = []
+  for await (const batch of readLineBatches(chunks, options)) {
+    const lines = decodeLines(batch, options?.maxLineBytes)
+    expect(lines).toHaveLength(batch.count)
+    batches.push({ firstLine: batch.firstLine, lines, unterminated: batch.unterminated })
+  }
   return batches
 }
 
@@ -91,7 +107,7 @@ describe('readLineBatches', () => {
 
   it('ends a batch once its text reaches the size limit', async () => {
     const bytes = bytesOf('aaaa\nbbbb\ncc\nd\ne\n')
-    const batches = await read(chunksOf(bytes, []), { batchChars: 6 })
+    const batches = await read(chunksOf(bytes, []), { batchBytes: 6 })
     expect(batches.map((b) => [b.firstLine, b.lines])).toEqual([
       [1, ['aaaa', 'bbbb']],
       [3, ['cc', 'd', 'e']],

@@ -2,8 +2,6 @@ import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import {
   isProtocolError,
-  type LineFact,
-  ProtocolError,
   parseTranscriptHeader,
   TranscriptAssessor,
   type TranscriptHeader,
@@ -12,7 +10,9 @@ import {
 import { CliError } from '../errors.ts'
 import {
   type DefectiveLine,
+  decodeLines,
   type LineBatch,
+  MAX_LINE_BYTES,
   readFileChunks,
   readLineBatches,
 } from './line-reader.ts'
@@ -31,6 +31,8 @@ export interface VerifyFileOptions {
   readonly workers?: number
   /** Lines per task sent to a worker. */
   readonly batchLines?: number
+  /** Bytes per read of the file (4 MiB). */
+  readonly chunkBytes?: number
   readonly onProgress?: (progress: VerifyProgress) => void
 }
 
@@ -39,12 +41,10 @@ export interface VerifiedFile {
   readonly report: TranscriptReport
 }
 
-const MAX_LINE_BYTES = 4 * 1024 * 1024
-
 /**
  * Verifies a transcript file as a stream: the main thread reads and splits lines, worker threads
- * check each line's signature and hash, and the protocol's assessor takes the facts in line
- * order. Memory holds a few batches of lines plus the assessor's compact tables, whatever the
+ * decode and check each line (its bytes transferred, never copied into a string here), and the
+ * protocol's assessor takes the facts in line order. Memory holds a few batches of lines plus the assessor's compact tables, whatever the
  * file size. Throws a CliError (exit 2) when the file is missing, unreadable, empty or not a
  * transcript at all; any other finding is a failure in the report.
  */
@@ -56,7 +56,7 @@ export async function verifyTranscriptFile(
   let bytesRead = 0
   async function* counted(): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of readFileChunks(path)) {
+      for await (const chunk of readFileChunks(path, options.chunkBytes)) {
         bytesRead += chunk.length
         yield chunk
       }
@@ -66,7 +66,7 @@ export async function verifyTranscriptFile(
   }
   const batches = readLineBatches(counted(), {
     batchLines: options.batchLines ?? 512,
-    batchChars: 1024 * 1024,
+    batchBytes: 1024 * 1024,
     maxLineBytes: MAX_LINE_BYTES,
   })
 
@@ -75,7 +75,7 @@ export async function verifyTranscriptFile(
   let headerText: string
   let header: TranscriptHeader
   try {
-    headerText = readHeaderLine(path, first.value.lines[0]!)
+    headerText = readHeaderLine(path, decodeLines(first.value)[0]!)
     header = parseHeader(path, headerText)
   } catch (error) {
     await batches.return(undefined)
@@ -95,20 +95,15 @@ export async function verifyTranscriptFile(
   )
   // Enough batches in flight that no worker waits for the next, few enough to bound memory.
   const window = 3 * pool.size
-  const inFlight: { batch: LineBatch; facts: Promise<CheckResult> }[] = []
+  const inFlight: { batch: { firstLine: number; count: number }; facts: Promise<CheckResult> }[] =
+    []
   let lastLine = 0
   let endsWithNewline = true
 
   const assessOldest = async () => {
     const { batch, facts } = inFlight.shift()!
-    const checked = await facts
-    batch.lines.forEach((line, i) => {
-      const number = batch.firstLine + i
-      if (number === 1) return
-      if (batch.unterminated && i === batch.lines.length - 1) return
-      assessor.add(checked[i] ?? defectFact(line as DefectiveLine, number))
-    })
-    const lines = batch.firstLine + batch.lines.length - 1
+    for (const fact of await facts) if (fact !== null) assessor.add(fact)
+    const lines = batch.firstLine + batch.count - 1
     // Reading runs ahead of checking; the bytes per line read so far place the lines assessed.
     const fraction = totalBytes > 0 ? Math.min(1, (lines * bytesRead) / lastLine / totalBytes) : 0
     options.onProgress?.({ lines, fraction })
@@ -118,13 +113,13 @@ export async function verifyTranscriptFile(
     let next: IteratorResult<LineBatch> = first
     while (!next.done) {
       const batch = next.value
-      lastLine = batch.firstLine + batch.lines.length - 1
+      lastLine = batch.firstLine + batch.count - 1
       endsWithNewline = !batch.unterminated
-      const facts = pool.run(toTask(batch))
+      const facts = pool.run(batch, [batch.bytes.buffer])
       // Awaited in order below; this only keeps the ones abandoned after an error (the pool
       // rejects them on close) from counting as unhandled rejections.
       facts.catch(() => {})
-      inFlight.push({ batch, facts })
+      inFlight.push({ batch: { firstLine: batch.firstLine, count: batch.count }, facts })
       if (inFlight.length >= window) await assessOldest()
       next = await batches.next()
     }
@@ -134,30 +129,6 @@ export async function verifyTranscriptFile(
     await batches.return(undefined)
   }
   return { header, report: assessor.finish({ lastLine, endsWithNewline }) }
-}
-
-/** The lines a worker checks: not the header, not a defective line, not a cut last line. */
-function toTask(batch: LineBatch): CheckTask {
-  const last = batch.lines.length - 1
-  return {
-    firstLine: batch.firstLine,
-    lines: batch.lines.map((line, i) =>
-      typeof line !== 'string' || batch.firstLine + i === 1 || (batch.unterminated && i === last)
-        ? null
-        : line,
-    ),
-  }
-}
-
-function defectFact(line: DefectiveLine, number: number): LineFact {
-  const error =
-    line.defect === 'utf8-invalid'
-      ? new ProtocolError('UTF8_INVALID')
-      : new ProtocolError('TRANSCRIPT_MALFORMED', {
-          line: number,
-          reason: `longer than ${MAX_LINE_BYTES} bytes`,
-        })
-  return { kind: 'failure', failure: { code: error.code, message: error.message, line: number } }
 }
 
 async function sizeOf(path: string): Promise<number> {
