@@ -49,7 +49,7 @@ export const accessOperations = {
     path: '/channels/:channel/access',
     tags,
     auth: 'officer',
-    summary: 'A page of the access list of a channel, in the order officers were granted it',
+    summary: 'A page of the access list of a channel: your party’s officers on it, by username',
     params: ChannelParams,
     querystring: PageQuerySchema,
     responses: { 200: pageOf('officers', AccessEntrySchema) },

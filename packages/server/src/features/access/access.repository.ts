@@ -99,8 +99,10 @@ export async function accessRows(
 }
 
 /**
- * One channel's access list of one party in (granted_at, officer) order, `direction` from
- * `where` on (a keyset page's fetch, on the index `channel_access_order`).
+ * One channel's access list of one party by username, `direction` from `where` on (a keyset
+ * page's fetch): it walks the party's officers on the index `officers_party_username` and
+ * keeps those on the list (a primary-key probe each), so a page costs at most the party's
+ * officers, never the node's.
  */
 export async function accessRange(
   db: Db,
@@ -115,10 +117,10 @@ export async function accessRange(
   const { channel, party, where, direction, limit } = filter
   const rows = await accessQuery(db)
     .where('channel_access.channel', '=', channel)
+    .where('officers.party', '=', party)
     .where('channel_access.party', '=', party)
     .$if(where !== undefined, (qb) => qb.where(where!))
-    .orderBy('channel_access.granted_at', direction)
-    .orderBy('channel_access.officer', direction)
+    .orderBy('officers.username', direction)
     .limit(limit)
     .execute()
   return rows.map(toAccessRow)

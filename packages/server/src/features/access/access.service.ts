@@ -335,8 +335,8 @@ export async function revokeAccess(
 }
 
 /**
- * A page of a channel's access list, the actor's party's officers on it, in the order they
- * were granted it. A cursor of another channel's list is refused.
+ * A page of a channel's access list, the actor's party's officers on it, by username. A
+ * cursor of another channel's list is refused.
  */
 export async function accessList(
   ctx: AccessContext,
@@ -346,9 +346,9 @@ export async function accessList(
 ): Promise<Page<AccessEntry>> {
   const keyset: Keyset<AccessRow> = {
     scope: `access:${channel}`,
-    columns: ['channel_access.granted_at', 'channel_access.officer'],
-    kinds: ['int', 'text'],
-    key: (row) => [Number(row.grantedAt), row.officer],
+    columns: ['officers.username'],
+    kinds: ['text'],
+    key: (row) => [row.username],
   }
   const page = await readPage(keyset, query, (where, direction, limit) =>
     accessRange(ctx.db, { channel, party: actor.party, where, direction, limit }),
