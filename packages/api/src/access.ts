@@ -2,6 +2,7 @@ import { ChannelIdSchema } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { ChannelParams } from './channels.ts'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 
 /** An officer on a channel's access list. */
 export const AccessEntrySchema = Type.Object({
@@ -14,6 +15,14 @@ export const AccessEntrySchema = Type.Object({
   grantedAt: Type.Integer(),
 })
 export type AccessEntry = Static<typeof AccessEntrySchema>
+
+/** A channel of the admin's party with its whole access list (bounded by the party's officers). */
+export const CompartmentSchema = Type.Object({
+  channel: ChannelIdSchema,
+  title: Type.String(),
+  officers: Type.Array(AccessEntrySchema),
+})
+export type Compartment = Static<typeof CompartmentSchema>
 
 const GrantParams = Type.Object({
   channel: ChannelIdSchema,
@@ -28,29 +37,23 @@ export const accessOperations = {
     method: 'GET',
     path: '/access',
     tags,
-    summary: 'Every channel of your party with its access list',
+    summary:
+      'A page of the channels of your party, each with its access list, in the order they were opened',
     auth: 'officer',
-    responses: {
-      200: Type.Object({
-        channels: Type.Array(
-          Type.Object({
-            channel: ChannelIdSchema,
-            title: Type.String(),
-            officers: Type.Array(AccessEntrySchema),
-          }),
-        ),
-      }),
-    },
-    errors: ['FORBIDDEN_ROLE'],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('channels', CompartmentSchema) },
+    errors: ['FORBIDDEN_ROLE', ...PAGE_ERRORS],
   }),
   getAccessList: operation({
     method: 'GET',
     path: '/channels/:channel/access',
     tags,
     auth: 'officer',
+    summary: 'A page of the access list of a channel: your party’s officers on it, by username',
     params: ChannelParams,
-    responses: { 200: Type.Object({ officers: Type.Array(AccessEntrySchema) }) },
-    errors: manage,
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('officers', AccessEntrySchema) },
+    errors: [...manage, ...PAGE_ERRORS],
   }),
   grantAccess: operation({
     method: 'PUT',

@@ -8,6 +8,7 @@ import {
 import { type Static, Type } from 'typebox'
 import { EventViewSchema } from './events.ts'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 import { PresetNameSchema } from './presets.ts'
 
 const closed = { additionalProperties: false } as const
@@ -56,9 +57,12 @@ export const channelOperations = {
     method: 'GET',
     path: '/channels',
     tags,
+    summary:
+      'A page of the channels of your compartments, in the order they were opened (the newest page by default)',
     auth: 'officer',
-    responses: { 200: Type.Object({ channels: Type.Array(ChannelSchema) }) },
-    errors: [],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('channels', ChannelSchema) },
+    errors: [...PAGE_ERRORS],
   }),
   openChannel: operation({
     method: 'POST',

@@ -135,7 +135,7 @@ describe('the API client', () => {
     expectTypeOf<Parameters<typeof api.getChannel>>().toEqualTypeOf<
       [input: { readonly params: { channel: string } }]
     >()
-    expectTypeOf<Parameters<typeof api.listChannels>>().toEqualTypeOf<[]>()
+    expectTypeOf<Parameters<typeof api.getSession>>().toEqualTypeOf<[]>()
     expectTypeOf<Answer<'logout'>>().toEqualTypeOf<undefined>()
     // A composition is one branch per event type: the body is checked against its type's schema.
     expectTypeOf<Parameters<typeof api.compose>[0]['body']>()

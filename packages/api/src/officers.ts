@@ -1,6 +1,7 @@
 import { PartyIdSchema } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 
 /** What an officer may do (DESIGN §6); an officer holds a set of them. */
 export const ROLES = ['viewer', 'drafter', 'releaser', 'admin'] as const
@@ -53,9 +54,11 @@ export const officerOperations = {
     method: 'GET',
     path: '/officers',
     tags,
+    summary: 'A page of the officers of your party, by username (the first page with from=oldest)',
     auth: 'officer',
-    responses: { 200: Type.Object({ officers: Type.Array(OfficerSchema) }) },
-    errors: ['FORBIDDEN_ROLE'],
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('officers', OfficerSchema) },
+    errors: ['FORBIDDEN_ROLE', ...PAGE_ERRORS],
   }),
   createOfficer: operation({
     method: 'POST',

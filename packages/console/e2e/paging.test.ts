@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestNode } from '../../server/test/support/nodes.ts'
 import { en } from '../src/i18n/en.ts'
 import { ru } from '../src/i18n/ru.ts'
-import { launch, look, type Officer, officer, page, signIn, twoNodes } from './support.ts'
+import { launch, look, type Officer, officer, PASSWORD, page, signIn, twoNodes } from './support.ts'
 
 // More events than two of the console's pages (200 each): the first is only reached by paging.
 const MESSAGES = 430
@@ -129,5 +129,41 @@ describe('read markers are kept on the node', () => {
     expect(await count(second.tab).count()).toBe(0)
     await look(second.tab, 'read-markers-ru-3-read-elsewhere')
     expect([...first.errors, ...second.errors]).toEqual([])
+  }, 120_000)
+})
+
+describe('the admin’s officer list reads more officers as the admin asks', () => {
+  it('shows the first page of officers by username, and every officer after “More officers”', async () => {
+    // 101 more than the node's own officers: more than a page (the node's default 100).
+    const extra = Array.from({ length: 101 }, (_, i) => `zz${String(i).padStart(3, '0')}`)
+    for (const name of extra) await officer(usa, name, ['viewer'])
+    const { tab, errors } = await page(browser, usa.url, 'en')
+    await signIn(tab, 'carla', PASSWORD, 'en')
+    await tab
+      .getByRole('navigation', { name: en.nav.label })
+      .getByRole('link', { name: en.nav.admin })
+      .click()
+    const officers = tab.getByRole('table', { name: en.admin.officers })
+    const usernames = officers.locator('tbody tr td.mono')
+    const more = tab.getByRole('button', { name: en.admin.moreOfficers })
+    await more.waitFor()
+    // The node's own list of its party's officers, in the order of its pages: by username.
+    const all = (
+      await usa.app.db
+        .selectFrom('officers')
+        .select('username')
+        .where('party', '=', 'usa')
+        .orderBy('username')
+        .execute()
+    ).map((row) => row.username)
+    expect(all.length).toBeGreaterThan(100)
+    expect(await usernames.allTextContents()).toEqual(all.slice(0, 100))
+    await more.click()
+    await officers.getByText(all.at(-1)!, { exact: true }).waitFor()
+    expect(await usernames.allTextContents()).toEqual(all)
+    await more.waitFor({ state: 'detached' })
+    await look(tab, 'paging-en-3-more-officers')
+    expect(errors).toEqual([])
+    await tab.context().close()
   }, 120_000)
 })

@@ -135,8 +135,11 @@ export async function seedStory(
   }
   const accept = async (admin: OfficerSession, channel: string, ...who: OfficerSession[]) => {
     await waitFor(`the invitation to reach ${admin.username}'s node`, async () => {
-      const { channels } = await admin.api.listCompartments()
-      return channels.some((row) => row.channel === channel) || undefined
+      // Newest first: the invitation just came.
+      for await (const row of admin.api.pages('listCompartments', {}, { direction: 'backward' })) {
+        if (row.channel === channel) return true
+      }
+      return undefined
     })
     await grant(admin, channel, ...who)
     await who[0]!.api.joinChannel({ params: { channel }, body: {} })

@@ -7,6 +7,7 @@ import {
   useQuery,
 } from '@tanstack/react-query'
 import { api } from './api.ts'
+import { useListPages } from './list-pages.ts'
 import { readTimelinePage, type TimelineCursor, type TimelinePage } from './timeline-source.ts'
 
 /** The node, its parties and its peers' reachability; polled, so a banner appears within seconds. */
@@ -14,10 +15,14 @@ export function useNode() {
   return useQuery({ queryKey: ['node'], queryFn: () => api.getNode(), refetchInterval: 3_000 })
 }
 
+/**
+ * The channels of the officer's compartments, newest first: the newest page, and older ones
+ * as the officer asks for more (`fetchNextPage`).
+ */
 export function useChannels() {
-  return useQuery({
-    queryKey: ['channels'],
-    queryFn: async () => (await api.listChannels()).channels,
+  return useListPages(['channels'], async (query) => {
+    const page = await api.listChannels({ query })
+    return { items: page.channels, cursors: page.cursors }
   })
 }
 

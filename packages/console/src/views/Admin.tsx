@@ -6,7 +6,9 @@ import { NavLink, Route, Routes } from 'react-router'
 import { api } from '../lib/api.ts'
 import { useNode } from '../lib/data.ts'
 import { describeError } from '../lib/errors.ts'
+import { useListPages } from '../lib/list-pages.ts'
 import { UtcTime } from '../lib/time.tsx'
+import { MoreButton } from './MoreButton.tsx'
 
 /** Officers, compartments, peers and the audit log, for the party's admins. */
 export function Admin() {
@@ -45,10 +47,15 @@ function Failure({ error }: { error: unknown }) {
 function Officers() {
   const { t } = useTranslation()
   const client = useQueryClient()
-  const officers = useQuery({
-    queryKey: ['officers'],
-    queryFn: async () => (await api.listOfficers()).officers,
-  })
+  // By username, a page at a time: the first page, then more as the admin asks.
+  const officers = useListPages(
+    ['officers'],
+    async (query) => {
+      const page = await api.listOfficers({ query })
+      return { items: page.officers, cursors: page.cursors }
+    },
+    { direction: 'forward' },
+  )
   const [error, setError] = useState<unknown>(null)
   const act = async (change: () => Promise<unknown>) => {
     setError(null)
@@ -135,15 +142,17 @@ function Officers() {
           ))}
         </tbody>
       </table>
+      <MoreButton list={officers} label={t('admin.moreOfficers')} />
     </>
   )
 }
 
 function Compartments() {
   const { t } = useTranslation()
-  const compartments = useQuery({
-    queryKey: ['compartments'],
-    queryFn: async () => (await api.listCompartments()).channels,
+  // Newest channels first, older ones as the admin asks.
+  const compartments = useListPages(['compartments'], async (query) => {
+    const page = await api.listCompartments({ query })
+    return { items: page.channels, cursors: page.cursors }
   })
   return (
     <>
@@ -164,6 +173,7 @@ function Compartments() {
           </ul>
         </article>
       ))}
+      <MoreButton list={compartments} label={t('admin.moreCompartments')} />
     </>
   )
 }

@@ -1,4 +1,4 @@
-import type { Roster as RosterInput, RosterView } from '@parley/api'
+import { PAGE_MAX_LIMIT, type Roster as RosterInput, type RosterView } from '@parley/api'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -36,7 +36,7 @@ export function Roster() {
   // Officers are named to admins only; others read the ids' last characters, as elsewhere.
   const officers = useQuery({
     queryKey: ['officers'],
-    queryFn: async () => (await api.listOfficers()).officers,
+    queryFn: () => Array.fromAsync(api.pages('listOfficers', {}, { limit: PAGE_MAX_LIMIT })),
     enabled: admin,
   })
   const names = new Map<string, string>()

@@ -9,6 +9,7 @@ import { useSetSession } from '../lib/session.ts'
 import { useLiveStream } from '../lib/stream.ts'
 import { useDateLanguage, utc } from '../lib/time.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
+import { MoreButton } from './MoreButton.tsx'
 import { SoundSwitch, useFlashAlert } from './SoundSwitch.tsx'
 
 export interface ShellProps {
@@ -127,6 +128,7 @@ export function Shell({ officer }: ShellProps) {
               {channel.title}
             </NavLink>
           ))}
+          <MoreButton list={channels} label={t('nav.moreChannels')} />
         </nav>
         <main id="main" className="page" tabIndex={-1}>
           <Outlet />

@@ -1,6 +1,8 @@
 import type { ChannelView } from '@parley/api'
-import type { Kysely, Transaction } from 'kysely'
+import type { ExpressionBuilder, Kysely, RawBuilder, Selectable, Transaction } from 'kysely'
 import type { ChannelStatus, MemberRole } from '../ledger/index.ts'
+import type { ChannelsTable } from '../ledger/ledger.table.ts'
+import type { Keyset } from '../store/keyset.ts'
 import type { DB } from '../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -27,18 +29,80 @@ export async function listChannels(
     .selectFrom('channels')
     .selectAll()
     .$if(only !== undefined, (qb) => qb.where('id', '=', only!))
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('channel_members')
-          .select('channel')
-          .whereRef('channel_members.channel', '=', 'channels.id')
-          .where('channel_members.party', 'in', parties),
-      ),
-    )
+    .where((eb) => takenPartIn(eb, parties))
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute()
+  return withMembers(db, channels)
+}
+
+/**
+ * Channels in (created_at, id) order, `direction` from `where` on (a keyset page's fetch, on
+ * the index `channels_order`): those one of `parties` takes part in and, with `officer`, in
+ * that officer's compartments, so a page is filled with channels the officer may see.
+ */
+export async function channelRange(
+  db: Db,
+  filter: {
+    readonly parties: readonly string[]
+    readonly officer?: string
+    readonly where: RawBuilder<boolean> | undefined
+    readonly direction: 'asc' | 'desc'
+    readonly limit: number
+  },
+): Promise<ChannelRow[]> {
+  const { parties, officer, where, direction, limit } = filter
+  if (parties.length === 0) return []
+  const channels = await db
+    .selectFrom('channels')
+    .selectAll()
+    .where((eb) => takenPartIn(eb, parties))
+    .$if(officer !== undefined, (qb) =>
+      qb.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('channel_access')
+            .select('channel_access.channel')
+            .whereRef('channel_access.channel', '=', 'channels.id')
+            .where('channel_access.officer', '=', officer!),
+        ),
+      ),
+    )
+    .$if(where !== undefined, (qb) => qb.where(where!))
+    .orderBy('channels.created_at', direction)
+    .orderBy('channels.id', direction)
+    .limit(limit)
+    .execute()
+  return withMembers(db, channels)
+}
+
+/**
+ * A page order of channels, as {@link channelRange} reads them: when each was opened, then its
+ * id. `scope` names the list, so a cursor of one list of channels is refused by another.
+ */
+export function channelOrder(scope: string): Keyset<ChannelRow> {
+  return {
+    scope,
+    columns: ['channels.created_at', 'channels.id'],
+    kinds: ['int', 'text'],
+    key: (row) => [Number(row.createdAt), row.id],
+  }
+}
+
+function takenPartIn(eb: ExpressionBuilder<DB, 'channels'>, parties: readonly string[]) {
+  return eb.exists(
+    eb
+      .selectFrom('channel_members')
+      .select('channel')
+      .whereRef('channel_members.channel', '=', 'channels.id')
+      .where('channel_members.party', 'in', parties),
+  )
+}
+
+async function withMembers(
+  db: Db,
+  channels: readonly Selectable<ChannelsTable>[],
+): Promise<ChannelRow[]> {
   if (channels.length === 0) return []
   const members = await db
     .selectFrom('channel_members')

@@ -139,7 +139,10 @@ export const accessPlugin: FastifyPluginAsyncTypebox<{
       config: { auth: 'officer', requires: { role: 'admin' } },
       schema: schemaOf(api.listCompartments),
     },
-    async (request) => ({ channels: await compartments(access, request.officer!, hosted) }),
+    async (request) => {
+      const page = await compartments(access, request.officer!, hosted, request.query)
+      return { channels: page.items, cursors: page.cursors }
+    },
   )
 
   app.get(
@@ -148,9 +151,10 @@ export const accessPlugin: FastifyPluginAsyncTypebox<{
       config: manage,
       schema: schemaOf(api.getAccessList),
     },
-    async (request) => ({
-      officers: await accessList(access, request.officer!, request.params.channel),
-    }),
+    async (request) => {
+      const page = await accessList(access, request.officer!, request.params.channel, request.query)
+      return { officers: page.items, cursors: page.cursors }
+    },
   )
 
   app.put(

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely, RawBuilder, Transaction } from 'kysely'
 import type { DB } from '../../store/tables.ts'
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -89,7 +89,58 @@ export async function accessRows(
   party: string | null,
 ): Promise<AccessRow[]> {
   if (channels.length === 0) return []
-  const rows = await db
+  const rows = await accessQuery(db)
+    .where('channel_access.channel', 'in', channels)
+    .$if(party !== null, (qb) => qb.where('channel_access.party', '=', party!))
+    .orderBy('channel_access.channel')
+    .orderBy('officers.username')
+    .execute()
+  return rows.map(toAccessRow)
+}
+
+/**
+ * One channel's access list of one party by username, `direction` from `where` on (a keyset
+ * page's fetch): it walks the party's officers on the index `officers_party_username` and
+ * keeps those on the list (a primary-key probe each), so a page costs at most the party's
+ * officers, never the node's.
+ */
+export async function accessRange(
+  db: Db,
+  filter: {
+    readonly channel: string
+    readonly party: string
+    readonly where: RawBuilder<boolean> | undefined
+    readonly direction: 'asc' | 'desc'
+    readonly limit: number
+  },
+): Promise<AccessRow[]> {
+  const { channel, party, where, direction, limit } = filter
+  const rows = await accessQuery(db)
+    .where('channel_access.channel', '=', channel)
+    .where('officers.party', '=', party)
+    .where('channel_access.party', '=', party)
+    .$if(where !== undefined, (qb) => qb.where(where!))
+    .orderBy('officers.username', direction)
+    .limit(limit)
+    .execute()
+  return rows.map(toAccessRow)
+}
+
+/** One officer's entry on a channel's access list, if they are on it. */
+export async function accessRowOf(
+  db: Db,
+  channel: string,
+  officer: string,
+): Promise<AccessRow | undefined> {
+  const row = await accessQuery(db)
+    .where('channel_access.channel', '=', channel)
+    .where('channel_access.officer', '=', officer)
+    .executeTakeFirst()
+  return row === undefined ? undefined : toAccessRow(row)
+}
+
+function accessQuery(db: Db) {
+  return db
     .selectFrom('channel_access')
     .innerJoin('officers', 'officers.id', 'channel_access.officer')
     .select([
@@ -102,12 +153,19 @@ export async function accessRows(
       'officers.display_name',
       'officers.disabled_at',
     ])
-    .where('channel_access.channel', 'in', channels)
-    .$if(party !== null, (qb) => qb.where('channel_access.party', '=', party!))
-    .orderBy('channel_access.channel')
-    .orderBy('officers.username')
-    .execute()
-  return rows.map((row) => ({
+}
+
+function toAccessRow(row: {
+  readonly channel: string
+  readonly officer: string
+  readonly party: string
+  readonly granted_by: string | null
+  readonly granted_at: number
+  readonly username: string
+  readonly display_name: string
+  readonly disabled_at: number | null
+}): AccessRow {
+  return {
     channel: row.channel,
     officer: row.officer,
     party: row.party,
@@ -116,5 +174,5 @@ export async function accessRows(
     disabled: row.disabled_at !== null,
     grantedBy: row.granted_by,
     grantedAt: row.granted_at,
-  }))
+  }
 }

@@ -1,12 +1,16 @@
+import type { Compartment, PageQuery } from '@parley/api'
 import type { Kysely } from 'kysely'
 import { ServerError } from '../../errors.ts'
-import { listChannels } from '../../node/channels.repository.ts'
+import { channelOrder, channelRange } from '../../node/channels.repository.ts'
+import { type Keyset, type Page, readPage } from '../../store/keyset.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import { findOfficer, type Role } from '../officers/officers.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import {
   type AccessRow,
+  accessRange,
+  accessRowOf,
   accessRows,
   deleteGrant,
   grantedChannels,
@@ -302,8 +306,8 @@ export async function grantAccess(
     return row
   })
   ctx.watch.changed(target.id)
-  const entries = await accessList(ctx, actor, channel)
-  return entries.find((entry) => entry.officer === target.id)!
+  const { channel: _channel, ...entry } = (await accessRowOf(ctx.db, channel, target.id))!
+  return entry
 }
 
 /** Takes an officer off a channel's access list; their live stream stops showing it at once. */
@@ -330,34 +334,58 @@ export async function revokeAccess(
   ctx.watch.changed(target.id)
 }
 
-/** A channel's access list: the actor's party's officers on it. */
+/**
+ * A page of a channel's access list, the actor's party's officers on it, by username. A
+ * cursor of another channel's list is refused.
+ */
 export async function accessList(
   ctx: AccessContext,
   actor: RequestOfficer,
   channel: string,
-): Promise<AccessEntry[]> {
-  const rows = await accessRows(ctx.db, [channel], actor.party)
-  return rows.map(({ channel: _channel, ...rest }) => rest)
+  query: PageQuery,
+): Promise<Page<AccessEntry>> {
+  const keyset: Keyset<AccessRow> = {
+    scope: `access:${channel}`,
+    columns: ['officers.username'],
+    kinds: ['text'],
+    key: (row) => [row.username],
+  }
+  const page = await readPage(keyset, query, (where, direction, limit) =>
+    accessRange(ctx.db, { channel, party: actor.party, where, direction, limit }),
+  )
+  return {
+    items: page.items.map(({ channel: _channel, ...rest }) => rest),
+    cursors: page.cursors,
+  }
 }
 
-/** Every channel of the actor's party with its access list, for admins: no content, no counts. */
+/**
+ * A page of the channels of the actor's party, in the order they were opened, each with its
+ * whole access list (bounded by the party's officers), for admins: no content, no counts.
+ */
 export async function compartments(
   ctx: AccessContext,
   actor: RequestOfficer,
   hosted: readonly string[],
-): Promise<{ channel: string; title: string; officers: AccessEntry[] }[]> {
+  query: PageQuery,
+): Promise<Page<Compartment>> {
   const parties = hosted.filter((party) => party === actor.party)
-  const channels = await listChannels(ctx.db, parties)
+  const page = await readPage(channelOrder('compartments'), query, (where, direction, limit) =>
+    channelRange(ctx.db, { parties, where, direction, limit }),
+  )
   const rows = await accessRows(
     ctx.db,
-    channels.map((channel) => channel.id),
+    page.items.map((channel) => channel.id),
     actor.party,
   )
-  return channels.map((channel) => ({
-    channel: channel.id,
-    title: channel.title,
-    officers: rows
-      .filter((row) => row.channel === channel.id)
-      .map(({ channel: _channel, ...rest }) => rest),
-  }))
+  return {
+    items: page.items.map((channel) => ({
+      channel: channel.id,
+      title: channel.title,
+      officers: rows
+        .filter((row) => row.channel === channel.id)
+        .map(({ channel: _channel, ...rest }) => rest),
+    })),
+    cursors: page.cursors,
+  }
 }

@@ -4,10 +4,10 @@ import { schemaOf } from '../../http/route-schema.ts'
 import { channelOrThrow } from '../../node/channels.ts'
 import type { NodeContext } from '../../node/context.ts'
 import { toEventView } from '../../node/event-view.ts'
-import { actingAs, visibleTo } from '../access/access.service.ts'
+import { actingAs } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { withUnread } from '../read-markers/read-markers.service.ts'
-import { channelsOfNode, joinChannel, openChannel } from './channels.service.ts'
+import { channelPage, joinChannel, openChannel } from './channels.service.ts'
 import { channelPolicy } from './presets.ts'
 
 /**
@@ -25,13 +25,11 @@ export const channelsPlugin: FastifyPluginAsyncTypebox<{
       schema: schemaOf(api.listChannels),
     },
     async (request) => {
-      const visible = await visibleTo(
-        ctx.db,
-        request.officer!,
-        await channelsOfNode(ctx),
-        (c) => c.id,
-      )
-      return { channels: await withUnread(ctx, request.officer!.id, visible) }
+      const page = await channelPage(ctx, request.officer!, request.query)
+      return {
+        channels: await withUnread(ctx, request.officer!.id, page.items),
+        cursors: page.cursors,
+      }
     },
   )
 

@@ -1,10 +1,18 @@
+import type { PageQuery } from '@parley/api'
 import type { BodyOf } from '@parley/protocol'
 import { ServerError } from '../../errors.ts'
 import type { StoredEvent } from '../../ledger/index.ts'
-import { type ChannelRow, findChannel, listChannels } from '../../node/channels.repository.ts'
+import {
+  type ChannelRow,
+  channelOrder,
+  channelRange,
+  findChannel,
+  listChannels,
+} from '../../node/channels.repository.ts'
 import { actingParty, channelOrThrow } from '../../node/channels.ts'
 import { commitLocal } from '../../node/commit.ts'
 import { hostedParties, type NodeContext } from '../../node/context.ts'
+import { type Page, readPage } from '../../store/keyset.ts'
 import { actingAs, dropCreatorGrant, grantCreator } from '../access/access.service.ts'
 import type { ComposeContext } from '../compose/compose.service.ts'
 import { assertPolicyMeetsFloor } from '../compose/release-floor.ts'
@@ -102,4 +110,25 @@ export async function joinChannel(
 
 export function channelsOfNode(ctx: NodeContext): Promise<ChannelRow[]> {
   return listChannels(ctx.db, hostedParties(ctx))
+}
+
+/**
+ * A page of the channels of the officer's compartments that a hosted party takes part in, in
+ * the order they were opened. Channels the officer may not see are skipped in the query, so a
+ * page holds `limit` channels they may see while there are that many.
+ */
+export function channelPage(
+  ctx: NodeContext,
+  officer: RequestOfficer,
+  query: PageQuery,
+): Promise<Page<ChannelRow>> {
+  return readPage(channelOrder('channels'), query, (where, direction, limit) =>
+    channelRange(ctx.db, {
+      parties: hostedParties(ctx),
+      officer: officer.id,
+      where,
+      direction,
+      limit,
+    }),
+  )
 }

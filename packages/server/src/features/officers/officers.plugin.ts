@@ -7,8 +7,8 @@ import {
   createOfficer,
   disableOfficer,
   enableOfficer,
-  listOfficers,
   type OfficersContext,
+  officerPage,
   resetPassword,
   setRoles,
 } from './officers.service.ts'
@@ -34,7 +34,10 @@ export const officersPlugin: FastifyPluginAsyncTypebox<{ officers: OfficersConte
       config,
       schema: schemaOf(api.listOfficers),
     },
-    async (request) => ({ officers: await listOfficers(ctx, request.officer!.party) }),
+    async (request) => {
+      const page = await officerPage(ctx, request.officer!.party, request.query)
+      return { officers: page.items, cursors: page.cursors }
+    },
   )
 
   app.post(

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+import type { Insertable, Kysely, RawBuilder, Selectable, Transaction, Updateable } from 'kysely'
 import { forgetSessions } from '../../node/session-cache.ts'
 import { jsonb } from '../../store/jsonb.ts'
 import type { DB } from '../../store/tables.ts'
@@ -31,6 +31,27 @@ export function officerRows(db: Executor, party?: string): Promise<OfficerRow[]>
   let query = db.selectFrom('officers').selectAll().orderBy('party').orderBy('username')
   if (party !== undefined) query = query.where('party', '=', party)
   return query.execute()
+}
+
+/**
+ * A party's officers by username, `direction` from `where` on (a keyset page's fetch, on the
+ * index `officers_party_username`).
+ */
+export function officerRange(
+  db: Executor,
+  party: string,
+  where: RawBuilder<boolean> | undefined,
+  direction: 'asc' | 'desc',
+  limit: number,
+): Promise<OfficerRow[]> {
+  return db
+    .selectFrom('officers')
+    .selectAll()
+    .where('party', '=', party)
+    .$if(where !== undefined, (qb) => qb.where(where!))
+    .orderBy('username', direction)
+    .limit(limit)
+    .execute()
 }
 
 /** Officers of a party who hold the admin role and are not disabled. */

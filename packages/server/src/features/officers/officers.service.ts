@@ -1,7 +1,8 @@
-import { type OfficerView, ROLES, type Role, USERNAME_PATTERN } from '@parley/api'
+import { type OfficerView, type PageQuery, ROLES, type Role, USERNAME_PATTERN } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
 import { ServerError } from '../../errors.ts'
 import { forgetSessions } from '../../node/session-cache.ts'
+import { type Keyset, type Page, readPage } from '../../store/keyset.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import {
@@ -14,6 +15,7 @@ import {
   type OfficerRow,
   officerById,
   officerByUsername,
+  officerRange,
   officerRows,
   replaceRecoveryCodes,
   updateOfficer,
@@ -192,6 +194,27 @@ export async function listOfficers(
   party?: string,
 ): Promise<OfficerView[]> {
   return officerViews(ctx.db, await officerRows(ctx.db, party))
+}
+
+/**
+ * A page of a party's officers by username (usernames are unique on the node). A cursor of
+ * another party's list is refused like any foreign cursor.
+ */
+export async function officerPage(
+  ctx: Pick<OfficersContext, 'db'>,
+  party: string,
+  query: PageQuery,
+): Promise<Page<OfficerView>> {
+  const keyset: Keyset<OfficerRow> = {
+    scope: `officers:${party}`,
+    columns: ['officers.username'],
+    kinds: ['text'],
+    key: (row) => [row.username],
+  }
+  const page = await readPage(keyset, query, (where, direction, limit) =>
+    officerRange(ctx.db, party, where, direction, limit),
+  )
+  return { items: await officerViews(ctx.db, page.items), cursors: page.cursors }
 }
 
 /** Finds an officer by id (`o_…`) or username, within the actor's party when it has one. */

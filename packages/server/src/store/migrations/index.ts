@@ -20,6 +20,7 @@ import * as releaseOrder from './0901-release-order.ts'
 import * as noticeNextDue from './0902-notice-next-due.ts'
 import * as portal from './1000-portal.ts'
 import * as privacy from './1010-privacy.ts'
+import * as listOrders from './1110-list-orders.ts'
 
 /**
  * Every migration, by name. Names sort in the order they run; add new ones at the end as
@@ -47,4 +48,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0902-notice-next-due': noticeNextDue,
   '1000-portal': portal,
   '1010-privacy': privacy,
+  '1110-list-orders': listOrders,
 }
