@@ -70,6 +70,13 @@ export interface NodeProcess {
   stop(timeoutMs?: number): Promise<void>
   /** Starts the node again on the same data (stopping it first if it runs). */
   restart(): Promise<void>
+  /**
+   * How long since `since` (a `performance.now()` time) the node served nobody: from each
+   * stop, kill or exit until its next start answered /healthz, the outage still going included.
+   * On a loaded machine a restart costs seconds of waiting for a core, so a deadline for
+   * what the node's officers do is counted in the time the node was up.
+   */
+  downMsSince(since: number): number
   /** The node's database, for a test to read once the node is stopped (PGlite is exclusive). */
   openDatabase(): Promise<Database>
   /**
@@ -281,6 +288,13 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
   const lines: string[] = []
   const errors: string[] = []
   const crashes: string[] = []
+  // Times the node stopped serving and started again (performance.now()); the last may be open.
+  const outages: { from: number; to?: number }[] = [{ from: performance.now() }]
+  let signalledAt: number | undefined
+  const ms = (since: number) => Math.round(performance.now() - since)
+  const down = () => {
+    if (outages.at(-1)?.to !== undefined) outages.push({ from: performance.now() })
+  }
   // Children the test signalled: any other exit is the node dying on its own.
   const signalled = new WeakSet<ChildProcess>()
   const note = (text: string) => {
@@ -306,13 +320,17 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     spawned.stderr.setEncoding('utf8').on('data', note)
     exited = new Promise((resolve) => {
       spawned.once('exit', (code, signal) => {
-        note(`-- exited (code ${code}, signal ${signal})`)
+        const after = signalledAt === undefined ? '' : `, ${ms(signalledAt)} ms after the signal`
+        note(`-- exited (code ${code}, signal ${signal}${after})`)
+        down()
         if (!signalled.has(spawned))
           crashes.push(`exited by itself (code ${code}, signal ${signal})`)
         if (child === spawned) child = undefined
         resolve(code)
       })
     })
+    const spawnedAt = performance.now()
+    signalledAt = undefined
     const deadline = Date.now() + setup.startTimeoutMs
     for (;;) {
       if (child !== spawned) throw new Error(`${setup.name} exited while starting\n${output()}`)
@@ -321,7 +339,12 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
         (reply) => reply.status === 200 && reply.body.node === setup.name,
         () => false,
       )
-      if (ready) return
+      if (ready) {
+        const outage = outages.at(-1)!
+        outage.to = performance.now()
+        note(`-- answered /healthz ${ms(spawnedAt)} ms after its spawn, ${ms(outage.from)} ms down`)
+        return
+      }
       if (Date.now() > deadline) {
         signalled.add(spawned)
         spawned.kill('SIGKILL')
@@ -352,6 +375,8 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     async kill(signal = 'SIGKILL') {
       if (child === undefined) return
       signalled.add(child)
+      down()
+      signalledAt = performance.now()
       child.kill(signal)
       await exited
     },
@@ -359,6 +384,8 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       if (child === undefined) return
       const stopping = child
       signalled.add(stopping)
+      down()
+      signalledAt = performance.now()
       stopping.kill('SIGTERM')
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<'late'>((resolve) => {
@@ -376,6 +403,13 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     async restart() {
       if (child !== undefined) await node.stop()
       await start()
+    },
+    downMsSince(since) {
+      const now = performance.now()
+      return outages.reduce(
+        (sum, { from, to = now }) => sum + Math.max(0, Math.min(to, now) - Math.max(from, since)),
+        0,
+      )
     },
     openDatabase: () => openDatabase(setup.database),
     async cutDatabase() {
