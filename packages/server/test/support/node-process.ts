@@ -97,7 +97,13 @@ export interface NodeProcessesOptions {
   readonly delivery?: DeliverySettings
   /** PARLEY_LOG_LEVEL of the children (default `warn`). */
   readonly logLevel?: string
-  /** How long a start may take until /healthz answers (default 60 s). */
+  /**
+   * How long a start may take until /healthz answers (default 60 s), counted in the CPU time
+   * the node's process used where Linux tells it (/proc), in wall time elsewhere. On a loaded
+   * machine a start mostly waits for a core (seen: three cold starts at once took 60 s at load
+   * average 31 on two cores), which says nothing about the node; a start that stops making
+   * progress fails after {@link START_STALL_MS} all the same.
+   */
   readonly startTimeoutMs?: number
 }
 
@@ -332,6 +338,7 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     const spawnedAt = performance.now()
     signalledAt = undefined
     const deadline = Date.now() + setup.startTimeoutMs
+    let progress = { cpu: 0, at: performance.now() }
     for (;;) {
       if (child !== spawned) throw new Error(`${setup.name} exited while starting\n${output()}`)
       // The node's own answer, not some other listener's that got the port first.
@@ -342,13 +349,25 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       if (ready) {
         const outage = outages.at(-1)!
         outage.to = performance.now()
-        note(`-- answered /healthz ${ms(spawnedAt)} ms after its spawn, ${ms(outage.from)} ms down`)
+        const cpu = await cpuMs(spawned.pid)
+        note(
+          `-- answered /healthz ${ms(spawnedAt)} ms after its spawn (${cpu ?? '?'} ms of CPU), ${ms(outage.from)} ms down`,
+        )
         return
       }
-      if (Date.now() > deadline) {
+      const cpu = await cpuMs(spawned.pid)
+      if (cpu !== undefined && cpu > progress.cpu) progress = { cpu, at: performance.now() }
+      const late =
+        cpu === undefined
+          ? Date.now() > deadline && `in ${setup.startTimeoutMs} ms`
+          : cpu > setup.startTimeoutMs
+            ? `within ${setup.startTimeoutMs} ms of CPU time`
+            : performance.now() - progress.at > START_STALL_MS &&
+              `and used no CPU for ${START_STALL_MS} ms (${cpu} ms used)`
+      if (late !== false) {
         signalled.add(spawned)
         spawned.kill('SIGKILL')
-        throw new Error(`${setup.name} did not answer /healthz in time\n${output()}`)
+        throw new Error(`${setup.name} did not answer /healthz ${late}\n${output()}`)
       }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -429,6 +448,26 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     crashes: () => crashes,
   }
   return node
+}
+
+/** A start that used no CPU for this long is stuck (waiting on something that will not come). */
+const START_STALL_MS = 20_000
+
+/**
+ * The CPU time (user and system, ms) a process used so far, from /proc/<pid>/stat; undefined
+ * where there is no /proc (or the process is gone).
+ */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15, in clock
+    // ticks of 10 ms (USER_HZ is 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
 }
 
 /** One HTTP exchange on its own connection, with the automation officer's token. */
