@@ -13,7 +13,7 @@ import { chaosSeeds, exploring } from './support/seeds.ts'
 // everything and checks that every node holds the same channel, nothing lost, doubled or
 // reordered, every event receipted, no node dead or logging errors. `npm test` runs a fixed
 // list of schedules and every one that ever failed (support/seeds.ts: 20 on PostgreSQL, where
-// the database faults exist too, and 6 on PGlite); `npm run test:explore` draws fresh ones
+// the database faults exist too, and 8 on PGlite); `npm run test:explore` draws fresh ones
 // (PARLEY_CHAOS_RUNS=<n> of them). Replay one schedule with PARLEY_CHAOS_SEED=<seed>;
 // PARLEY_CHAOS_VERBOSE=1 prints each schedule and what happened when.
 
