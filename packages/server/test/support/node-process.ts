@@ -70,6 +70,13 @@ export interface NodeProcess {
   stop(timeoutMs?: number): Promise<void>
   /** Starts the node again on the same data (stopping it first if it runs). */
   restart(): Promise<void>
+  /**
+   * How long since `since` (a `performance.now()` time) the node served nobody: from each
+   * stop, kill or exit until its next start answered /healthz, the outage still going included.
+   * On a loaded machine a restart costs seconds of waiting for a core, so a deadline for
+   * what the node's officers do is counted in the time the node was up.
+   */
+  downMsSince(since: number): number
   /** The node's database, for a test to read once the node is stopped (PGlite is exclusive). */
   openDatabase(): Promise<Database>
   /**
@@ -90,7 +97,13 @@ export interface NodeProcessesOptions {
   readonly delivery?: DeliverySettings
   /** PARLEY_LOG_LEVEL of the children (default `warn`). */
   readonly logLevel?: string
-  /** How long a start may take until /healthz answers (default 60 s). */
+  /**
+   * How long a start may take until /healthz answers (default 60 s), counted in the CPU time
+   * the node's process used where Linux tells it (/proc), in wall time elsewhere. On a loaded
+   * machine a start mostly waits for a core (seen: three cold starts at once took 60 s at load
+   * average 31 on two cores), which says nothing about the node; a start that stops making
+   * progress fails after {@link START_STALL_MS} all the same.
+   */
   readonly startTimeoutMs?: number
 }
 
@@ -281,6 +294,13 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
   const lines: string[] = []
   const errors: string[] = []
   const crashes: string[] = []
+  // Times the node stopped serving and started again (performance.now()); the last may be open.
+  const outages: { from: number; to?: number }[] = [{ from: performance.now() }]
+  let signalledAt: number | undefined
+  const ms = (since: number) => Math.round(performance.now() - since)
+  const down = () => {
+    if (outages.at(-1)?.to !== undefined) outages.push({ from: performance.now() })
+  }
   // Children the test signalled: any other exit is the node dying on its own.
   const signalled = new WeakSet<ChildProcess>()
   const note = (text: string) => {
@@ -306,14 +326,19 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     spawned.stderr.setEncoding('utf8').on('data', note)
     exited = new Promise((resolve) => {
       spawned.once('exit', (code, signal) => {
-        note(`-- exited (code ${code}, signal ${signal})`)
+        const after = signalledAt === undefined ? '' : `, ${ms(signalledAt)} ms after the signal`
+        note(`-- exited (code ${code}, signal ${signal}${after})`)
+        down()
         if (!signalled.has(spawned))
           crashes.push(`exited by itself (code ${code}, signal ${signal})`)
         if (child === spawned) child = undefined
         resolve(code)
       })
     })
+    const spawnedAt = performance.now()
+    signalledAt = undefined
     const deadline = Date.now() + setup.startTimeoutMs
+    let progress = { cpu: 0, at: performance.now() }
     for (;;) {
       if (child !== spawned) throw new Error(`${setup.name} exited while starting\n${output()}`)
       // The node's own answer, not some other listener's that got the port first.
@@ -321,11 +346,28 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
         (reply) => reply.status === 200 && reply.body.node === setup.name,
         () => false,
       )
-      if (ready) return
-      if (Date.now() > deadline) {
+      if (ready) {
+        const outage = outages.at(-1)!
+        outage.to = performance.now()
+        const cpu = await cpuMs(spawned.pid)
+        note(
+          `-- answered /healthz ${ms(spawnedAt)} ms after its spawn (${cpu ?? '?'} ms of CPU), ${ms(outage.from)} ms down`,
+        )
+        return
+      }
+      const cpu = await cpuMs(spawned.pid)
+      if (cpu !== undefined && cpu > progress.cpu) progress = { cpu, at: performance.now() }
+      const late =
+        cpu === undefined
+          ? Date.now() > deadline && `in ${setup.startTimeoutMs} ms`
+          : cpu > setup.startTimeoutMs
+            ? `within ${setup.startTimeoutMs} ms of CPU time`
+            : performance.now() - progress.at > START_STALL_MS &&
+              `and used no CPU for ${START_STALL_MS} ms (${cpu} ms used)`
+      if (late !== false) {
         signalled.add(spawned)
         spawned.kill('SIGKILL')
-        throw new Error(`${setup.name} did not answer /healthz in time\n${output()}`)
+        throw new Error(`${setup.name} did not answer /healthz ${late}\n${output()}`)
       }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -352,6 +394,8 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     async kill(signal = 'SIGKILL') {
       if (child === undefined) return
       signalled.add(child)
+      down()
+      signalledAt = performance.now()
       child.kill(signal)
       await exited
     },
@@ -359,6 +403,8 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
       if (child === undefined) return
       const stopping = child
       signalled.add(stopping)
+      down()
+      signalledAt = performance.now()
       stopping.kill('SIGTERM')
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<'late'>((resolve) => {
@@ -376,6 +422,13 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     async restart() {
       if (child !== undefined) await node.stop()
       await start()
+    },
+    downMsSince(since) {
+      const now = performance.now()
+      return outages.reduce(
+        (sum, { from, to = now }) => sum + Math.max(0, Math.min(to, now) - Math.max(from, since)),
+        0,
+      )
     },
     openDatabase: () => openDatabase(setup.database),
     async cutDatabase() {
@@ -395,6 +448,26 @@ function nodeProcess(setup: ProcessSetup): NodeProcess {
     crashes: () => crashes,
   }
   return node
+}
+
+/** A start that used no CPU for this long is stuck (waiting on something that will not come). */
+const START_STALL_MS = 20_000
+
+/**
+ * The CPU time (user and system, ms) a process used so far, from /proc/<pid>/stat; undefined
+ * where there is no /proc (or the process is gone).
+ */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15, in clock
+    // ticks of 10 ms (USER_HZ is 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
 }
 
 /** One HTTP exchange on its own connection, with the automation officer's token. */
