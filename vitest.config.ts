@@ -22,6 +22,8 @@ const SYSTEM = [
 /** System tests that run on the embedded database whatever PARLEY_TEST_DB says: once is enough. */
 const EMBEDDED_ONLY = ['packages/cli/src/commands/demo.test.ts']
 const GLOBAL_SETUP = ['packages/server/test/support/global-setup.ts']
+/** In every test file: one fast-check seed per run, fixed unless exploring (support/seeds.ts). */
+const SETUP = ['packages/server/test/support/property-seed.ts']
 
 // Tests start hundreds of node processes (the CLI, whole nodes); V8's code cache on disk
 // spares each the compilation of the same modules. The workers and their children inherit it.
@@ -42,6 +44,7 @@ const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
         exclude: SYSTEM,
         env,
         globalSetup: GLOBAL_SETUP,
+        setupFiles: SETUP,
       },
     },
     {
@@ -52,6 +55,7 @@ const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
         exclude: dialects.length > 1 && dialect === 'postgres' ? EMBEDDED_ONLY : [],
         env,
         globalSetup: GLOBAL_SETUP,
+        setupFiles: SETUP,
       },
     },
   ]
@@ -86,7 +90,16 @@ export default defineConfig({
     projects: [
       // Unit tests touch no database: one engine is enough.
       ...(dialects.includes('pglite')
-        ? [{ test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], exclude: SYSTEM } }]
+        ? [
+            {
+              test: {
+                name: 'unit',
+                include: ['packages/*/src/**/*.test.ts'],
+                exclude: SYSTEM,
+                setupFiles: SETUP,
+              },
+            },
+          ]
         : []),
       ...dialects.flatMap(serverProjects),
       // The web console in Debian's Chromium, against nodes on PGlite: once per run.
@@ -98,6 +111,7 @@ export default defineConfig({
                 include: ['packages/console/e2e/**/*.test.ts'],
                 env: { PARLEY_TEST_DB: 'pglite' },
                 globalSetup: [...GLOBAL_SETUP, 'packages/console/e2e/global-setup.ts'],
+                setupFiles: SETUP,
               },
             },
           ]
@@ -110,6 +124,7 @@ export default defineConfig({
                 name: 'consent',
                 include: ['packages/consent/e2e/**/*.test.ts'],
                 globalSetup: ['packages/consent/e2e/global-setup.ts'],
+                setupFiles: SETUP,
                 // A browser on a busy machine: what it does after a click may take a while.
                 expect: { poll: { timeout: 10_000 } },
               },

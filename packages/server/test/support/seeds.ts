@@ -91,3 +91,15 @@ export function fuzzSeed(): number {
   if (only !== undefined) return Number(only)
   return exploring ? randomInt(2 ** 31) : 1_764_277_262
 }
+
+/**
+ * The seed of every fast-check property in this run: the one asked for (PARLEY_PROPERTY_SEED),
+ * a fresh one when exploring, or the fixed one, so that `npm test` draws the same inputs every
+ * time. fast-check prints the seed and path of a counterexample; replay it with
+ * PARLEY_PROPERTY_SEED, fix its cause, and keep the counterexample as a test of its own.
+ */
+export function propertySeed(): number {
+  const only = process.env.PARLEY_PROPERTY_SEED
+  if (only !== undefined) return Number(only) | 0
+  return exploring ? randomInt(2 ** 31) : 20_261_208
+}
