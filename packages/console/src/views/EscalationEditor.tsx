@@ -203,40 +203,41 @@ export function EscalationEditor({ view }: { view: EscalationConfigView }) {
             <legend>
               <span className={`urgency urgency-${urgency}`}>{L(`urgency.${urgency}`)}</span>
             </legend>
-            {draft.ladders[urgency].length === 0 && (
+            {draft.ladders[urgency].length === 0 ? (
               <p className="empty">{t('escalation.noSteps')}</p>
+            ) : (
+              <ol className="ladder">
+                {draft.ladders[urgency].map((step, i) => (
+                  <StepEditor
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a ladder's steps are known by their place
+                    key={i}
+                    urgency={urgency}
+                    index={i}
+                    count={draft.ladders[urgency].length}
+                    step={step}
+                    errorAt={errorAt}
+                    onChange={(next) =>
+                      setSteps(
+                        urgency,
+                        draft.ladders[urgency].map((s, j) => (j === i ? next : s)),
+                      )
+                    }
+                    onMove={(by) => {
+                      const steps = [...draft.ladders[urgency]]
+                      const [moved] = steps.splice(i, 1)
+                      steps.splice(i + by, 0, moved!)
+                      setSteps(urgency, steps)
+                    }}
+                    onRemove={() =>
+                      setSteps(
+                        urgency,
+                        draft.ladders[urgency].filter((_, j) => j !== i),
+                      )
+                    }
+                  />
+                ))}
+              </ol>
             )}
-            <ol className="ladder">
-              {draft.ladders[urgency].map((step, i) => (
-                <StepEditor
-                  // biome-ignore lint/suspicious/noArrayIndexKey: a ladder's steps are known by their place
-                  key={i}
-                  urgency={urgency}
-                  index={i}
-                  count={draft.ladders[urgency].length}
-                  step={step}
-                  errorAt={errorAt}
-                  onChange={(next) =>
-                    setSteps(
-                      urgency,
-                      draft.ladders[urgency].map((s, j) => (j === i ? next : s)),
-                    )
-                  }
-                  onMove={(by) => {
-                    const steps = [...draft.ladders[urgency]]
-                    const [moved] = steps.splice(i, 1)
-                    steps.splice(i + by, 0, moved!)
-                    setSteps(urgency, steps)
-                  }}
-                  onRemove={() =>
-                    setSteps(
-                      urgency,
-                      draft.ladders[urgency].filter((_, j) => j !== i),
-                    )
-                  }
-                />
-              ))}
-            </ol>
             <FieldError id={`ladders-${urgency}-error`} text={errorAt(`ladders.${urgency}`)} />
             <button
               type="button"
@@ -345,18 +346,17 @@ function StepEditor(props: {
   return (
     <li className="step-editor" data-step={`${props.urgency}-${i}`}>
       <div className="row">
-        <label className="field">
-          <span>
-            <Bilingual k="escalationForm.action" />
-          </span>
-          <select value={step.action} onChange={(e) => set({ action: e.target.value as Action })}>
-            {(['alarm', 'email', 'webhook'] as const).map((a) => (
-              <option key={a} value={a}>
-                {t(`escalation.action.${a}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={<Bilingual k="escalationForm.action" />}
+          path={`${at}.action`}
+          value={step.action}
+          error={null}
+          options={(['alarm', 'email', 'webhook'] as const).map((a) => [
+            a,
+            t(`escalation.action.${a}`),
+          ])}
+          onChange={(action) => set({ action: action as Action })}
+        />
         {step.action === 'email' && (
           <SelectField
             label={<Bilingual k="escalationForm.to" />}
@@ -369,7 +369,7 @@ function StepEditor(props: {
         )}
       </div>
       {step.action === 'webhook' && (
-        <div className="row">
+        <div className="row webhook-row">
           <TextField
             label={<Bilingual k="escalationForm.url" />}
             path={`${at}.url`}
@@ -392,39 +392,42 @@ function StepEditor(props: {
         <legend>
           <Bilingual k="escalationForm.when" />
         </legend>
-        <label className="field">
-          <span>{t('escalationForm.minutes')}</span>
+        <div className="field">
+          <label htmlFor={`${id}-minutes`}>{t('escalationForm.minutes')}</label>
           <input
             id={`${id}-minutes`}
             type="text"
             inputMode="numeric"
             size={6}
+            data-path={`${at}.at`}
             value={step.minutes}
             aria-invalid={timeError !== null}
             aria-describedby={timeError === null ? undefined : `${id}-time-error`}
             onChange={(e) => set({ minutes: e.target.value })}
           />
-        </label>
-        <label className="field">
-          <span>{t('escalationForm.direction')}</span>
-          <select
-            value={step.direction}
-            onChange={(e) => set({ direction: e.target.value as StepDraft['direction'] })}
-          >
-            <option value="after">{t('escalationForm.after')}</option>
-            <option value="before">{t('escalationForm.before')}</option>
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('escalationForm.from')}</span>
-          <select
-            value={step.from}
-            onChange={(e) => set({ from: e.target.value as StepDraft['from'] })}
-          >
-            <option value="start">{t('escalation.fromStart')}</option>
-            <option value="due">{t('escalation.fromDue')}</option>
-          </select>
-        </label>
+        </div>
+        <SelectField
+          label={t('escalationForm.direction')}
+          path={`${at}.direction`}
+          value={step.direction}
+          error={null}
+          options={[
+            ['after', t('escalationForm.after')],
+            ['before', t('escalationForm.before')],
+          ]}
+          onChange={(direction) => set({ direction: direction as StepDraft['direction'] })}
+        />
+        <SelectField
+          label={t('escalationForm.from')}
+          path={`${at}.from`}
+          value={step.from}
+          error={null}
+          options={[
+            ['start', t('escalation.fromStart')],
+            ['due', t('escalation.fromDue')],
+          ]}
+          onChange={(from) => set({ from: from as StepDraft['from'] })}
+        />
         <FieldError id={`${id}-time-error`} text={timeError} />
       </fieldset>
       <div className="row step-actions">
