@@ -369,7 +369,7 @@ function StepEditor(props: {
         )}
       </div>
       {step.action === 'webhook' && (
-        <div className="row webhook-row">
+        <div className="row">
           <TextField
             label={<Bilingual k="escalationForm.url" />}
             path={`${at}.url`}
