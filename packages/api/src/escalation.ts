@@ -1,6 +1,7 @@
 import { ChannelIdSchema, EventIdSchema, PartyIdSchema } from '@parley/protocol'
 import { type Static, Type } from 'typebox'
 import { operation } from './operation.ts'
+import { PAGE_ERRORS, PageQuerySchema, pageOf } from './page.ts'
 
 const closed = { additionalProperties: false } as const
 const OfficerId = Type.String({ pattern: '^o_[0-9a-z]{26}$' })
@@ -203,6 +204,27 @@ export const EscalationViewSchema = Type.Object({
 })
 export type EscalationView = Static<typeof EscalationViewSchema>
 
+/**
+ * One delivery attempt of any ladder of a party, with the notice, deadline and step it was
+ * for: the node-wide list of what escalation did (`GET /escalation/:party/attempts`).
+ */
+export const EscalationAttemptEntrySchema = Type.Object({
+  id: Type.Integer({ minimum: 1, description: 'The attempt’s place in the node’s record' }),
+  escalation: Type.String({ description: 'The ladder’s key: notice:party:deadline' }),
+  notice: EventIdSchema,
+  channel: ChannelIdSchema,
+  subject: Type.String(),
+  urgency: Type.String(),
+  deadline: Type.Union([Type.Literal('acknowledge'), Type.Literal('respond')]),
+  index: Type.Integer({ minimum: 0, description: 'The step’s place in its ladder' }),
+  action: Type.Union([Type.Literal('alarm'), Type.Literal('email'), Type.Literal('webhook')]),
+  target: Type.Union([Type.String(), Type.Null()], {
+    description: 'duty or contacts for an e-mail, the URL of a webhook',
+  }),
+  ...StepAttemptSchema.properties,
+})
+export type EscalationAttemptEntry = Static<typeof EscalationAttemptEntrySchema>
+
 const PartyParams = Type.Object({ party: PartyIdSchema }, closed)
 
 /** Duty rosters and escalation ladders of hosted parties, and what each ladder did. */
@@ -258,7 +280,19 @@ export const escalationOperations = {
     params: PartyParams,
     body: EscalationConfigSchema,
     responses: { 200: EscalationConfigViewSchema },
-    errors: ['FORBIDDEN_ROLE', 'PARTY_FORBIDDEN', 'PARTY_NOT_HOSTED'],
+    errors: ['FORBIDDEN_ROLE', 'PARTY_FORBIDDEN', 'PARTY_NOT_HOSTED', 'ESCALATION_CONFIG_INVALID'],
+  }),
+  listEscalationAttempts: operation({
+    method: 'GET',
+    path: '/escalation/:party/attempts',
+    tags: ['escalation'],
+    summary:
+      'A page of every delivery attempt of the party’s ladders, across all notices, in the order they were made (its admins; the newest page by default)',
+    auth: 'officer',
+    params: PartyParams,
+    querystring: PageQuerySchema,
+    responses: { 200: pageOf('attempts', EscalationAttemptEntrySchema) },
+    errors: ['FORBIDDEN_ROLE', 'PARTY_FORBIDDEN', 'PARTY_NOT_HOSTED', ...PAGE_ERRORS],
   }),
   getNoticeEscalation: operation({
     method: 'GET',

@@ -1,4 +1,4 @@
-import { label } from '@parley/api'
+import { type EscalationConfig, label } from '@parley/api'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOfficer, type Role } from '../../server/src/features/officers/officers.service.ts'
@@ -10,6 +10,7 @@ import { OfficerClient } from '../../server/test/support/officer-client.ts'
 import { cheapPasswordHash } from '../../server/test/support/password-hash.ts'
 import { type SmtpSink, startSmtpSink } from '../../server/test/support/smtp-sink.ts'
 import { en } from '../src/i18n/en.ts'
+import { ru } from '../src/i18n/ru.ts'
 import { launch, look, PASSWORD, page, signIn, twoNodes } from './support.ts'
 
 // A flash notice rus misses: usa and rus on one injected clock, and each browser's clock moved
@@ -73,11 +74,20 @@ async function person(node: TestNode, username: string, roles: Role[], email: st
   return { id: made.officer.id, username, client }
 }
 
+let oleg: Awaited<ReturnType<typeof person>>
+
 describe('a deadline missed and escalated', () => {
+  it('rus’s admin edits the ladder in the console: checked before saving, the node’s refusal shown at its field, then saved as the node holds it', async () => {
+    oleg = await person(rus, 'oleg', ['admin'], null)
+    await editLadders(oleg)
+    expect(
+      (await oleg.client.api.getEscalationConfig({ params: { party: 'rus' } })).config,
+    ).toEqual(RUS_CONFIG)
+  }, 180_000)
+
   it('rus misses a flash notice’s 15 minutes: both consoles show it overdue, and rus’s shows each ladder step with its delivery, the e-mails caught by a real SMTP server', async () => {
     const alice = await person(usa, 'alice', ['drafter'], 'alice@usa.example')
     const irina = await person(rus, 'irina', ['drafter'], 'irina@rus.example')
-    const oleg = await person(rus, 'oleg', ['admin'], null)
     const { channel } = await alice.client.api.openChannel({
       body: { title: 'Crisis line', members: ['usa', 'rus'], preset: 'crisis-line' } as never,
     })
@@ -85,6 +95,8 @@ describe('a deadline missed and escalated', () => {
       (await oleg.client.api.listCompartments()).channels.some((c) => c.channel === channel.id),
     )
     await oleg.client.api.grantAccess({ params: { channel: channel.id, officer: irina.id } })
+    // Oleg reads the ladders' attempts of the channel's notices: he is on its access list too.
+    await oleg.client.api.grantAccess({ params: { channel: channel.id, officer: oleg.id } })
     await irina.client.api.joinChannel({ params: { channel: channel.id }, body: {} })
     await eventually(async () =>
       (await alice.client.api.getChannel({ params: { channel: channel.id } })).members.every(
@@ -99,22 +111,7 @@ describe('a deadline missed and escalated', () => {
         overrides: [],
       },
     })
-    await oleg.client.api.setEscalationConfig({
-      params: { party: 'rus' },
-      body: {
-        contacts: [{ name: 'Duty director', email: 'director@rus.example' }],
-        ladders: {
-          routine: [],
-          priority: [],
-          flash: [
-            { action: 'alarm', at: { from: 'start', offsetMs: 0 } },
-            { action: 'email', to: 'duty', at: { from: 'start', offsetMs: 0 } },
-            { action: 'email', to: 'contacts', at: { from: 'due', offsetMs: 0 } },
-          ],
-        },
-      },
-    })
-
+    // rus's ladder is the one its admin saved in the console (the test before).
     // Each browser's clock starts at the nodes' time and is moved with them.
     const tabs = []
     for (const [node, who] of [
@@ -198,9 +195,153 @@ describe('a deadline missed and escalated', () => {
     const overdue = atUsa.tab.locator('.deadlines-panel .row-overdue').filter({ hasText: subject })
     await overdue.waitFor({ timeout: 15_000 })
     await look(atUsa.tab, 'escalation-4-usa-overdue')
-    for (const opened of tabs) {
+
+    // rus's admin reads what the ladders did, across notices, newest first, in both languages.
+    const atOleg = await page(browser, rus.url, 'en')
+    await atOleg.context.clock.install({ time: clock.now() })
+    await signIn(atOleg.tab, oleg.username)
+    await atOleg.tab.getByRole('link', { name: en.nav.escalation }).click()
+    const attempts = atOleg.tab.getByTestId('escalation-attempts')
+    await attempts.waitFor({ timeout: 15_000 })
+    const rows = attempts.locator('tbody tr')
+    expect(await rows.count()).toBe(3)
+    const cells = await rows.evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td, th')].map((c) => c.textContent?.trim() ?? '')),
+    )
+    expect(cells.map((c) => [c[1], c[2], c[3]!.split(' ')[0]])).toEqual([
+      [
+        `${subject}${en.escalation.deadline.acknowledge}`,
+        `Step 3: E-mail → ${en.escalation.target.contacts}`,
+        en.escalation.outcome.sent,
+      ],
+      [
+        `${subject}${en.escalation.deadline.acknowledge}`,
+        `Step 2: E-mail → ${en.escalation.target.duty}`,
+        en.escalation.outcome.sent,
+      ],
+      [
+        `${subject}${en.escalation.deadline.acknowledge}`,
+        'Step 1: Console alarm',
+        en.escalation.outcome.sent,
+      ],
+    ])
+    expect(cells[0]![3]).toContain('director@rus.example')
+    expect(cells[1]![3]).toContain('irina@rus.example')
+    await attempts.scrollIntoViewIfNeeded()
+    await look(atOleg.tab, 'escalation-5-rus-attempts-en')
+    await atOleg.tab.getByRole('button', { name: 'Русский' }).click()
+    await atOleg.tab.getByRole('heading', { name: ru.escalation.recent }).waitFor()
+    await attempts.scrollIntoViewIfNeeded()
+    expect(await rows.first().textContent()).toContain(ru.escalation.outcome.sent)
+    await look(atOleg.tab, 'escalation-6-rus-attempts-ru')
+
+    for (const opened of [...tabs, atOleg]) {
       expect(opened.errors).toEqual([])
       await opened.context.close()
     }
-  })
+  }, 180_000)
 })
+
+// What rus's admin makes of the node's default ladder in the console.
+const RUS_CONFIG: EscalationConfig = {
+  contacts: [{ name: 'Duty director', email: 'director@rus.example' }],
+  ladders: {
+    routine: [],
+    priority: [],
+    flash: [
+      { action: 'alarm', at: { from: 'start', offsetMs: 0 } },
+      { action: 'email', to: 'duty', at: { from: 'start', offsetMs: 0 } },
+      { action: 'email', to: 'contacts', at: { from: 'due', offsetMs: 0 } },
+    ],
+  },
+}
+
+/**
+ * rus's admin edits the default ladder in the console: a bad webhook is stopped before it is
+ * sent, the node refuses an e-mail to contacts while none is named (shown at that step's "To"),
+ * and the ladder saved once a contact is named; the editor looked at in both languages.
+ */
+async function editLadders(oleg: { username: string; client: OfficerClient }) {
+  const custom = async () =>
+    (await oleg.client.api.getEscalationConfig({ params: { party: 'rus' } })).custom
+  const { context, tab, errors } = await page(browser, rus.url, 'en')
+  await signIn(tab, oleg.username)
+  await tab.getByRole('link', { name: en.nav.escalation }).click()
+  await tab.getByRole('heading', { name: en.escalationForm.title }).waitFor()
+  const form = en.escalationForm
+  const ladder = (urgency: string) =>
+    tab.locator('fieldset.ladder-editor').filter({ has: tab.locator(`.urgency-${urgency}`) })
+  await look(tab, 'escalation-0a-editor-en')
+
+  // A webhook step with an address that is none: refused at the field, nothing sent.
+  const routine = ladder('routine')
+  await routine
+    .getByRole('button', {
+      name: form.addStep.replace('{{urgency}}', label('urgency.routine', 'en')),
+    })
+    .click()
+  const added = routine.locator('li.step-editor').nth(3)
+  await added.getByLabel(form.action, { exact: false }).selectOption('webhook')
+  await added.getByLabel(form.url, { exact: false }).fill('soc.example/hooks')
+  await tab.getByRole('button', { name: form.save }).click()
+  const url = added.getByLabel(form.url, { exact: false })
+  await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true')
+  expect(await added.locator('.field-error').allTextContents()).toEqual([
+    form.badUrl,
+    form.badSecret,
+  ])
+  await added.scrollIntoViewIfNeeded()
+  await look(tab, 'escalation-0b-editor-invalid-en')
+  expect(await custom()).toBe(false)
+
+  // Routine and priority lose their steps; flash's are put back in order after a move.
+  for (const urgency of ['routine', 'priority']) {
+    while ((await ladder(urgency).locator('li.step-editor').count()) > 0) {
+      await ladder(urgency).getByRole('button', { name: 'Remove step 1' }).click()
+    }
+  }
+  const flash = ladder('flash')
+  await flash.getByRole('button', { name: 'Move step 3 up' }).click()
+  expect(await flash.locator('li.step-editor').nth(1).getByLabel(form.to).inputValue()).toBe(
+    'contacts',
+  )
+  await flash.getByRole('button', { name: 'Move step 2 down' }).click()
+
+  // No contact is named: the node refuses the e-mail to contacts, at that step's "To".
+  await tab.getByRole('button', { name: form.save }).click()
+  const to = flash.locator('li.step-editor').nth(2).getByLabel(form.to)
+  await expect.poll(() => to.getAttribute('aria-invalid')).toBe('true')
+  expect(await flash.locator('li.step-editor').nth(2).locator('.field-error').textContent()).toBe(
+    en.error.ESCALATION_CONFIG_INVALID,
+  )
+  await to.scrollIntoViewIfNeeded()
+  await look(tab, 'escalation-0c-editor-refused-en')
+  expect(await custom()).toBe(false)
+
+  await tab.getByRole('button', { name: form.addContact }).click()
+  const contacts = tab.locator('fieldset.contacts-editor')
+  await contacts.getByLabel(form.name, { exact: false }).fill('Duty director')
+  await contacts.getByLabel(form.email, { exact: false }).fill('director@rus.example')
+  await tab.getByRole('button', { name: form.save }).click()
+  await tab.getByRole('status').filter({ hasText: form.saved }).waitFor()
+  await look(tab, 'escalation-0d-editor-saved-en')
+
+  await tab.getByRole('button', { name: 'Русский' }).click()
+  await tab.getByRole('heading', { name: ru.escalationForm.title }).waitFor()
+  await tab.evaluate(() => window.scrollTo(0, 0))
+  await look(tab, 'escalation-0e-editor-ru')
+  const routineRu = ladder('routine')
+  await routineRu
+    .getByRole('button', {
+      name: ru.escalationForm.addStep.replace('{{urgency}}', label('urgency.routine', 'ru')),
+    })
+    .click()
+  await routineRu.getByLabel(ru.escalationForm.minutes).fill('-5')
+  await tab.getByRole('button', { name: ru.escalationForm.save }).click()
+  expect(await routineRu.locator('.field-error').textContent()).toBe(ru.escalationForm.badMinutes)
+  await ladder('routine').locator('.field-error').first().waitFor()
+  await ladder('routine').scrollIntoViewIfNeeded()
+  await look(tab, 'escalation-0f-editor-invalid-ru')
+  expect(errors).toEqual([])
+  await context.close()
+}

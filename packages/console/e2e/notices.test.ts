@@ -244,7 +244,10 @@ describe('notices in the console', () => {
       await look(tab, shot('roster'))
 
       await go(tab, L.nav.escalation)
-      await tab.getByText('director@usa.example').waitFor()
+      // An admin reads the contacts in the ladders' editor.
+      const contact = tab.locator('input[data-path="contacts.0.email"]')
+      await contact.waitFor()
+      expect(await contact.inputValue()).toBe('director@usa.example')
       await tab.getByRole('link', { name: '/.well-known/parley-webhook-key' }).waitFor()
       await tab.waitForLoadState('networkidle')
       await look(tab, shot('escalation'))

@@ -263,6 +263,10 @@ export const serverErrors = {
     message: 'The metrics need an admin’s API token (Authorization: Bearer)',
   },
   ROSTER_INVALID: { status: 400, message: 'The duty roster is refused: {reason}' },
+  ESCALATION_CONFIG_INVALID: {
+    status: 400,
+    message: 'The escalation config is refused at {path}: {reason}',
+  },
   DIRECTORY_ADMIN_ONLY: {
     status: 403,
     message: 'Only an admin of {party} changes its points-of-contact directory',

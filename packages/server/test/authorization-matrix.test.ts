@@ -461,6 +461,10 @@ const MATRIX: Record<string, Row> = {
     }),
     cells: adminsOnly(200, OTHER),
   },
+  'GET /api/v1/escalation/:party/attempts': {
+    call: () => ({ url: '/escalation/usa/attempts' }),
+    cells: adminsOnly(200, OTHER),
+  },
   'GET /api/v1/notices/:notice/escalation': {
     call: () => ({ url: `/notices/${'c'.repeat(64)}/escalation` }),
     cells: everyOfficer(200),

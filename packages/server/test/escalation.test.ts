@@ -2,7 +2,13 @@ import { createPublicKey, verify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { EscalationConfig, EscalationView, Roster } from '@parley/api'
+import type {
+  EscalationAttemptEntry,
+  EscalationConfig,
+  EscalationView,
+  PageCursors,
+  Roster,
+} from '@parley/api'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { build, type ParleyApp } from '../src/app.ts'
@@ -482,6 +488,109 @@ describe('the escalation ladder', () => {
       ['sent', 1],
     ])
     expect(view.steps[1]!.attempts[0]!.at).toBe(t0 + 20 * MIN)
+  })
+
+  it('refuses a ladder e-mailing no contact, then pages every attempt across notices, newest page first, in the reader’s compartments', async () => {
+    const t0 = Date.UTC(2026, 11, 7, 12, 0)
+    const clock = new ManualClock(t0)
+    const node = await startNode(clock)
+    open.push(node)
+    const { app } = node
+    const steps = ladder([
+      { action: 'alarm', at: { from: 'start', offsetMs: 0 } },
+      { action: 'email', to: 'contacts', at: { from: 'start', offsetMs: 30_000 } },
+    ])
+    // An e-mail to the contacts with none named could never reach anyone: refused at that step.
+    const unreachable = await call(app, 'PUT', '/escalation/usa', { contacts: [], ladders: steps })
+    expect([unreachable.status, unreachable.body.error.code]).toEqual([
+      400,
+      'ESCALATION_CONFIG_INVALID',
+    ])
+    expect(unreachable.body.error.details.path).toBe('ladders.routine.1.to')
+    expect((await call(app, 'GET', '/escalation/usa')).body.custom).toBe(false)
+    const saved = await call(app, 'PUT', '/escalation/usa', {
+      contacts: [{ name: 'Director', email: 'director@usa.example' }],
+      ladders: steps,
+    })
+    expect(saved.status).toBe(200)
+    // Three notices a minute apart; the second is on a channel the reader is not granted.
+    const notices = ['b'.repeat(64), 'c'.repeat(64), 'd'.repeat(64)]
+    const hidden = 'ch_01JZ0000000000000000000001'
+    for (const [i, notice] of notices.entries()) {
+      const at = t0 + i * MIN
+      await begin(
+        app,
+        alert(at, at + 15 * MIN, { notice, ...(i === 1 ? { channel: hidden } : {}) }),
+      )
+      await run(app, clock, 0)
+      await run(app, clock, MIN)
+    }
+    type Attempts = { attempts: EscalationAttemptEntry[]; cursors: PageCursors }
+    const newest = await call<Attempts>(app, 'GET', '/escalation/usa/attempts?limit=3')
+    expect(newest.status).toBe(200)
+    const row = (a: EscalationAttemptEntry) => [
+      a.notice,
+      a.index,
+      a.action,
+      a.target,
+      a.outcome,
+      a.at,
+    ]
+    expect(newest.body.attempts.map(row)).toEqual([
+      [notices[0], 1, 'email', 'contacts', 'sent', t0 + 30_000],
+      [notices[2], 0, 'alarm', null, 'sent', t0 + 2 * MIN],
+      [notices[2], 1, 'email', 'contacts', 'sent', t0 + 2 * MIN + 30_000],
+    ])
+    expect(newest.body.attempts[2]).toMatchObject({
+      escalation: `${notices[2]}:usa:acknowledge`,
+      channel: CHANNEL,
+      subject: 'Wiper malware on grid operator',
+      urgency: 'flash',
+      deadline: 'acknowledge',
+      attempt: 1,
+      recipients: ['director@usa.example'],
+      smtpCode: 250,
+      httpStatus: null,
+      retryAt: null,
+    })
+    expect(newest.body.cursors.before).not.toBeNull()
+    const older = await call<Attempts>(
+      app,
+      'GET',
+      `/escalation/usa/attempts?limit=3&before=${newest.body.cursors.before}`,
+    )
+    expect(older.body.attempts.map(row)).toEqual([[notices[0], 0, 'alarm', null, 'sent', t0]])
+    expect(older.body.cursors.before).toBeNull()
+    const since = await call<Attempts>(
+      app,
+      'GET',
+      `/escalation/usa/attempts?after=${newest.body.cursors.after}`,
+    )
+    const last = newest.body.cursors.after
+    expect(since.body).toEqual({ attempts: [], cursors: { before: last, after: last } })
+
+    const alarmsCursor = (await call(app, 'GET', '/alarms?limit=1')).body.cursors.after as string
+    const foreign = await call(app, 'GET', `/escalation/usa/attempts?before=${alarmsCursor}`)
+    expect([foreign.status, foreign.body.error.code]).toEqual([400, 'PAGE_CURSOR_INVALID'])
+    const both = await call(
+      app,
+      'GET',
+      `/escalation/usa/attempts?before=${alarmsCursor}&after=${alarmsCursor}`,
+    )
+    expect([both.status, both.body.error.code]).toEqual([400, 'PAGE_CURSORS_CONFLICT'])
+    const elsewhere = await call(app, 'GET', '/escalation/rus/attempts')
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([403, 'PARTY_NOT_HOSTED'])
+    const viewer = await officerWithToken(app.db, () => clock.now(), {
+      party: 'usa',
+      roles: ['viewer'],
+      channels: [CHANNEL],
+    })
+    const refused = await app.inject({
+      method: 'GET',
+      url: '/api/v1/escalation/usa/attempts',
+      headers: { authorization: `Bearer ${viewer.token}` },
+    })
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'FORBIDDEN_ROLE'])
   })
 
   it('refuses a roster naming no officer of the party, or an override ending before it starts', async () => {

@@ -1,25 +1,30 @@
-import type { EscalationStep, EscalationView } from '@parley/api'
-import { useQueries, useQuery } from '@tanstack/react-query'
+import type { EscalationStep } from '@parley/api'
+import { useQuery } from '@tanstack/react-query'
 import type { TFunction } from 'i18next'
 import { useTranslation } from 'react-i18next'
-import { Link } from 'react-router'
 import { api } from '../lib/api.ts'
 import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { useSession } from '../lib/session.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { formatDuration } from './Countdown.tsx'
+import { EscalationAttempts } from './EscalationAttempts.tsx'
+import { EscalationEditor } from './EscalationEditor.tsx'
 import { URGENCIES } from './NoticesShared.tsx'
 
 /** Where receivers fetch the node's Ed25519 key to check `v1a` webhook signatures. */
 export const WEBHOOK_KEY_PATH = '/.well-known/parley-webhook-key'
-const RECENT = 10
 
-/** The party's escalation ladder per urgency, its contacts and webhooks, and what it did lately. */
+/**
+ * The party's escalation ladder per urgency, its contacts and webhooks, and what it did lately:
+ * an admin edits the ladders and contacts; anyone else is told the role it needs.
+ */
 export function Escalation() {
   const { t } = useTranslation()
   const L = useLabels()
-  const party = useSession().data?.officer?.party ?? ''
+  const officer = useSession().data?.officer
+  const party = officer?.party ?? ''
+  const admin = officer?.roles.includes('admin') ?? false
   const config = useQuery({
     queryKey: ['escalation', party],
     queryFn: () => api.getEscalationConfig({ params: { party } }),
@@ -47,27 +52,35 @@ export function Escalation() {
               </>
             )}
           </p>
-          <div className="cards">
-            {URGENCIES.map((urgency) => (
-              <article key={urgency} className="card" aria-labelledby={`ladder-${urgency}`}>
-                <h2 id={`ladder-${urgency}`}>
-                  <span className={`urgency urgency-${urgency}`}>{L(`urgency.${urgency}`)}</span>
-                </h2>
-                <Ladder steps={view.config.ladders[urgency]} />
-              </article>
-            ))}
-          </div>
-          <h2>{t('escalation.contacts')}</h2>
-          {view.config.contacts.length === 0 ? (
-            <p className="empty">{t('escalation.noContacts')}</p>
+          {admin ? (
+            <EscalationEditor view={view} />
           ) : (
-            <ul className="plain">
-              {view.config.contacts.map((c) => (
-                <li key={c.email}>
-                  {c.name} <span className="mono">{c.email}</span>
-                </li>
-              ))}
-            </ul>
+            <>
+              <div className="cards">
+                {URGENCIES.map((urgency) => (
+                  <article key={urgency} className="card" aria-labelledby={`ladder-${urgency}`}>
+                    <h2 id={`ladder-${urgency}`}>
+                      <span className={`urgency urgency-${urgency}`}>
+                        {L(`urgency.${urgency}`)}
+                      </span>
+                    </h2>
+                    <Ladder steps={view.config.ladders[urgency]} />
+                  </article>
+                ))}
+              </div>
+              <h2>{t('escalation.contacts')}</h2>
+              {view.config.contacts.length === 0 ? (
+                <p className="empty">{t('escalation.noContacts')}</p>
+              ) : (
+                <ul className="plain">
+                  {view.config.contacts.map((c) => (
+                    <li key={c.email}>
+                      {c.name} <span className="mono">{c.email}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </>
           )}
           <h2>{t('escalation.webhooks')}</h2>
           <Webhooks steps={Object.values(view.config.ladders).flat()} />
@@ -88,7 +101,7 @@ export function Escalation() {
           )}
         </>
       )}
-      <RecentAttempts />
+      {admin && <EscalationAttempts party={party} />}
     </section>
   )
 }
@@ -133,81 +146,5 @@ function Webhooks({ steps }: { steps: readonly EscalationStep[] }) {
         </li>
       ))}
     </ul>
-  )
-}
-
-/** The ladders of the newest notices, each step's last delivery attempt. */
-function RecentAttempts() {
-  const { t } = useTranslation()
-  const notices = useQuery({
-    queryKey: ['notices', 'list', { limit: RECENT }],
-    queryFn: () => api.listNotices({ query: { limit: RECENT } }),
-  })
-  const ladders = useQueries({
-    queries: (notices.data?.notices ?? []).map((n) => ({
-      queryKey: ['notices', 'escalation', n.id],
-      queryFn: async () =>
-        (await api.getNoticeEscalation({ params: { notice: n.id } })).escalations,
-    })),
-  })
-  const all: EscalationView[] = ladders.flatMap((q) => q.data ?? [])
-  const rows = all.flatMap((ladder) =>
-    ladder.steps.flatMap((step) => step.attempts.map((attempt) => ({ ladder, step, attempt }))),
-  )
-  rows.sort((a, b) => b.attempt.at - a.attempt.at)
-  return (
-    <>
-      <h2>{t('escalation.recent')}</h2>
-      {notices.isSuccess && rows.length === 0 && (
-        <p className="empty">{t('escalation.noAttempts')}</p>
-      )}
-      {rows.length > 0 && (
-        <table className="grid">
-          <thead>
-            <tr>
-              <th scope="col">{t('escalation.when')}</th>
-              <th scope="col">{t('escalation.notice')}</th>
-              <th scope="col">{t('escalation.step')}</th>
-              <th scope="col">{t('escalation.result')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ ladder, step, attempt }) => (
-              <tr key={`${ladder.key}:${step.index}:${attempt.attempt}`}>
-                <td>
-                  <UtcTime ms={attempt.at} />
-                </td>
-                <th scope="row">
-                  <Link to={`/notices/${ladder.notice}`}>{ladder.subject}</Link>
-                </th>
-                <td>
-                  {t(`escalation.action.${step.action}`)}
-                  {step.target !== null && (
-                    <span className="muted">
-                      {' '}
-                      → {t(`escalation.target.${step.target}`, { defaultValue: step.target })}
-                    </span>
-                  )}
-                </td>
-                <td>
-                  <span className={`outcome outcome-${attempt.outcome}`}>
-                    {t(`escalation.outcome.${attempt.outcome}`)}
-                  </span>
-                  {attempt.recipients.length > 0 && (
-                    <span className="muted"> {attempt.recipients.join(', ')}</span>
-                  )}
-                  {attempt.smtpCode !== null && (
-                    <span className="mono"> SMTP {attempt.smtpCode}</span>
-                  )}
-                  {attempt.httpStatus !== null && (
-                    <span className="mono"> HTTP {attempt.httpStatus}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </>
   )
 }

@@ -1,5 +1,6 @@
 import type { EscalationConfig, EscalationConfigView } from '@parley/api'
 import type { Kysely, Transaction } from 'kysely'
+import { ServerError } from '../../errors.ts'
 import type { DB } from '../../store/tables.ts'
 import { audit } from '../audit/audit.service.ts'
 import { configRow, disabledWebhooks, saveConfig } from './escalation.repository.ts'
@@ -33,6 +34,24 @@ export async function escalationConfig(
   }
 }
 
+/**
+ * What the schema cannot say: a step that could never reach anyone. An e-mail to the contacts
+ * while none is named is refused (`ESCALATION_CONFIG_INVALID`, at the step's `to`), so an admin
+ * learns it when saving, not when a deadline is missed.
+ */
+function assertReachable(config: EscalationConfig): void {
+  if (config.contacts.length > 0) return
+  for (const [urgency, steps] of Object.entries(config.ladders)) {
+    const index = steps.findIndex((s) => s.action === 'email' && s.to === 'contacts')
+    if (index >= 0) {
+      throw new ServerError('ESCALATION_CONFIG_INVALID', {
+        path: `ladders.${urgency}.${index}.to`,
+        reason: 'it e-mails the escalation contacts, and no contact is named',
+      })
+    }
+  }
+}
+
 /** Replaces a party's contacts and ladders (ladders already running keep their steps). */
 export async function setEscalationConfig(
   db: Kysely<DB>,
@@ -41,6 +60,7 @@ export async function setEscalationConfig(
   config: EscalationConfig,
   now: number,
 ): Promise<EscalationConfigView> {
+  assertReachable(config)
   await db.transaction().execute(async (trx) => {
     await saveConfig(trx, party, config, now, actor.officer)
     await audit(trx, {

@@ -8,12 +8,13 @@ import { type AccessContext, actingAs, visibleTo } from '../access/access.servic
 import { hostedParty } from '../rosters/hosted-party.ts'
 import type { Escalation } from './escalation.service.ts'
 import { escalationConfig, setEscalationConfig } from './escalation-config.ts'
-import { noticeEscalations } from './escalation-views.ts'
+import { noticeEscalations, partyAttempts } from './escalation-views.ts'
 
 /**
  * Escalation ladders: a party's admins read and replace its contacts and ladders
  * (`/api/v1/escalation/:party`); any officer reads what the ladders of a notice did, for the
- * parties and compartments they may see (`/api/v1/notices/:notice/escalation`).
+ * parties and compartments they may see (`/api/v1/notices/:notice/escalation`); admins page
+ * through every attempt of their party's ladders (`/api/v1/escalation/:party/attempts`).
  */
 export const escalationPlugin: FastifyPluginAsyncTypebox<{
   ctx: NodeContext
@@ -44,6 +45,20 @@ export const escalationPlugin: FastifyPluginAsyncTypebox<{
         request.body,
         ctx.now(),
       )
+    },
+  )
+
+  app.get(
+    api.listEscalationAttempts.path,
+    { config: admin, schema: schemaOf(api.listEscalationAttempts) },
+    async (request) => {
+      const officer = request.officer!
+      const party = hostedParty(ctx, request.params.party)
+      actingAs(officer, party)
+      const page = await partyAttempts(ctx.db, party, request.query, (rows) =>
+        visibleTo(access.db, officer, rows, (row) => row.channel),
+      )
+      return { attempts: page.items, cursors: page.cursors }
     },
   )
 

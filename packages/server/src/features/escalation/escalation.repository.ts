@@ -1,5 +1,5 @@
 import type { EscalationConfig } from '@parley/api'
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Kysely, RawBuilder, Selectable, Transaction } from 'kysely'
 import { jsonb } from '../../store/jsonb.ts'
 import type { DB } from '../../store/tables.ts'
 import type {
@@ -193,3 +193,37 @@ export async function escalationsOfNotice(db: Db, notice: string) {
       })),
   }))
 }
+
+/**
+ * Attempts of a party's ladders in the order they were made (the attempt id), each with its
+ * ladder and step: a page of the node-wide list, `limit` rows from the primary key.
+ */
+export function partyAttemptRows(
+  db: Db,
+  party: string,
+  where: RawBuilder<boolean> | undefined,
+  direction: 'asc' | 'desc',
+  limit: number,
+) {
+  let query = db
+    .selectFrom('escalation_attempts')
+    .innerJoin('escalations', 'escalations.key', 'escalation_attempts.escalation')
+    .innerJoin('escalation_steps', (join) =>
+      join
+        .onRef('escalation_steps.escalation', '=', 'escalation_attempts.escalation')
+        .onRef('escalation_steps.index', '=', 'escalation_attempts.index'),
+    )
+    .selectAll('escalation_attempts')
+    .select([
+      'escalations.notice',
+      'escalations.channel',
+      'escalations.subject',
+      'escalations.urgency',
+      'escalations.deadline',
+      'escalation_steps.spec',
+    ])
+    .where('escalations.party', '=', party)
+  if (where !== undefined) query = query.where(where)
+  return query.orderBy('escalation_attempts.id', direction).limit(limit).execute()
+}
+export type PartyAttemptRow = Awaited<ReturnType<typeof partyAttemptRows>>[number]
