@@ -56,8 +56,6 @@ interface Answer {
   readonly waiting: readonly Chain[]
   readonly receipts: readonly CheckedReceipt[]
   readonly refused: readonly { readonly id: string; readonly code: string }[]
-  /** How many sent events it receipts or refuses for good. */
-  readonly settles: number
 }
 
 /**
@@ -85,6 +83,7 @@ export class PushWorker {
   /** Chains set aside: `channel\nauthor` → until when (ms), and how often in a row. */
   readonly #parked = new Map<string, { chain: Chain; until: number; times: number }>()
   #healthy = false
+  #marking: Promise<void> = Promise.resolve()
   #interrupt: ((why: 'wake' | 'nudge' | 'flight') => void) | undefined
   #pending = false
   #running: Promise<void> | undefined
@@ -146,6 +145,7 @@ export class PushWorker {
       else await this.#sleep(Math.min(IDLE_READ_MS, this.#untilUnparked()), 'idle')
     }
     await Promise.allSettled([...this.#flights])
+    await this.#marking
   }
 
   /** Sends a batch in the background, holding its rows and chains in the window until done. */
@@ -171,12 +171,12 @@ export class PushWorker {
       await this.#settle(answer)
       if (this.#failures > 0) this.#options.onReconnect(this.url)
       this.#failures = 0
-      if (!this.#healthy) await markPeerHealthy(ctx.db, this.url, ctx.now())
-      this.#healthy = true
-      // An answer that settles nothing and holds nothing waiting makes no progress: wait as
-      // for a failure, so a peer answering that way never turns this into a hot loop.
-      if (answer.settles === 0 && answer.waiting.length === 0) {
-        this.#retryAt = ctx.now() + this.#backoff(1)
+      if (!this.#healthy) {
+        this.#healthy = true
+        // Not written (our database is away): the next answer writes it again.
+        if (!(await this.#markPeer(() => markPeerHealthy(ctx.db, this.url, ctx.now())))) {
+          this.#healthy = false
+        }
       }
     } catch (error) {
       this.#failed(error)
@@ -202,7 +202,22 @@ export class PushWorker {
     this.#healthy = false
     ctx.telemetry.pushFailed(this.url)
     ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
-    markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
+    const failure = peerFailure(error)
+    void this.#markPeer(() => markPeerFailing(ctx.db, this.url, ctx.now(), failure))
+  }
+
+  /**
+   * Writes the peer's failing or healthy state, one write after another in the order the
+   * pushes ended, so a failure's write can never land after a later success's and leave a
+   * peer that answers shown as unreachable.
+   */
+  #markPeer(write: () => Promise<unknown>): Promise<boolean> {
+    const written = this.#marking.then(write).then(
+      () => true,
+      () => false,
+    )
+    this.#marking = written.then(() => {})
+    return written
   }
 
   #backoff(failures: number): number {
@@ -253,7 +268,7 @@ export class PushWorker {
 
   /**
    * Sends one batch and checks the peer's signed receipts (a bad one fails the push). Says
-   * what the answer settles, and whether that is the whole batch.
+   * what the answer settles, and which chains the peer holds waiting.
    */
   async #send(batch: readonly OutboxItem[]): Promise<Answer> {
     const { ctx } = this.#options
@@ -301,7 +316,6 @@ export class PushWorker {
       waiting: [...waiting.values()],
       receipts,
       refused,
-      settles: settled.size,
     }
   }
 
