@@ -67,7 +67,7 @@ export const PeerSchema = Type.Object(
 )
 
 /**
- * Delivery timings (DESIGN §4.7). The defaults are the design's; shorter ones let a test
+ * Delivery timings (DESIGN §4.7) and the push window. The defaults are the design's; shorter ones let a test
  * federation (or a small deployment on one site) heal within seconds. Never longer than the
  * design allows: a peer must not wait more than 30 s for a retry or 60 s for anti-entropy.
  */
@@ -92,6 +92,14 @@ export const DeliverySettingsSchema = Type.Object(
         minimum: 100,
         maximum: 60_000,
         description: 'Period of anti-entropy with every peer; default 60000',
+      }),
+    ),
+    window: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        description:
+          'Most push batches in flight to one peer node at once, never two holding events of one chain; default 4',
       }),
     ),
   },

@@ -42,12 +42,15 @@ export interface DeliveryOptions {
   readonly antiEntropyEvery: number
   /** Backoff after n failures (default 0.5 s doubling to 30 s). */
   readonly backoff?: (failures: number) => number
+  /** Most push batches in flight per peer node (default 4, see `PushWindow`). */
+  readonly window?: number
   readonly fetch?: typeof fetch
 }
 
 /**
  * Delivery timings from the config's `delivery` section, where a test's own options win: the
- * anti-entropy period (DESIGN §4.7: 60 s) and the push backoff (0.5 s doubling to 30 s).
+ * anti-entropy period (DESIGN §4.7: 60 s), the push backoff (0.5 s doubling to 30 s) and the
+ * push window (4 batches in flight per peer node).
  */
 export function deliveryOptions(
   settings: DeliverySettings | undefined,
@@ -62,6 +65,7 @@ export function deliveryOptions(
   return {
     antiEntropyEvery: overrides.antiEntropyEvery ?? timings.antiEntropyEveryMs ?? 60_000,
     ...(backoff === undefined ? {} : { backoff }),
+    ...(timings.window === undefined ? {} : { window: timings.window }),
   }
 }
 
@@ -116,6 +120,7 @@ export function createDelivery(ctx: NodeContext, options: DeliveryOptions): Deli
         bound: () => bindings.ensure(url),
         onReconnect: (peer) => void track(syncPeer(peer)),
         ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+        ...(options.window === undefined ? {} : { window: options.window }),
       })
       workers.set(url, found)
       if (started) found.start()

@@ -14,6 +14,7 @@ import { isDatabaseUnavailable } from '../../store/database-errors.ts'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './federation.service.ts'
 import { peerFailure, peerRefused } from './peer-failure.ts'
 import { markPeerFailing, markPeerHealthy } from './peers.repository.ts'
+import { PushWindow } from './push-window.ts'
 
 /** Backoff after `failures` failed pushes: `baseMs` doubling up to `capMs`, never giving up. */
 export function backoffSchedule(baseMs: number, capMs: number): (failures: number) => number {
@@ -30,6 +31,9 @@ export const backoffDelay = backoffSchedule(500, 30_000)
  */
 const IDLE_READ_MS = 30_000
 
+/** Batches in flight per destination when the config does not say (`delivery.window`). */
+export const DEFAULT_WINDOW = 4
+
 export interface PushWorkerOptions {
   readonly ctx: NodeContext
   readonly url: string
@@ -37,10 +41,12 @@ export interface PushWorkerOptions {
   readonly clientFor: (party: string) => FederationClient
   /** Resolves once the URL proved it holds its parties' keys (DESIGN §4.6); nothing before. */
   readonly bound: () => Promise<void>
-  /** Called when the peer answers again after failing: time for anti-entropy. */
+  /** Called when the peer answered again after failing: time for anti-entropy. */
   readonly onReconnect: (url: string) => void
   /** Test hook: a shorter backoff. */
   readonly backoff?: (failures: number) => number
+  /** Most batches in flight at once (default {@link DEFAULT_WINDOW}), never two of one chain. */
+  readonly window?: number
 }
 
 /** A peer's checked answer to one push. */
@@ -50,16 +56,15 @@ interface Answer {
   readonly waiting: readonly Chain[]
   readonly receipts: readonly CheckedReceipt[]
   readonly refused: readonly { readonly id: string; readonly code: string }[]
-  /** How many sent events it receipts or refuses for good. */
-  readonly settles: number
-  /** Whether that is every event sent. */
-  readonly complete: boolean
 }
 
 /**
- * Pushes one destination's outbox in order, in batches of at most 500 events and 4 MiB. A
- * batch is done when the peer's signed receipt for it is stored; until then it is sent again,
- * after a backoff capped at 30 s. It never gives up; `stop()` ends it after the current call.
+ * Pushes one destination's outbox in order, in batches of at most 500 events and 4 MiB, with
+ * up to `window` batches in flight (see {@link PushWindow}: never two of one chain, so a
+ * stream of posts in many channels does not wait on one round trip at a time, and the peer
+ * still never sees an event before its predecessor). A batch is done when the peer's signed
+ * receipts for it are stored; until then it is sent again, after a backoff capped at 30 s. It
+ * never gives up; `stop()` ends it after the calls in flight.
  *
  * Order matters within a chain (one author in one channel), not across chains. A chain whose
  * events the peer holds waiting (a gap on its side, or an event it refused and that the rest
@@ -70,17 +75,23 @@ export class PushWorker {
   readonly url: string
   readonly #options: PushWorkerOptions
   readonly #abort = new AbortController()
+  readonly #window: PushWindow<OutboxItem>
+  readonly #flights = new Set<Promise<void>>()
   #failures = 0
+  /** No new batch before this time (ms): the backoff after a failed or fruitless push. */
+  #retryAt = 0
   /** Chains set aside: `channel\nauthor` → until when (ms), and how often in a row. */
   readonly #parked = new Map<string, { chain: Chain; until: number; times: number }>()
   #healthy = false
-  #interrupt: ((why: 'wake' | 'nudge') => void) | undefined
+  #marking: Promise<void> = Promise.resolve()
+  #interrupt: ((why: 'wake' | 'nudge' | 'flight') => void) | undefined
   #pending = false
   #running: Promise<void> | undefined
 
   constructor(options: PushWorkerOptions) {
     this.url = options.url
     this.#options = options
+    this.#window = new PushWindow(options.window ?? DEFAULT_WINDOW)
   }
 
   start(): void {
@@ -96,6 +107,7 @@ export class PushWorker {
   /** The peer answered elsewhere (a pull): cut a running backoff short. */
   nudge(): void {
     if (this.#failures > 0) this.#failures = 1
+    this.#retryAt = 0
     this.#pending = true
     this.#interrupt?.('nudge')
   }
@@ -105,83 +117,111 @@ export class PushWorker {
     await this.#running
   }
 
+  /**
+   * Fills the window while there is something to send and no backoff runs, then waits for a
+   * wake, an answer, a set-aside chain falling due or the end of the backoff.
+   */
   async #loop(): Promise<void> {
     const { ctx } = this.#options
-    // The previous batch's receipts being written while the next batch is on its way: the
-    // peer answered it already, so the order on the wire is kept. `after` skips what it covers.
-    let settling: Promise<void> | undefined
-    let after = 0
     while (!this.#abort.signal.aborted) {
       this.#pending = false
-      let progressed = false
-      try {
-        const batch = await this.#nextBatch(after)
-        if (batch.length === 0) {
-          if (settling !== undefined) {
-            // Read again from the oldest undelivered event once the writes are done.
-            await settling
-            settling = undefined
-            after = 0
-            continue
-          }
-          // Idle, or only set-aside chains left: wait for work, or for the first to be due.
-          await this.#sleep(Math.min(IDLE_READ_MS, this.#untilUnparked()))
+      const backingOff = this.#retryAt > ctx.now()
+      if (!backingOff && !this.#window.full) {
+        let batch: OutboxItem[]
+        try {
+          batch = await this.#nextBatch()
+        } catch (error) {
+          this.#failed(error)
           continue
         }
-        await this.#options.bound()
-        const answer = await this.#send(batch)
-        const previous = settling
-        settling = undefined
-        await previous
-        settling = this.#settle(answer)
-        // Awaited on the next turn, after the next send: a failure meanwhile (the database
-        // went away) is that turn's failure, and must not be an unhandled rejection that
-        // ends the process first.
-        settling.catch(() => {})
-        this.#park(batch, answer.waiting)
-        if (answer.complete) after = batch.at(-1)!.outboxId
-        else {
-          // Something is left (the peer waits for a gap): settle, then start over from the
-          // oldest event of the chains that are not set aside.
-          await settling
-          settling = undefined
-          after = 0
-        }
-        // Waiting chains are set aside with their own backoff, so the rest goes on at once.
-        progressed = answer.settles > 0 || answer.waiting.length > 0
-        if (this.#failures > 0) this.#options.onReconnect(this.url)
-        this.#failures = 0
-        if (!this.#healthy) await markPeerHealthy(ctx.db, this.url, ctx.now())
-        this.#healthy = true
-      } catch (error) {
-        settling?.catch(() => {})
-        settling = undefined
-        after = 0
-        if (this.#abort.signal.aborted) break
-        this.#failures++
-        const reason = isServerError(error) ? `${error.code}: ${error.message}` : String(error)
-        if (isDatabaseUnavailable(error)) {
-          // Our database, not the peer: nothing to hold against it. Unstored receipts are no
-          // loss, as the batch goes again and the peer receipts what it holds once more.
-          ctx.log.warn(
-            { peer: this.url, failures: this.#failures, reason },
-            'push paused: database unavailable',
-          )
-        } else {
-          this.#healthy = false
-          ctx.telemetry.pushFailed(this.url)
-          ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
-          await markPeerFailing(ctx.db, this.url, ctx.now(), peerFailure(error)).catch(() => {})
+        if (batch.length > 0) {
+          this.#launch(batch)
+          continue
         }
       }
-      if (this.#failures > 0 || !progressed) {
-        // A batch the peer holds as pending (a gap on its side) makes no progress: wait as
-        // for a failure, so an unfixable gap never turns into a hot loop.
-        const failures = Math.max(this.#failures, 1)
-        await this.#sleep((this.#options.backoff ?? backoffDelay)(failures), false)
-      }
+      if (backingOff) await this.#sleep(this.#retryAt - ctx.now(), 'backoff')
+      else if (this.#window.full) await this.#sleep(IDLE_READ_MS, 'full')
+      // Idle, or only set-aside chains left: wait for work, or for the first to be due.
+      else await this.#sleep(Math.min(IDLE_READ_MS, this.#untilUnparked()), 'idle')
     }
-    await settling?.catch(() => {})
+    await Promise.allSettled([...this.#flights])
+    await this.#marking
+  }
+
+  /** Sends a batch in the background, holding its rows and chains in the window until done. */
+  #launch(batch: OutboxItem[]): void {
+    const ticket = this.#window.open(batch)
+    const flight = this.#push(batch, ticket).finally(() => {
+      this.#window.settled(ticket)
+      this.#flights.delete(flight)
+      this.#flightMoved()
+    })
+    this.#flights.add(flight)
+  }
+
+  async #push(batch: readonly OutboxItem[], ticket: number): Promise<void> {
+    const { ctx } = this.#options
+    try {
+      await this.#options.bound()
+      const answer = await this.#send(batch)
+      // The chains the peer holds waiting are set aside before the window frees them.
+      this.#park(batch, answer.waiting)
+      this.#window.answered(ticket)
+      this.#flightMoved()
+      await this.#settle(answer)
+      if (this.#failures > 0) this.#options.onReconnect(this.url)
+      this.#failures = 0
+      if (!this.#healthy) {
+        this.#healthy = true
+        // Not written (our database is away): the next answer writes it again.
+        if (!(await this.#markPeer(() => markPeerHealthy(ctx.db, this.url, ctx.now())))) {
+          this.#healthy = false
+        }
+      }
+    } catch (error) {
+      this.#failed(error)
+    }
+  }
+
+  /** Counts a failed push (or outbox read) and backs off; the batch goes again after it. */
+  #failed(error: unknown): void {
+    if (this.#abort.signal.aborted) return
+    const { ctx } = this.#options
+    this.#failures++
+    this.#retryAt = ctx.now() + this.#backoff(this.#failures)
+    const reason = isServerError(error) ? `${error.code}: ${error.message}` : String(error)
+    if (isDatabaseUnavailable(error)) {
+      // Our database, not the peer: nothing to hold against it. Unstored receipts are no
+      // loss, as the batch goes again and the peer receipts what it holds once more.
+      ctx.log.warn(
+        { peer: this.url, failures: this.#failures, reason },
+        'push paused: database unavailable',
+      )
+      return
+    }
+    this.#healthy = false
+    ctx.telemetry.pushFailed(this.url)
+    ctx.log.warn({ peer: this.url, failures: this.#failures, reason }, 'push failed')
+    const failure = peerFailure(error)
+    void this.#markPeer(() => markPeerFailing(ctx.db, this.url, ctx.now(), failure))
+  }
+
+  /**
+   * Writes the peer's failing or healthy state, one write after another in the order the
+   * pushes ended, so a failure's write can never land after a later success's and leave a
+   * peer that answers shown as unreachable.
+   */
+  #markPeer(write: () => Promise<unknown>): Promise<boolean> {
+    const written = this.#marking.then(write).then(
+      () => true,
+      () => false,
+    )
+    this.#marking = written.then(() => {})
+    return written
+  }
+
+  #backoff(failures: number): number {
+    return (this.#options.backoff ?? backoffDelay)(failures)
   }
 
   /** Sets aside the chains the peer holds waiting; chains it took in full are due again. */
@@ -191,7 +231,7 @@ export class PushWorker {
     for (const chain of waiting) {
       const key = `${chain.channel}\n${chain.author}`
       const times = (this.#parked.get(key)?.times ?? 0) + 1
-      const until = now + (this.#options.backoff ?? backoffDelay)(times)
+      const until = now + this.#backoff(times)
       this.#parked.set(key, { chain, until, times })
     }
   }
@@ -210,14 +250,17 @@ export class PushWorker {
     return first - now
   }
 
-  async #nextBatch(after: number): Promise<OutboxItem[]> {
+  async #nextBatch(): Promise<OutboxItem[]> {
     const { db } = this.#options.ctx
-    const items = await nextBatch(db, this.url, MAX_BATCH_EVENTS, after, this.#skipped())
+    const window = this.#window
+    // Rows sent and not yet settled are still undelivered: read past them.
+    const skip = [...this.#skipped(), ...window.busyChains()]
+    const read = await nextBatch(db, this.url, MAX_BATCH_EVENTS + window.held, 0, skip)
     const batch: OutboxItem[] = []
     let bytes = 16
-    for (const item of items) {
+    for (const item of window.choose(read)) {
       bytes += item.raw.length + 1
-      if (bytes > MAX_BATCH_BYTES && batch.length > 0) break
+      if (batch.length === MAX_BATCH_EVENTS || (bytes > MAX_BATCH_BYTES && batch.length > 0)) break
       batch.push(item)
     }
     return batch
@@ -225,7 +268,7 @@ export class PushWorker {
 
   /**
    * Sends one batch and checks the peer's signed receipts (a bad one fails the push). Says
-   * what the answer settles, and whether that is the whole batch.
+   * what the answer settles, and which chains the peer holds waiting.
    */
   async #send(batch: readonly OutboxItem[]): Promise<Answer> {
     const { ctx } = this.#options
@@ -273,8 +316,6 @@ export class PushWorker {
       waiting: [...waiting.values()],
       receipts,
       refused,
-      settles: settled.size,
-      complete: settled.size === isSent.size,
     }
   }
 
@@ -302,12 +343,21 @@ export class PushWorker {
     }
   }
 
+  /** An answer came in or a batch is done: the window has room, or a chain is free. */
+  #flightMoved(): void {
+    this.#pending = true
+    this.#interrupt?.('flight')
+  }
+
   /**
-   * Waits `ms`, or less: `stop()` always ends the wait, `nudge()` too, and `wake()` ends an
-   * idle wait (never a backoff, so a busy sender does not hammer a peer that is down).
+   * Waits `ms`, or less: `stop()` and `nudge()` always end the wait, anything new ends an idle
+   * one, a batch answered ends one for room in the window, and only a nudge ends a backoff (so
+   * a busy sender does not hammer a peer that is down).
    */
-  #sleep(ms: number, idle = true): Promise<void> {
-    if (this.#abort.signal.aborted || (idle && this.#pending)) return Promise.resolve()
+  #sleep(ms: number, mode: 'idle' | 'full' | 'backoff'): Promise<void> {
+    if (this.#abort.signal.aborted) return Promise.resolve()
+    if (mode === 'idle' && this.#pending) return Promise.resolve()
+    if (mode === 'full' && !this.#window.full) return Promise.resolve()
     const { clock } = this.#options.ctx
     return new Promise((resolve) => {
       const signal = this.#abort.signal
@@ -320,7 +370,7 @@ export class PushWorker {
       const timer = Number.isFinite(ms) ? clock.setTimer(ms, done) : undefined
       signal.addEventListener('abort', done, { once: true })
       this.#interrupt = (why) => {
-        if (idle || why === 'nudge') done()
+        if (mode === 'idle' || why === 'nudge' || (mode === 'full' && why === 'flight')) done()
       }
     })
   }
