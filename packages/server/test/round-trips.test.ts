@@ -66,9 +66,7 @@ describe('round trips per message', () => {
       { now: clock.now() },
     )
     expect(reply.status).toBe(200)
-    expect(reply.body.receipts.flatMap(({ receipt }) => receipt.events)).toHaveLength(
-      events.length,
-    )
+    expect(reply.body.receipts.flatMap(({ receipt }) => receipt.events)).toHaveLength(events.length)
     pushed = upTo
   }
 
