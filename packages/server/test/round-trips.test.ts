@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { audit, listAudit, verifyAuditChain } from '../src/features/audit/audit.service.ts'
 import { ManualClock } from '../src/node/clock.ts'
 import { type HostilePeer, hostilePeer } from './support/hostile-peer.ts'
 import { startNodes, type TestNode } from './support/nodes.ts'
@@ -10,8 +11,8 @@ import { startNodes, type TestNode } from './support/nodes.ts'
 // false`; the test pushes for usa), and timers wait on a clock nobody advances.
 
 /** The most statements each may take; a change that adds one fails here (docs/benchmarks.md). */
-const POST_ON_AUTHOR = 16
-const PUSH_ON_RECEIVER = 8
+const POST_ON_AUTHOR = 8
+const PUSH_ON_RECEIVER = 6
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0) + 400
 const message = (text: string) => ({ text, lang: 'en', urgency: 'routine', tlp: 'green' })
@@ -105,6 +106,51 @@ describe('round trips per message', () => {
     console.log(`round trips, post on the author's node: ${sent.length}\n  ${sent.join('\n  ')}`)
     expect(sent.length).toBeLessThanOrEqual(POST_ON_AUTHOR)
     expect(await eventsOf(last)).toHaveLength(1)
+  })
+
+  /** usa's token.use entries of the messages route, and whether its audit chain holds. */
+  async function tokenUses() {
+    const entries = await listAudit(usa.database.db, { limit: 10_000 })
+    return entries.filter(
+      (entry) =>
+        entry.action === 'token.use' &&
+        entry.details.route === '/api/v1/channels/:channel/messages',
+    )
+  }
+
+  it('writes the token.use entry of a post with its commit, chained on whatever ended the log', async () => {
+    const before = (await tokenUses()).length
+    // Another writer (the operator's CLI, say) appends meanwhile: the post chains on its entry.
+    const other = await audit(usa.database.db, {
+      time: clock.now(),
+      action: 'peer.url',
+      officer: null,
+      party: null,
+      details: { via: 'cli' },
+    })
+    const posted = await post('audited')
+    const uses = await tokenUses()
+    expect(uses).toHaveLength(before + 1)
+    expect(uses.at(-1)).toMatchObject({
+      seq: other.seq + 1,
+      prev: other.hash,
+      officer: usa.officers.get('usa')!.id,
+      details: { token: usa.officers.get('usa')!.tokenId, method: 'POST' },
+    })
+    expect(posted.position).toBeGreaterThan(0)
+    expect(await verifyAuditChain(usa.database.db)).toMatchObject({ ok: true })
+  })
+
+  it('writes the token.use entry of a refused post before it answers', async () => {
+    const before = (await tokenUses()).length
+    const reply = await usa.api<{ error: { code: string } }>(
+      'POST',
+      `/channels/${channel}/messages`,
+      { ...message('refused'), as: 'rus' },
+    )
+    expect([reply.status, reply.body.error.code]).toEqual([403, 'PARTY_FORBIDDEN'])
+    expect(await tokenUses()).toHaveLength(before + 1)
+    expect(await verifyAuditChain(usa.database.db)).toMatchObject({ ok: true })
   })
 
   it(`stores a pushed event on the receiver in at most ${PUSH_ON_RECEIVER} statements`, async () => {

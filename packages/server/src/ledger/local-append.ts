@@ -15,7 +15,8 @@ import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import { inTransaction } from './append-transaction.ts'
 import type { AppendContext, AppendResult, BatchAppendResult, Outcome } from './append-types.ts'
-import { lockChains, place } from './chain-state.ts'
+import { chainKeys } from './chain-locks.ts'
+import { place } from './chain-state.ts'
 import { afterStore, EventRows } from './event-rows.ts'
 import { rejectedBy } from './evidence.ts'
 import { pinnedKeysOf } from './keys.ts'
@@ -78,7 +79,8 @@ async function storeLocal(
   ctx: AppendContext,
 ): Promise<Outcome[]> {
   const drafts = items.map(({ draft }) => draft)
-  await lockChains(trx, drafts)
+  // The chain locks and the channels' state in one statement: only this node's committer
+  // writes a hosted party's chain (one writer per party), so nothing it waits for is missed.
   const cache = await preloadView(
     trx,
     drafts.map((draft) => ({
@@ -88,6 +90,7 @@ async function storeLocal(
       heads: [],
       references: referencesOf(draft.body),
     })),
+    chainKeys(drafts),
   )
   const accepted: { prepared: PreparedEvent; signer: Signer; behind: readonly Behind[] }[] = []
   const outcomes: (Outcome | number)[] = []
