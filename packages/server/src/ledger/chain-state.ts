@@ -8,7 +8,6 @@ import {
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import type { AppendContext } from './append-types.ts'
-import { chainKeys, chainLocks } from './chain-locks.ts'
 import type { EventVerifier } from './event-verifier.ts'
 import { pinnedKeysOf } from './keys.ts'
 import { type Hints, hintsOf, referencesOf, type ViewCache, validateWith } from './receiver-view.ts'
@@ -70,7 +69,8 @@ export async function lockChains(
   trx: Transaction<DB>,
   events: readonly { readonly channel: string; readonly author: string }[],
 ): Promise<void> {
-  const keys = chainKeys(events)
+  const keys = [...new Set(events.map(({ channel, author }) => `${channel}\n${author}`))].sort()
   if (keys.length === 0) return
-  await sql`select ${chainLocks(keys)}`.execute(trx)
+  await sql`select pg_advisory_xact_lock(hashtextextended(key, 0))
+    from unnest(${keys}::text[]) as k(key)`.execute(trx)
 }

@@ -15,8 +15,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../store/tables.ts'
 import { inTransaction } from './append-transaction.ts'
 import type { AppendContext, AppendResult, BatchAppendResult, Outcome } from './append-types.ts'
-import { chainKeys } from './chain-locks.ts'
-import { place } from './chain-state.ts'
+import { lockChains, place } from './chain-state.ts'
 import { afterStore, EventRows } from './event-rows.ts'
 import { rejectedBy } from './evidence.ts'
 import { pinnedKeysOf } from './keys.ts'
@@ -79,8 +78,7 @@ async function storeLocal(
   ctx: AppendContext,
 ): Promise<Outcome[]> {
   const drafts = items.map(({ draft }) => draft)
-  // The chain locks and the channels' state in one statement: only this node's committer
-  // writes a hosted party's chain (one writer per party), so nothing it waits for is missed.
+  await lockChains(trx, drafts)
   const cache = await preloadView(
     trx,
     drafts.map((draft) => ({
@@ -90,7 +88,6 @@ async function storeLocal(
       heads: [],
       references: referencesOf(draft.body),
     })),
-    chainKeys(drafts),
   )
   const accepted: { prepared: PreparedEvent; signer: Signer; behind: readonly Behind[] }[] = []
   const outcomes: (Outcome | number)[] = []

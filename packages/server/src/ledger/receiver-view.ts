@@ -10,7 +10,6 @@ import {
 import type { Kysely, Transaction } from 'kysely'
 import { sql } from 'kysely'
 import type { DB } from '../store/tables.ts'
-import { chainLocks } from './chain-locks.ts'
 
 type Executor = Kysely<DB> | Transaction<DB>
 
@@ -107,15 +106,11 @@ const idKey = (channel: string, author: string, seq: number) => `${channel}\n${a
  * at. Keys are not loaded: steps 1–3, the only ones that need them, run before (see
  * `pinnedKeysOf`); a caller that wants them puts them in `keys`.
  */
-export async function preloadView(
-  db: Executor,
-  hints: readonly Hints[],
-  locks: readonly string[] = [],
-): Promise<ViewCache> {
+export async function preloadView(db: Executor, hints: readonly Hints[]): Promise<ViewCache> {
   const channels = [
     ...new Set(hints.flatMap((hint) => (hint.channel === undefined ? [] : [hint.channel]))),
   ]
-  const { facts, heads } = await loadChannelState(db, channels, locks)
+  const { facts, heads } = await loadChannelState(db, channels)
   const cache: ViewCache = {
     facts: new Map(channels.map((channel) => [channel, facts.get(channel)])),
     heads,
@@ -282,25 +277,18 @@ async function loadMisses(db: Executor, cache: ViewCache, misses: Misses): Promi
  * Facts and heads of several channels in ONE query: each participant's row with its chain's
  * last event, read from the end of the (channel, author, seq) index. Only a participant's
  * events are ever stored (the channel.create that names the participants included), so
- * this is every stored chain of the channel. With `locks`, the same query first takes those
- * chain locks (see `lockChains`); its snapshot may then predate a commit it waited for, which
- * only a second writer of the same chain can make, and the unique (channel, author, seq) then
- * refuses the stale seq (a retried transaction).
+ * this is every stored chain of the channel.
  */
 async function loadChannelState(
   db: Executor,
   channels: readonly string[],
-  locks: readonly string[],
 ): Promise<{
   facts: Map<string, ChannelFacts>
   heads: Map<string, Map<string, ChainHead>>
 }> {
   const facts = new Map<string, ChannelFacts>()
   const heads = new Map(channels.map((channel) => [channel, new Map<string, ChainHead>()]))
-  if (channels.length === 0) {
-    if (locks.length > 0) await sql`select ${chainLocks(locks)}`.execute(db)
-    return { facts, heads }
-  }
+  if (channels.length === 0) return { facts, heads }
   const rows = await db
     .selectFrom('channels as c')
     .innerJoin('channel_members as m', 'm.channel', 'c.id')
@@ -328,7 +316,6 @@ async function loadChannelState(
       'e.time',
     ])
     .where('c.id', 'in', channels)
-    .$if(locks.length > 0, (query) => query.where(sql<boolean>`${chainLocks(locks)} >= 0`))
     .orderBy('c.id')
     .orderBy('m.party')
     .execute()

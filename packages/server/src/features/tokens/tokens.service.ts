@@ -281,20 +281,26 @@ export class TokenUse {
 
   /** Appends the entry inside `trx`; {@link committed} says that `trx` then committed. */
   async write(trx: Transaction<DB>): Promise<void> {
-    if (this.#written) return
-    const tail = this.#ctx.auditTail
-    await (tail === undefined ? audit(trx, this.#entry) : appendAudit(trx, tail, this.#entry))
+    if (!this.#written) await this.#append(trx)
   }
 
   committed(): void {
     this.#written = true
   }
 
-  /** Writes the entry in a transaction of its own, unless a commit carried it already. */
+  /**
+   * Writes the entry in a transaction of its own, unless a commit carried it already. Tried
+   * once: when it fails, the call answers with that error, whose own answer must not try again.
+   */
   async flush(): Promise<void> {
     if (this.#written) return
-    await this.#ctx.db.transaction().execute((trx) => this.write(trx))
     this.#written = true
+    await this.#ctx.db.transaction().execute((trx) => this.#append(trx))
+  }
+
+  async #append(trx: Transaction<DB>): Promise<void> {
+    const tail = this.#ctx.auditTail
+    await (tail === undefined ? audit(trx, this.#entry) : appendAudit(trx, tail, this.#entry))
   }
 }
 
