@@ -7,6 +7,7 @@ import type { NodeConfig } from './config.ts'
 import { accessPlugin, enforceAccess } from './features/access/access.plugin.ts'
 import { accessContext } from './features/access/access.service.ts'
 import { auditPlugin } from './features/audit/audit.plugin.ts'
+import { AuditTail } from './features/audit/audit.service.ts'
 import { channelsPlugin } from './features/channels/channels.plugin.ts'
 import { composePlugin } from './features/compose/compose.plugin.ts'
 import type { ComposeContext } from './features/compose/compose.service.ts'
@@ -41,7 +42,11 @@ import { releasePlugin } from './features/release/release.plugin.ts'
 import { holdForRelease } from './features/release/release.service.ts'
 import { rostersPlugin } from './features/rosters/rosters.plugin.ts'
 import { authSettings } from './features/sessions/auth-settings.ts'
-import { officerAuth, type RequestOfficer } from './features/sessions/session-auth.ts'
+import {
+  flushTokenUse,
+  officerAuth,
+  type RequestOfficer,
+} from './features/sessions/session-auth.ts'
 import { sessionsPlugin } from './features/sessions/sessions.plugin.ts'
 import type { AuthContext } from './features/sessions/sessions.service.ts'
 import { stixPlugin } from './features/stix/stix.plugin.ts'
@@ -86,6 +91,8 @@ declare module 'fastify' {
     auth?: RouteAuth
     /** Usable before the officer changed a reset password or enrolled a second factor. */
     accountSetup?: boolean
+    /** The route's local commit writes a token call's `token.use` entry (`TokenUse`). */
+    tokenUseCommits?: boolean
   }
   interface FastifyRequest {
     officer: Officer | null
@@ -236,8 +243,10 @@ async function assemble(
     parties: [...identity.parties.keys()],
     passwords: passwordHasher(config.auth?.passwordHash),
     settings: authSettings(config.auth),
+    auditTail: new AuditTail(),
   }
   app.addHook('onRequest', officerAuth(auth))
+  app.addHook('onSend', flushTokenUse)
   const access = accessContext(database.db, now)
   enforceAccess(app, access)
   const compose: ComposeContext = {

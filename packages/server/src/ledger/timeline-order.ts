@@ -29,6 +29,11 @@ export const timelineOrderProjection: EventProjection = {
     }
     // Channels never read each other's entries, so each is a run of its own.
     for (const [channel, run] of byChannel) {
+      // Placing events one by one costs a statement each; ordering them in memory costs three.
+      if (run.length < 3) {
+        for (const one of run) await timelineOrderProjection.apply(trx, one, ctx)
+        continue
+      }
       const entries = await orderInMemory(trx, channel, run)
       if (entries === undefined) {
         for (const one of run) await timelineOrderProjection.apply(trx, one, ctx)

@@ -8,13 +8,15 @@ import {
 } from '../ledger/index.ts'
 import type { NodeContext } from './context.ts'
 import { appendContext } from './context.ts'
-import type { OnStored } from './local-committer.ts'
+import type { Alongside, OnStored } from './local-committer.ts'
 import { publish } from './publish.ts'
 
 /** Work that must commit in the transaction that stores a local event, or not at all. */
 export interface CommitLocalOptions {
   /** Runs inside that transaction once the event is stored; throwing rolls the event back. */
   readonly onStored?: OnStored
+  /** Written in that transaction too, without keeping the draft out of a group commit. */
+  readonly alongside?: Alongside
 }
 
 /**
@@ -35,7 +37,7 @@ export function commitLocal(
   if (!ctx.identity.parties.has(draft.author)) {
     return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
   }
-  return ctx.committer.submit(draft, options.onStored)
+  return ctx.committer.submit(draft, options.onStored, options.alongside)
 }
 
 /**
@@ -46,13 +48,14 @@ export function commitLocal(
 export function commitLocalAll(
   ctx: NodeContext,
   drafts: readonly LocalDraft[],
+  options: Pick<CommitLocalOptions, 'alongside'> = {},
 ): Promise<PromiseSettledResult<StoredEvent>[]> {
   for (const draft of drafts) {
     if (!ctx.identity.parties.has(draft.author)) {
       return Promise.reject(new ServerError('PARTY_NOT_HOSTED', { party: draft.author }))
     }
   }
-  return Promise.allSettled(ctx.committer.submitAll(drafts))
+  return Promise.allSettled(ctx.committer.submitAll(drafts, options.alongside))
 }
 
 /**

@@ -12,12 +12,23 @@ import { publish, refusal, storedOf } from './publish.ts'
 /** Runs inside the transaction that stores a local event; throwing rolls the event back. */
 export type OnStored = (trx: Transaction<DB>, stored: StoredEvent) => Promise<void>
 
+/**
+ * A write that commits with a local event (a call's audit entry) and, unlike {@link OnStored},
+ * lets it share a group commit: `write` runs in the transaction, once per attempt, and
+ * `committed` once that transaction committed.
+ */
+export interface Alongside {
+  write(trx: Transaction<DB>): Promise<void>
+  committed(): void
+}
+
 /** Most drafts one group commit takes: many share a commit, and none waits long for a turn. */
 const MAX_GROUP = 500
 
 interface Waiting {
   readonly draft: LocalDraft
   readonly onStored: OnStored | undefined
+  readonly alongside?: Alongside
   readonly resolve: (stored: StoredEvent) => void
   readonly reject: (error: unknown) => void
   /** Set on the drafts of one {@link commitLocalAll}: they commit alone and together. */
@@ -34,19 +45,24 @@ export class LocalCommitter {
     this.#ctx = ctx
   }
 
-  submit(draft: LocalDraft, onStored: OnStored | undefined): Promise<StoredEvent> {
+  submit(
+    draft: LocalDraft,
+    onStored: OnStored | undefined,
+    alongside?: Alongside,
+  ): Promise<StoredEvent> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ draft, onStored, resolve, reject })
+      this.#queue.push({ draft, onStored, resolve, reject, ...(alongside && { alongside }) })
       if (!this.#running) void this.#run()
     })
   }
 
-  submitAll(drafts: readonly LocalDraft[]): Promise<StoredEvent>[] {
+  submitAll(drafts: readonly LocalDraft[], alongside?: Alongside): Promise<StoredEvent>[] {
     const atomic = {}
     const promises = drafts.map(
-      (draft) =>
+      (draft, i) =>
         new Promise<StoredEvent>((resolve, reject) => {
-          this.#queue.push({ draft, onStored: undefined, resolve, reject, atomic })
+          const also = i === 0 && alongside !== undefined ? { alongside } : {}
+          this.#queue.push({ draft, onStored: undefined, resolve, reject, atomic, ...also })
         }),
     )
     if (!this.#running && drafts.length > 0) void this.#run()
@@ -111,9 +127,11 @@ export class LocalCommitter {
           const own = stored.filter(({ event }) => hosted.includes(event.author))
           const events = own.map(({ id, event }) => ({ id, channel: event.channel }))
           for (const url of await enqueueOwnEvents(trx, events, hosted, now)) destinations.add(url)
+          for (const waiter of waiting) await waiter.alongside?.write(trx)
         },
         // Durable now: stream it and start delivering it before anything else is done.
         onCommitted: (stored) => {
+          for (const waiter of waiting) waiter.alongside?.committed()
           publish(ctx, stored, true)
           ctx.wake([...destinations])
           ctx.telemetry.committed('local', (performance.now() - started) / 1000, stored.length)

@@ -1,6 +1,6 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import { PGlite, types as pgliteTypes, type Transaction } from '@electric-sql/pglite'
 import {
   Kysely,
   PGliteDialect,
@@ -34,6 +34,11 @@ export interface DatabaseOptions {
    * crash the process.
    */
   readonly onConnectionError?: (error: Error) => void
+  /**
+   * Told of every statement sent to the database engine, BEGIN and COMMIT included: one call is
+   * one round trip. Tests count what a post costs with it (test/round-trips.test.ts).
+   */
+  readonly onStatement?: (sql: string) => void
 }
 
 const INT8_OID = 20
@@ -56,15 +61,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   if (options.url !== undefined) {
     // Loaded only for PostgreSQL: an embedded node never needs the driver in its memory.
     const { default: driver } = await import('pg')
-    return openPostgres(driver, options.url, options.onConnectionError)
+    return openPostgres(driver, options.url, options.onConnectionError, options.onStatement)
   }
-  return openPglite(options.dataDir, options.loadDataDir)
+  return openPglite(options.dataDir, options.loadDataDir, options.onStatement)
 }
 
 function openPostgres(
   driver: typeof pg,
   url: string,
   onConnectionError?: (error: Error) => void,
+  onStatement?: (sql: string) => void,
 ): Database {
   const pool = new driver.Pool({
     connectionString: url,
@@ -83,7 +89,7 @@ function openPostgres(
   // then drops the client. (An idle client's error still reaches the pool listener above.)
   pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: preparing(pool, driver.Client) }),
+    dialect: new PostgresDialect({ pool: preparing(pool, driver.Client, onStatement) }),
   })
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }
@@ -99,7 +105,11 @@ const MAX_PREPARED_PARAMETERS = 100
  * the values, which roughly halves the cost of a query on both sides. Statements without
  * parameters (BEGIN, COMMIT, DDL) and large ones run as before.
  */
-function preparing(pool: pg.Pool, Client: typeof pg.Client): PostgresPool {
+function preparing(
+  pool: pg.Pool,
+  Client: typeof pg.Client,
+  onStatement?: (sql: string) => void,
+): PostgresPool {
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>()
   return {
     options: pool.options,
@@ -111,6 +121,7 @@ function preparing(pool: pg.Pool, Client: typeof pg.Client): PostgresPool {
       if (wrapped === undefined) {
         const names = new Map<string, string>()
         const query = (text: unknown, values?: unknown) => {
+          onStatement?.(typeof text === 'string' ? text : (text as { text: string }).text)
           if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
             let name = names.get(text)
             if (
@@ -165,6 +176,7 @@ function keepWasmLean(): void {
 async function openPglite(
   dataDir: string | undefined,
   loadDataDir: Blob | undefined,
+  onStatement?: (sql: string) => void,
 ): Promise<Database> {
   keepWasmLean()
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir)
@@ -180,7 +192,11 @@ async function openPglite(
     unlock()
     throw error
   }
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  const db = new Kysely<DB>({
+    dialect: new PGliteDialect({
+      pglite: onStatement === undefined ? pglite : counted(pglite, onStatement),
+    }),
+  })
   return {
     db,
     dialect: 'pglite',
@@ -195,6 +211,37 @@ async function openPglite(
     },
     dump: () => pglite.dumpDataDir('none'),
   }
+}
+
+/**
+ * PGlite as Kysely uses it (query, and transaction with its own BEGIN and COMMIT or ROLLBACK),
+ * telling `onStatement` of each statement as the pg pool's wrapper does.
+ */
+function counted(pglite: PGlite, onStatement: (sql: string) => void): PGlite {
+  const query = (target: Pick<PGlite, 'query'>) =>
+    ((text: string, ...rest: unknown[]) => {
+      onStatement(text)
+      return (target.query as (...args: unknown[]) => unknown)(text, ...rest)
+    }) as PGlite['query']
+  return new Proxy(pglite, {
+    get(target, property) {
+      if (property === 'query') return query(target)
+      if (property === 'transaction') {
+        return (<T>(work: (tx: Transaction) => Promise<T>) => {
+          onStatement('begin')
+          return target
+            .transaction((tx) =>
+              work(
+                new Proxy(tx, { get: (t, p) => (p === 'query' ? query(t) : Reflect.get(t, p)) }),
+              ),
+            )
+            .finally(() => onStatement('commit'))
+        }) as PGlite['transaction']
+      }
+      const value = Reflect.get(target, property)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /**

@@ -13,12 +13,18 @@ export const testDialect: 'pglite' | 'postgres' =
  * A fresh, migrated database for one test: in-memory PGlite, or with `PARLEY_TEST_DB=postgres`
  * a new database on the test server, dropped again by `close()`.
  */
-export async function testDatabase(options: { migrate?: boolean } = {}): Promise<Database> {
+export async function testDatabase(
+  options: { migrate?: boolean; onStatement?: (sql: string) => void } = {},
+): Promise<Database> {
+  const counting = options.onStatement === undefined ? {} : { onStatement: options.onStatement }
   if (testDialect === 'pglite' && options.migrate !== false) {
-    return openDatabase({ loadDataDir: await migratedTemplate() })
+    return openDatabase({ loadDataDir: await migratedTemplate(), ...counting })
   }
   const migrated = options.migrate === false ? undefined : inject('postgresTemplate')
-  const database = testDialect === 'postgres' ? await freshPostgres(migrated) : await openDatabase()
+  const database =
+    testDialect === 'postgres'
+      ? await freshPostgres(migrated, counting)
+      : await openDatabase(counting)
   if (options.migrate !== false && migrated === undefined) {
     try {
       await migrateToLatest(database.db)
@@ -52,12 +58,15 @@ export function migratedTemplate(): Promise<Blob> {
 }
 
 /** A new database on the test server, a copy of `template` when given (else empty). */
-async function freshPostgres(template: string | undefined): Promise<Database> {
+async function freshPostgres(
+  template: string | undefined,
+  counting: { onStatement?: (sql: string) => void },
+): Promise<Database> {
   const name = `parley_t_${randomBytes(8).toString('hex')}`
   await adminQuery(
     `create database ${name}${template === undefined ? '' : ` template ${template}`}`,
   )
-  const database = await openDatabase({ url: databaseUrl(name) })
+  const database = await openDatabase({ url: databaseUrl(name), ...counting })
   return {
     ...database,
     close: async () => {

@@ -55,6 +55,8 @@ export interface StartOptions extends Omit<BuildOptions, 'database'> {
   readonly peers?: (from: string, to: string) => boolean
   /** Changes each node's config before it starts (the demo relaxes its officers' logins). */
   readonly configure?: (config: NodeConfig) => NodeConfig
+  /** Told of every statement each node sends its database (see `DatabaseOptions`). */
+  readonly onStatement?: (node: string, sql: string) => void
 }
 
 /**
@@ -88,7 +90,10 @@ export async function startNodes(
       .filter((other) => other.spec.node !== spec.node)
       .filter((other) => options.peers?.(spec.node, other.spec.node) ?? true)
       .map((other) => other.pins)
-    const database = await testDatabase()
+    const { onStatement } = options
+    const database = await testDatabase(
+      onStatement === undefined ? {} : { onStatement: (sql) => onStatement(spec.node, sql) },
+    )
     const configured = options.configure?.({ ...config, peers }) ?? { ...config, peers }
     nodes.push(await startNode(configured, database, options))
   }
@@ -109,7 +114,7 @@ async function startNode(
   database: Database,
   options: StartOptions,
 ): Promise<TestNode> {
-  const { peers: _peers, configure: _configure, ...buildOptions } = options
+  const { peers: _peers, configure: _configure, onStatement: _count, ...buildOptions } = options
   let running = false
   const url = config.federationUrl
   const open = async () => {

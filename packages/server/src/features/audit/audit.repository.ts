@@ -7,9 +7,34 @@ type Executor = Kysely<DB> | Transaction<DB>
 
 export type AuditRow = Selectable<AuditLogTable>
 
+/**
+ * The lock that serializes appends: every writer waits on it, readers do not. An advisory
+ * lock rather than a table lock, so {@link insertAuditRowAfter} can take it in its statement.
+ */
+const AUDIT_LOCK = sql`pg_advisory_xact_lock(hashtextextended('parley/audit_log', 0))`
+
 /** Serializes appends: every writer waits here, readers do not. */
 export async function lockAuditLog(trx: Transaction<DB>): Promise<void> {
-  await sql`lock table audit_log in exclusive mode`.execute(trx)
+  await sql`select ${AUDIT_LOCK}`.execute(trx)
+}
+
+/**
+ * Appends `row` in ONE statement, taking the writers' lock, when the log still ends with the
+ * row it chains on (`row.prev`, null for the first): true when it did. False when another row
+ * came first, which the writer then reads under the lock (as {@link lockAuditLog} and
+ * {@link lastAuditRow}) before it chains on it.
+ */
+export async function insertAuditRowAfter(trx: Transaction<DB>, row: AuditRow): Promise<boolean> {
+  const { rows } = await sql<{ seq: number }>`
+    with writer as (select ${AUDIT_LOCK})
+    insert into audit_log (seq, time, officer, party, action, details, prev, hash)
+    select ${row.seq}::bigint, ${row.time}::bigint, ${row.officer}::text, ${row.party}::text,
+      ${row.action}::text, ${jsonb(row.details)}::jsonb, ${row.prev}::text, ${row.hash}::text
+    from writer
+    where (select hash from audit_log order by seq desc limit 1) is not distinct from ${row.prev}::text
+    on conflict (seq) do nothing
+    returning seq`.execute(trx)
+  return rows.length === 1
 }
 
 export async function lastAuditRow(db: Executor): Promise<AuditRow | undefined> {

@@ -7,6 +7,7 @@ import {
   auditRange,
   auditRows,
   insertAuditRow,
+  insertAuditRowAfter,
   lastAuditRow,
   lockAuditLog,
 } from './audit.repository.ts'
@@ -59,7 +60,44 @@ export async function audit(
   if (!db.isTransaction) return db.transaction().execute((trx) => audit(trx, entry))
   const trx = db as Transaction<DB>
   await lockAuditLog(trx)
-  const last = await lastAuditRow(trx)
+  const row = await chained(entry, await lastAuditRow(trx))
+  await insertAuditRow(trx, row)
+  return row
+}
+
+/**
+ * Where this process last saw the audit log end: a guess that lets {@link appendAudit} write
+ * an entry in one statement. Another writer (a second process, the CLI, an entry written by
+ * {@link audit}) or a rolled-back transaction makes it stale; the insert then finds that the
+ * log ends elsewhere and the entry is chained on the real end, so a stale guess costs two
+ * statements and never a fork. One per app, as the node's state is.
+ */
+export class AuditTail {
+  last: { readonly seq: number; readonly hash: string } | null | undefined
+}
+
+/** {@link audit} inside `trx`, in one statement when `tail` knows where the log ends. */
+export async function appendAudit(
+  trx: Transaction<DB>,
+  tail: AuditTail,
+  entry: AuditEntry,
+): Promise<AuditRecord> {
+  if (tail.last !== undefined) {
+    const row = await chained(entry, tail.last)
+    if (await insertAuditRowAfter(trx, row)) {
+      tail.last = row
+      return row
+    }
+  }
+  const row = await audit(trx, entry)
+  tail.last = row
+  return row
+}
+
+async function chained(
+  entry: AuditEntry,
+  last: { readonly seq: number; readonly hash: string } | null | undefined,
+): Promise<AuditRecord> {
   const unhashed = {
     seq: (last?.seq ?? 0) + 1,
     time: entry.time,
@@ -69,9 +107,7 @@ export async function audit(
     details: storable(entry.details ?? {}) as Record<string, unknown>,
     prev: last?.hash ?? null,
   }
-  const row: AuditRecord = { ...unhashed, hash: await auditRowHash(unhashed) }
-  await insertAuditRow(trx, row)
-  return row
+  return { ...unhashed, hash: await auditRowHash(unhashed) }
 }
 
 /**

@@ -20,7 +20,11 @@ export const composePlugin: FastifyPluginAsyncTypebox<{ compose: ComposeContext 
   app.post(
     api.compose.path,
     {
-      config: { auth: 'officer', requires: { role: 'drafter', channel: 'params.channel' } },
+      config: {
+        auth: 'officer',
+        requires: { role: 'drafter', channel: 'params.channel' },
+        tokenUseCommits: true,
+      },
       schema: schemaOf(api.compose),
     },
     async (request, reply) => {

@@ -14,6 +14,7 @@ import type { StoredEvent } from '../../ledger/index.ts'
 import { actingParty, channelOrThrow } from '../../node/channels.ts'
 import { commitLocal, commitLocalAll } from '../../node/commit.ts'
 import type { NodeContext } from '../../node/context.ts'
+import type { Alongside } from '../../node/local-committer.ts'
 import { type AccessContext, actingAs, assertChannelAccess } from '../access/access.service.ts'
 import type { RequestOfficer } from '../sessions/session-auth.ts'
 import { needsRelease, type ReleaseFloor } from './release-floor.ts'
@@ -95,7 +96,7 @@ export async function compose(
   if (needsRelease(ctx.floor, policyOf(channel), input.type, input.body)) {
     return { status: 'queued', release: await ctx.hold(item) }
   }
-  return { status: 'released', event: await commitItem(ctx.node, item) }
+  return { status: 'released', event: await commitItem(ctx.node, item, officer.tokenUse) }
 }
 
 /**
@@ -139,6 +140,7 @@ export async function composeBatch(
       body: body as never,
       officer: officer.id,
     })),
+    officer.tokenUse === undefined ? {} : { alongside: officer.tokenUse },
   )
 }
 
@@ -184,13 +186,21 @@ export async function checkItem(
   }
 }
 
-/** Signs and appends an item as its party, with its drafter's officer id. */
-export function commitItem(node: NodeContext, item: Item): Promise<StoredEvent> {
-  return commitLocal(node, {
+/**
+ * Signs and appends an item as its party, with its drafter's officer id, and in the same
+ * transaction what must commit with it (the `token.use` entry of the call that released it).
+ */
+export function commitItem(
+  node: NodeContext,
+  item: Item,
+  alongside?: Alongside,
+): Promise<StoredEvent> {
+  const draft = {
     channel: item.channel,
     author: item.party,
     type: item.type,
     body: item.body as never,
     officer: item.drafter,
-  })
+  }
+  return commitLocal(node, draft, alongside === undefined ? {} : { alongside })
 }

@@ -12,6 +12,7 @@ import { timeline } from './messages.service.ts'
 const composes = {
   auth: 'officer',
   requires: { role: 'drafter', channel: 'params.channel' },
+  tokenUseCommits: true,
 } as const
 
 /**

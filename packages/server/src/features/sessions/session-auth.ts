@@ -7,6 +7,7 @@ import {
   auditTokenUse,
   authenticateToken,
   redeemTicket,
+  TokenUse,
   tokenOfficer,
 } from '../tokens/tokens.service.ts'
 import type { AuthSettings } from './auth-settings.ts'
@@ -36,6 +37,8 @@ export interface RequestOfficer {
   readonly session: string | null
   /** The id of the API token the call came with, if it came with one. */
   readonly token?: string
+  /** Its `token.use` audit entry, when the route's commit is to write it (`tokenUseCommits`). */
+  readonly tokenUse?: TokenUse
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -58,13 +61,13 @@ export function officerAuth(ctx: AuthContext) {
     const bearer = presentedBearer(request)
     if (bearer !== null) {
       const officer = await authenticateToken(ctx, bearer)
-      if (!SAFE_METHODS.has(request.method)) {
-        await auditTokenUse(ctx, officer, {
-          method: request.method,
-          route: request.routeOptions.url ?? request.url,
-        })
-      }
       request.officer = officer
+      if (SAFE_METHODS.has(request.method)) return
+      const use = { method: request.method, route: request.routeOptions.url ?? request.url }
+      // The route's commit writes it in its own transaction; `flushTokenUse` if none does.
+      if (config.tokenUseCommits === true)
+        request.officer = { ...officer, tokenUse: new TokenUse(ctx, officer, use) }
+      else await auditTokenUse(ctx, officer, use)
       return
     }
     if (request.ws && typeof query?.ticket === 'string') {
@@ -88,6 +91,14 @@ export function officerAuth(ctx: AuthContext) {
     }
     request.officer = { id: session.officer, party: session.party, roles, session: idHash }
   }
+}
+
+/**
+ * The `onSend` hook that writes a call's `token.use` entry before it is answered, when no
+ * commit carried it (a refusal, an item queued for release, an error).
+ */
+export async function flushTokenUse(request: FastifyRequest): Promise<void> {
+  await request.officer?.tokenUse?.flush()
 }
 
 function presentedBearer(request: FastifyRequest): string | null {

@@ -10,6 +10,7 @@ import type { Transaction } from 'kysely'
 import { isServerError, ServerError } from '../../errors.ts'
 import { cachedSession, rememberSession, sessionGeneration } from '../../node/session-cache.ts'
 import type { DB } from '../../store/tables.ts'
+import type { AuditTail } from '../audit/audit.service.ts'
 import { audit, storable } from '../audit/audit.service.ts'
 import type { OfficerRow } from '../officers/officers.repository.ts'
 import {
@@ -53,6 +54,8 @@ import type { SessionStage } from './sessions.table.ts'
 /** What sessions need: officer management's context plus the node's auth settings. */
 export interface AuthContext extends OfficersContext {
   readonly settings: AuthSettings
+  /** Where the audit log was seen to end: token calls' entries go in with one statement. */
+  readonly auditTail?: AuditTail
 }
 
 /** Where a request comes from, for lock-out and the audit log. */

@@ -58,15 +58,20 @@ export function tokenWithOfficer(db: Executor, id: string): Promise<TokenWithOff
 }
 
 /**
- * Notes a use. At most one write a minute per token: the time is for an admin deciding
+ * Notes a use, unless one was noted within `everyMs`: the time is for an admin deciding
  * whether a token is still in use, and a busy script must not write on every call.
  */
-export async function touchToken(db: Executor, id: string, now: number): Promise<void> {
+export async function touchToken(
+  db: Executor,
+  id: string,
+  now: number,
+  everyMs: number,
+): Promise<void> {
   await db
     .updateTable('api_tokens')
     .set({ last_used_at: now })
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - 60_000)]))
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - everyMs)]))
     .execute()
 }
 
