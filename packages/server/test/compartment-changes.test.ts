@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type WebSocket from 'ws'
 import { accessContext, grantAccess } from '../src/features/access/access.service.ts'
 import { listAudit } from '../src/features/audit/audit.service.ts'
-import { type AuthTestApp, startAuthApp } from './support/auth-app.ts'
+import { type AuthTestApp, START, startAuthApp } from './support/auth-app.ts'
 import { grant, type LoggedIn, loggedIn, message, openChannel } from './support/compartments.ts'
 
 // What an admin and an auditor rely on when a compartment changes: a grant or revocation is
@@ -134,6 +134,31 @@ describe('compartment changes', () => {
     expect([before.status, before.body.error.code]).toEqual([403, 'CHANNEL_FORBIDDEN'])
     await grant(carla, channel, max)
     expect((await max.browser.request('GET', `/channels/${channel}/timeline`)).status).toBe(200)
+  })
+
+  it('audits the grant of the officer who opens a channel as the creator’s own, at its opening', async () => {
+    const entries = (await listAudit(t.database.db, { limit: 500 })).filter(
+      (entry) => entry.details.channel === channel && entry.details.target === alice.id,
+    )
+    expect(entries.map((entry) => [entry.action, entry.officer, entry.time])).toEqual([
+      ['access.grant', alice.id, START],
+    ])
+    expect(entries[0]!.details.reason).toBe('creator')
+  })
+
+  it('lists each channel of the party with exactly its own officers, and refuses the others by name', async () => {
+    const ola = await loggedIn(t, 'ola', ['viewer'])
+    const first = await openChannel(alice, { title: 'First desk', members: ['usa', 'rus'] })
+    const second = await openChannel(alice, { title: 'Second desk', members: ['usa', 'rus'] })
+    await grant(carla, second, ola)
+    const listed = await carla.browser.request('GET', '/access')
+    const of = (id: string) =>
+      listed.body.channels
+        .find((entry: { channel: string }) => entry.channel === id)
+        .officers.map((officer: { username: string }) => officer.username)
+    expect([of(first), of(second)]).toEqual([['alice'], ['alice', 'ola']])
+    const refused = await ola.browser.request('GET', `/channels/${first}`)
+    expect([refused.status, refused.body.error.details]).toEqual([403, { channel: first }])
   })
 
   it('stops streaming a channel whose grant was removed by hand once 5 s have passed on the node’s clock', async () => {
