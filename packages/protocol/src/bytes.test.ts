@@ -75,6 +75,7 @@ describe('refusals name the encoding and where the text is wrong', () => {
       ['A+B/', 'character "+" at 1'],
       ['AA A', 'character " " at 2'],
       ['AAé', 'character "é" at 2'],
+      ['AA\u0080A', 'character "\u0080" at 2'],
       ['AB', 'non-zero trailing bits'],
       ['AAB', 'non-zero trailing bits'],
     ]
