@@ -387,6 +387,8 @@ describe('TranscriptAssessor, line by line', () => {
     expect(report.failures[0]!.eventId).toBe(fork[0])
     expect(report.receipts).toBe(1)
     expect(report.equivocations).toBe(1)
+    // The same lines with each first copy arriving first.
+    expect(assess(SMALL, [...facts].reverse())).toEqual(report)
   })
 
   it('reports an event earlier than its predecessor, and ends the chain’s head before it', () => {
