@@ -273,6 +273,7 @@ describe('DeadlineCollector', () => {
       reply('usa', T0 + 20 * HOUR),
       reply('usa', T0 + 4 * HOUR, elsewhere),
       event('usa', T0 + 5 * HOUR, 'notice.close', { notice: elsewhere }),
+      event('rus', T0 + 6 * HOUR, 'message.post', { text: 'hi', lang: 'en', tlp: 'green' }),
     ]
     const [report] = await collect(lines, T0 + 30 * HOUR)
     expect(report!.closedAt).toBeNull()
@@ -287,5 +288,14 @@ describe('DeadlineCollector', () => {
       status: 'late',
       met: false,
     })
+  })
+
+  it('lists no recipient for a notice when the transcript lacks the channel’s genesis', async () => {
+    seqs = new Map()
+    seqs.set('usa', 1)
+    const open = notice('usa', T0 + HOUR)
+    const [report] = await collect([open, receipt('rus', T0 + 2 * HOUR, [await idOf(open)])], T0)
+    expect(report!.id).toBe(await idOf(open))
+    expect(report!.recipients).toEqual([])
   })
 })
