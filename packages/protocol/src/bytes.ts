@@ -34,6 +34,7 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   let diff = 0
+  // Stryker disable next-line EqualityOperator: one step past the end XORs undefined with undefined, which is 0
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
   return diff === 0
 }
@@ -56,12 +57,14 @@ export function fromHex(hex: string): Uint8Array {
     })
   }
   const out = new Uint8Array(hex.length / 2)
+  // Stryker disable next-line EqualityOperator: a typed array ignores a write past its end
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
   return out
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const B64URL_INDEX = new Int16Array(128).fill(-1)
+// Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, an index a typed array ignores
 for (let i = 0; i < B64URL.length; i++) B64URL_INDEX[B64URL.charCodeAt(i)] = i
 
 /** base64url without padding (RFC 4648 §5). */

@@ -252,4 +252,50 @@ describe('DeadlineCollector', () => {
       ['respond', null, 'waiting', null],
     ])
   })
+
+  it('measures the opener’s milestone by the opener’s own replies, and ignores lines about unknown notices', async () => {
+    seqs = new Map()
+    const policy = {
+      ...POLICY,
+      milestones: [{ name: 'notification', within: 10 * HOUR, by: 'opener' }],
+    }
+    const channel = genesis(policy, ['usa', 'rus'])
+    const open = notice('usa', T0 + HOUR)
+    const id = await idOf(open)
+    const elsewhere = 'f'.repeat(64)
+    const reply = (author: string, time: number, to = id) =>
+      event(author, time, 'notice.reply', { notice: to, text: 'seen', lang: 'en', tlp: 'amber' })
+    const lines = [
+      channel,
+      open,
+      receipt('rus', T0 + 2 * HOUR, [id]),
+      reply('rus', T0 + 3 * HOUR),
+      reply('usa', T0 + 20 * HOUR),
+      reply('usa', T0 + 4 * HOUR, elsewhere),
+      event('usa', T0 + 5 * HOUR, 'notice.close', { notice: elsewhere }),
+      event('rus', T0 + 6 * HOUR, 'message.post', { text: 'hi', lang: 'en', tlp: 'green' }),
+    ]
+    const [report] = await collect(lines, T0 + 30 * HOUR)
+    expect(report!.closedAt).toBeNull()
+    const rus = report!.recipients[0]!
+    expect(rus.repliedAt).toBe(T0 + 3 * HOUR)
+    expect(rus.deadlines.find((d) => d.name === 'notification')).toEqual({
+      name: 'notification',
+      by: 'opener',
+      within: 10 * HOUR,
+      dueAt: T0 + 12 * HOUR,
+      metAt: T0 + 20 * HOUR,
+      status: 'late',
+      met: false,
+    })
+  })
+
+  it('lists no recipient for a notice when the transcript lacks the channel’s genesis', async () => {
+    seqs = new Map()
+    seqs.set('usa', 1)
+    const open = notice('usa', T0 + HOUR)
+    const [report] = await collect([open, receipt('rus', T0 + 2 * HOUR, [await idOf(open)])], T0)
+    expect(report!.id).toBe(await idOf(open))
+    expect(report!.recipients).toEqual([])
+  })
 })

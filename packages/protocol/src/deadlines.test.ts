@@ -157,4 +157,41 @@ describe('statusOf', () => {
       ['notification', 5_000, 'met'],
     ])
   })
+
+  it('meets a final milestone only with the opener’s final reply', () => {
+    const rules = {
+      ...policy,
+      milestones: [
+        { name: 'final-report', within: 10 * HOUR, by: 'opener' as const, final: true },
+        { name: 'notification', within: 10 * HOUR, by: 'opener' as const },
+      ],
+    }
+    const verdicts = noticeDeadlines(
+      rules,
+      { kind: 'incident', urgency: 'routine' },
+      facts({
+        openerReplies: [
+          { time: 5_000, final: false },
+          { time: 6_000, final: true },
+        ],
+      }),
+      10_000,
+    )
+    expect(verdicts.map((v) => [v.name, v.metAt, v.status])).toEqual([
+      ['acknowledge', null, 'pending'],
+      ['respond', null, 'pending'],
+      ['final-report', 6_000, 'met'],
+      ['notification', 5_000, 'met'],
+    ])
+  })
+
+  it('sets only the notice’s own deadlines in a channel opened without a policy', () => {
+    expect(deadlineRules(null, { kind: 'incident', urgency: 'flash' })).toEqual([])
+    expect(deadlineRules(undefined, { kind: 'ping', urgency: 'flash', ackWithin: 60_000 })).toEqual(
+      [{ name: 'acknowledge', by: 'recipient', within: 60_000, final: false }],
+    )
+    expect(
+      deadlineRules(null, { kind: 'incident', urgency: 'routine', respondWithin: HOUR }),
+    ).toEqual([{ name: 'respond', by: 'recipient', within: HOUR, final: true }])
+  })
 })

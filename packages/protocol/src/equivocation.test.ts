@@ -123,4 +123,34 @@ describe('equivocation proofs', () => {
     const b = await post('Two.')
     expect(Object.keys(makeEquivocationProof(a, b).a)).toEqual(['event', 'sig'])
   })
+
+  it('say which event of a proof fails and why, in one exact message', async () => {
+    const a = await post('We will stand down.')
+    const b = await post('We will not stand down.')
+    const forged = await post('We will not stand down.', {}, { ...usa, privateKey: rus.privateKey })
+    const cases: [unknown, string][] = [
+      [{ a, b: forged }, 'b: SIGNATURE_INVALID: Signature does not verify with key usa#1'],
+      [{ a: forged, b }, 'a: SIGNATURE_INVALID: Signature does not verify with key usa#1'],
+      [{ a, b: a }, 'a and b are the same event'],
+      [{ a, b, c: 1 }, '/: unknown field "c"'],
+    ]
+    for (const [proof, reason] of cases) {
+      expect(await verifyEquivocationProof(proof, keys)).toEqual({
+        ok: false,
+        code: 'EQUIVOCATION_PROOF_INVALID',
+        message: `Equivocation proof does not hold: ${reason}`,
+      })
+    }
+  })
+
+  it('pass on a failure of the key lookup itself instead of calling the proof invalid', async () => {
+    const a = await post('One.')
+    const b = await post('Two.')
+    const offline = () => {
+      throw new Error('key store offline')
+    }
+    await expect(verifyEquivocationProof({ a, b }, offline)).rejects.toThrowError(
+      'key store offline',
+    )
+  })
 })

@@ -197,6 +197,15 @@ describe('parseEventBatch (a push, DESIGN §4.6)', () => {
     expect(ambiguous.get(3)?.message).toContain('$.events[3] ')
   })
 
+  it('names the first repeated name of an item, in text order', () => {
+    const text = `{"events":[{"event":{"a":1,"a":2},"sig":"x","sig":"y"}]}`
+    const { ambiguous } = parseEventBatch(text)
+    expect([...ambiguous.keys()]).toEqual([0])
+    expect(ambiguous.get(0)?.message).toBe(
+      'The object at $.events[0].event has the member name "a" more than once',
+    )
+  })
+
   it('refuses the whole body when the batch itself repeats a name', () => {
     for (const text of [
       `{"events":[${item('a')}],"events":[]}`,
@@ -205,6 +214,15 @@ describe('parseEventBatch (a push, DESIGN §4.6)', () => {
     ]) {
       expect(errorOf(() => parseEventBatch(text)).code).toBe('JSON_DUPLICATE_NAME')
     }
+    // Only an item of the events array is set aside: not events itself, nor an item elsewhere.
+    expect(errorOf(() => parseEventBatch('{"events":{"a":1,"a":2}}'))).toEqual({
+      code: 'JSON_DUPLICATE_NAME',
+      message: 'The object at $.events has the member name "a" more than once',
+    })
+    expect(errorOf(() => parseEventBatch('{"events":[],"x":[{"a":1,"a":2}]}'))).toEqual({
+      code: 'JSON_DUPLICATE_NAME',
+      message: 'The object at $.x[0] has the member name "a" more than once',
+    })
     expect(errorOf(() => parseEventBatch('{"events":[')).code).toBe('JSON_INVALID')
   })
 })

@@ -27,17 +27,21 @@ const CLOSE_ARRAY = 0x5d
 export function* duplicateNames(text: string): Generator<DuplicateName> {
   // Per nesting level: whether it is an object, the names its object has shown so far (a set
   // reused by every object at that level), and the member name or array index being read.
+  // Stryker disable next-line ArrayDeclaration: a level's entry is set when its bracket opens, before any read
   const inObject: boolean[] = []
   const names: Set<string>[] = []
+  // Stryker disable next-line ArrayDeclaration: a level's entry is set when its bracket opens, before any read
   const at: (string | number)[] = []
   let depth = -1
   let expectName = false
+  // Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, which no case matches
   for (let i = 0; i < text.length; i++) {
     switch (text.charCodeAt(i)) {
       case QUOTE: {
         const end = closingQuote(text, i)
         if (expectName) {
           const raw = text.slice(i + 1, end)
+          // Stryker disable next-line StringLiteral: JSON.parse of an unescaped name gives the name itself (speed only)
           const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw
           const seen = names[depth]!
           if (seen.has(name)) yield { path: at.slice(0, depth), name }
@@ -51,6 +55,7 @@ export function* duplicateNames(text: string): Generator<DuplicateName> {
       case OPEN_OBJECT:
         depth++
         inObject[depth] = true
+        // Stryker disable next-line ConditionalExpression: a new set in place of a cleared one holds the same names (speed only)
         if (names[depth] === undefined) names[depth] = new Set()
         else names[depth]!.clear()
         expectName = true
@@ -77,7 +82,9 @@ export function* duplicateNames(text: string): Generator<DuplicateName> {
 /** Index of the quote that closes the string opened at `open` (the text's end if none does). */
 function closingQuote(text: string, open: number): number {
   let end = text.indexOf('"', open + 1)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: end is -1 or past `open`, never 0, and isEscaped(text, -1) is false
   while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the text is JSON that JSON.parse accepted, so every string is closed
   return end < 0 ? text.length : end
 }
 
@@ -96,6 +103,7 @@ function isEscaped(text: string, index: number): boolean {
 export function jsonPath(path: readonly (string | number)[]): string {
   let out = '$'
   for (const segment of path) {
+    // Stryker disable next-line ConditionalExpression,StringLiteral: a number fails the identifier test, and JSON.stringify prints it as the same [index]
     if (typeof segment === 'number') out += `[${segment}]`
     else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += `.${segment}`
     else out += `[${JSON.stringify(segment)}]`

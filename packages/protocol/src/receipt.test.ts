@@ -96,4 +96,48 @@ describe('receipts', () => {
       },
     )
   })
+
+  it('says in one exact message why a receipt does not verify or cannot be signed', async () => {
+    const signed = await signReceipt({ events: [ID_A], by: 'rus', receivedAt: T0 }, rus)
+    expect(
+      await verifyReceipt(
+        {
+          ...signed,
+          sig: (await signReceipt({ events: [ID_B], by: 'rus', receivedAt: T0 }, rus)).sig,
+        },
+        keys,
+      ),
+    ).toEqual({
+      ok: false,
+      code: 'RECEIPT_INVALID',
+      message: 'Receipt does not verify: signature does not verify with rus#1',
+    })
+    expect(
+      await verifyReceipt({ ...signed, receipt: { ...signed.receipt, by: 'usa' } }, keys),
+    ).toEqual({
+      ok: false,
+      code: 'RECEIPT_INVALID',
+      message: 'Receipt does not verify: Key rus#1 does not belong to usa',
+    })
+    await expect(
+      signReceipt({ events: [ID_A], by: 'rus', key: 'rus#2', receivedAt: T0 }, rus),
+    ).rejects.toMatchObject({
+      code: 'RECEIPT_INVALID',
+      message: 'Receipt does not verify: it names key rus#2 but is signed with rus#1',
+    })
+    await expect(
+      signReceipt({ events: [ID_A], by: 'rus', receivedAt: T0 + 0.5 }, rus),
+    ).rejects.toMatchObject({
+      code: 'RECEIPT_INVALID',
+      message: `Receipt does not verify: Signed JSON allows integers only; found ${T0 + 0.5} at $.receivedAt`,
+    })
+  })
+
+  it('passes on a failure of the key lookup itself instead of calling the receipt invalid', async () => {
+    const signed = await signReceipt({ events: [ID_A], by: 'rus', receivedAt: T0 }, rus)
+    const offline = () => {
+      throw new Error('key store offline')
+    }
+    await expect(verifyReceipt(signed, offline)).rejects.toThrowError('key store offline')
+  })
 })

@@ -230,6 +230,24 @@ describe('TranscriptAssessor on a large transcript', () => {
     expect(report.receipts).toBe((BIG_PARTIES.length * PER_PARTY) / RECEIPT_EVERY)
   })
 
+  it('names the first copy of a repeated receipt on either side of each growth of its table', () => {
+    const receipts = big.facts.filter((f) => f.kind === 'receipt')
+    const picked = [0, 63, 64, 65, 127, 128, 255, 256, 399].map((i) => receipts[i]!)
+    const repeats = picked.map((f, i) => ({ ...f, line: big.lastLine + 1 + i }))
+    const end = { lastLine: big.lastLine + repeats.length, endsWithNewline: true }
+    const expected = picked.map((f, i) => ({
+      code: 'TRANSCRIPT_DUPLICATE_LINE',
+      message: `Line ${big.lastLine + 1 + i} repeats line ${lineOf(f)}`,
+      line: big.lastLine + 1 + i,
+    }))
+    // In file order, the receipts picked are the first, 64th, 65th... that the table takes in.
+    for (const facts of [[...big.facts, ...repeats], shuffle([...big.facts, ...repeats], 5)]) {
+      const report = assess(big.header, facts, end)
+      expect(report.failures).toEqual(expected)
+      expect(report.receipts).toBe(receipts.length)
+    }
+  })
+
   it('tells a heads entry that contradicts a chain from one that names an event not held', () => {
     // One more event of each party, naming every seq of every other party with a wrong id:
     // seqs the transcript holds conflict, the one beyond each chain is missing.
@@ -369,6 +387,8 @@ describe('TranscriptAssessor, line by line', () => {
     expect(report.failures[0]!.eventId).toBe(fork[0])
     expect(report.receipts).toBe(1)
     expect(report.equivocations).toBe(1)
+    // The same lines with each first copy arriving first.
+    expect(assess(SMALL, [...facts].reverse())).toEqual(report)
   })
 
   it('reports an event earlier than its predecessor, and ends the chain’s head before it', () => {
@@ -455,6 +475,106 @@ describe('TranscriptAssessor, line by line', () => {
     expect(located(undeclared)).toEqual([{ code: 'EQUIVOCATION_UNDECLARED', line: 4, eventId: a }])
   })
 
+  it('reports each of two different proven forks at its own line, and counts both', () => {
+    // A fork of usa at seq 2 and one of rus at seq 1, each proven by its own line; a third
+    // event in usa's slot is proven by a second pair that shares one id with the first.
+    const usa = [idOf('usa 2'), idOf('usa 2 bis'), idOf('usa 2 ter')] as const
+    const rus = [idOf('rus 1'), idOf('rus 1 bis')] as const
+    const facts: LineFact[] = [
+      event('usa', 1, 2),
+      event('usa', 2, 3),
+      event('usa', 2, 4, { id: usa[1] }),
+      event('usa', 2, 5, { id: usa[2] }),
+      event('rus', 1, 6),
+      event('rus', 1, 7, { id: rus[1] }),
+      equivocation('usa', 2, 8, [usa[0], usa[1]]),
+      equivocation('rus', 1, 9, [rus[1], rus[0]]),
+      equivocation('usa', 2, 10, [usa[2], usa[0]]),
+    ]
+    const expected = [
+      { code: 'EQUIVOCATION', line: 8, eventId: usa[0] },
+      { code: 'EQUIVOCATION', line: 9, eventId: rus[1] },
+      { code: 'EQUIVOCATION', line: 10, eventId: usa[2] },
+    ]
+    for (const seed of [1, 2, 3]) {
+      const report = assess(SMALL, shuffle(facts, seed))
+      expect(located(report)).toEqual(expected)
+      expect(report.failures.map((f) => f.message)).toEqual([
+        `usa signed two different events with seq 2 in channel ${CHANNEL}`,
+        `rus signed two different events with seq 1 in channel ${CHANNEL}`,
+        `usa signed two different events with seq 2 in channel ${CHANNEL}`,
+      ])
+      expect(report.equivocations).toBe(3)
+      expect(report.parties).toEqual({
+        rus: { events: 2, head: { seq: 1, id: rus[0] } },
+        usa: { events: 4, head: { seq: 2, id: usa[0] } },
+      })
+    }
+  })
+
+  it('finds a heads entry in conflict when it names a held event under another party or seq', () => {
+    // Each heads entry names an id the transcript holds, but not at the party and seq it claims.
+    const facts = [
+      event('usa', 1, 2),
+      event('usa', 2, 3),
+      event('rus', 1, 4, { heads: { usa: { seq: 2, id: idOf('usa 1') } } }),
+      event('rus', 2, 5, { heads: { usa: { seq: 1, id: idOf('rus 1') } } }),
+      event('rus', 3, 6, { heads: { usa: { seq: 7, id: idOf('usa 2') } } }),
+      event('rus', 4, 7, { heads: { usa: { seq: 2, id: idOf('usa 2') } } }),
+    ]
+    const report = assess(SMALL, facts)
+    expect(report.failures).toEqual([
+      {
+        code: 'HEADS_CONFLICT',
+        message: 'heads entry for usa (seq 2) does not match the receiver’s chain',
+        line: 4,
+        eventId: idOf('rus 1'),
+      },
+      {
+        code: 'HEADS_CONFLICT',
+        message: 'heads entry for usa (seq 1) does not match the receiver’s chain',
+        line: 5,
+        eventId: idOf('rus 2'),
+      },
+      {
+        code: 'HEADS_EVENT_MISSING',
+        message: 'heads entry for usa names seq 7, which the transcript does not hold',
+        line: 6,
+        eventId: idOf('rus 3'),
+      },
+    ])
+  })
+
+  it('reports a heads entry for a seq no event holds as missing, beside other parties and in a hole', () => {
+    // rus posted nothing, though usa holds a seq 1; usa's own chain skips seq 3.
+    const facts = [
+      event('usa', 1, 2),
+      event('usa', 2, 3),
+      event('usa', 4, 4, { prev: idOf('usa 3') }),
+      event('usa', 5, 5, { heads: { rus: { seq: 1, id: idOf('rus 1') } } }),
+    ]
+    const three = headerOf(['chn', 'rus', 'usa'])
+    const withHole = [
+      ...facts,
+      event('chn', 1, 6, { heads: { usa: { seq: 3, id: idOf('usa 3') } } }),
+    ]
+    const report = assess(three, withHole)
+    expect(located(report)).toEqual([
+      { code: 'CHAIN_GAP', line: 4, eventId: idOf('usa 4') },
+      { code: 'HEADS_EVENT_MISSING', line: 5, eventId: idOf('usa 5') },
+      { code: 'HEADS_EVENT_MISSING', line: 6, eventId: idOf('chn 1') },
+    ])
+    expect(report.failures.slice(1).map((f) => f.message)).toEqual([
+      'heads entry for rus names seq 1, which the transcript does not hold',
+      'heads entry for usa names seq 3, which the transcript does not hold',
+    ])
+    expect(report.parties).toEqual({
+      chn: { events: 1, head: { seq: 1, id: idOf('chn 1') } },
+      rus: { events: 0, head: null },
+      usa: { events: 4, head: { seq: 2, id: idOf('usa 2') } },
+    })
+  })
+
   it('reports a heads entry that an author repeats on consecutive events once, at its first line', () => {
     const wrong = { usa: { seq: 1, id: idOf('not usa 1') } }
     const facts = [
@@ -468,6 +588,21 @@ describe('TranscriptAssessor, line by line', () => {
     expect(located(report)).toEqual([
       { code: 'HEADS_CONFLICT', line: 3, eventId: idOf('rus 1') },
       { code: 'HEADS_CONFLICT', line: 6, eventId: idOf('rus 4') },
+    ])
+  })
+
+  it('reports the same wrong heads entry once for each author that makes it', () => {
+    const wrong = { usa: { seq: 1, id: idOf('not usa 1') } }
+    const facts = [
+      event('usa', 1, 2),
+      event('rus', 1, 3, { heads: wrong }),
+      event('chn', 1, 4, { heads: wrong }),
+      event('chn', 2, 5, { heads: wrong }),
+    ]
+    const report = assess(headerOf(['chn', 'rus', 'usa']), facts)
+    expect(located(report)).toEqual([
+      { code: 'HEADS_CONFLICT', line: 3, eventId: idOf('rus 1') },
+      { code: 'HEADS_CONFLICT', line: 4, eventId: idOf('chn 1') },
     ])
   })
 

