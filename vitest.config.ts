@@ -42,6 +42,11 @@ const serverProjects = (dialect: string): TestProjectInlineConfiguration[] => {
         name: `integration${suffix}`,
         include: ['packages/*/test/**/*.test.ts'],
         exclude: SYSTEM,
+        // Each file builds its own apps on its own databases and leaves no state behind, so one
+        // worker process runs file after file without loading the server's modules again for
+        // each: 30 % less CPU for the integration project (234 against 340 CPU-s on PGlite,
+        // 2026-12-08). A file that needs a fresh module state belongs in the system project.
+        isolate: false,
         env,
         globalSetup: GLOBAL_SETUP,
         setupFiles: SETUP,
