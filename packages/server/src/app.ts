@@ -66,7 +66,7 @@ import { nodeCrypto } from './node-crypto.ts'
 import { loadNodeIdentity, type NodeIdentity } from './node-identity.ts'
 import { composeRules, readModels } from './read-models.ts'
 import { type Database, openDatabase } from './store/database.ts'
-import { type DatabaseLock, holdDatabase } from './store/database-lock.ts'
+import { type DatabaseLock, type KeepOptions, keepDatabase } from './store/database-lock.ts'
 import { migrateToLatest } from './store/migrate.ts'
 import type { DB } from './store/tables.ts'
 
@@ -152,12 +152,17 @@ export async function build(config: NodeConfig, options: BuildOptions = {}): Pro
     ))
   const ownsDatabase = options.database === undefined
   let lock: DatabaseLock | undefined
+  // What the lock's keeper reports goes to the app's log once there is an app.
+  const watch: LockWatch = { warn: () => {}, onTaken: () => {} }
   try {
     await migrateToLatest(database.db)
     const identity = await loadNodeIdentity(config)
-    lock = await holdDatabase(database, [...identity.parties.keys()])
+    lock = await keepDatabase(database, [...identity.parties.keys()], {
+      warn: (details, message) => watch.warn(details, message),
+      onTaken: (error) => watch.onTaken(error),
+    })
     await pinConfiguredPeers(database.db, identity, config.peers, now())
-    return await assemble(config, options, { database, ownsDatabase, lock }, identity, clock)
+    return await assemble(config, options, { database, ownsDatabase, lock, watch }, identity, clock)
   } catch (error) {
     await lock?.release()
     if (ownsDatabase) await database.close()
@@ -170,12 +175,15 @@ interface Store {
   readonly database: Database
   readonly ownsDatabase: boolean
   readonly lock: DatabaseLock
+  readonly watch: LockWatch
 }
+
+type LockWatch = { -readonly [K in 'warn' | 'onTaken']: KeepOptions[K] }
 
 async function assemble(
   config: NodeConfig,
   options: BuildOptions,
-  { database, ownsDatabase, lock }: Store,
+  { database, ownsDatabase, lock, watch }: Store,
   identity: NodeIdentity,
   clock: Clock,
 ): Promise<ParleyApp> {
@@ -191,6 +199,16 @@ async function assemble(
   app.decorateRequest('officer', null)
 
   closeGracefully(app)
+  watch.warn = (details, message) => app.log.warn(details, message)
+  // Another node for one of our parties, or `parley reindex`, started while our database
+  // connection was gone: it writes now, so this node stops rather than sign beside it.
+  watch.onTaken = (error) => {
+    app.log.fatal(
+      { code: error.code, details: error.details },
+      'database lock taken by another process: stopping',
+    )
+    void app.close()
+  }
 
   let delivery: Delivery | undefined
   const escalation = createEscalation(config.smtp === undefined ? {} : { smtp: config.smtp })

@@ -56,6 +56,13 @@ export function closeOnSignals(node: RunningNode, onClosed: () => void = () => {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // The node stopped itself (another process took its database lock): a failure.
+  node.app.server.once('close', () => {
+    if (stopping) return
+    stopping = true
+    process.exitCode = 1
+    onClosed()
+  })
 }
 
 if (import.meta.main) {

@@ -15,6 +15,7 @@ import { authSettings } from '../src/features/sessions/auth-settings.ts'
 import { LocalCommitter } from '../src/node/local-committer.ts'
 import { initNodeDirectory, loadNodeIdentity, peerEntryOf } from '../src/node-identity.ts'
 import { type Database, openDatabase } from '../src/store/database.ts'
+import { keepDatabase, withDatabaseExclusively } from '../src/store/database-lock.ts'
 import { transaction } from '../src/store/transaction.ts'
 import { type AuthTestApp, type Reply, START, type TestClock } from './support/auth-app.ts'
 import { type LoggedIn, loggedIn, message, openChannel } from './support/compartments.ts'
@@ -556,6 +557,109 @@ describe.skipIf(testDialect !== 'postgres')(
       })
       await expect(failing).rejects.toMatchObject({ code: 'CHANNEL_NOT_FOUND' })
       await cut
+    })
+  },
+)
+
+describe.skipIf(testDialect !== 'postgres')(
+  "a node's database lock across a lost connection (PostgreSQL only: PGlite has no connection)",
+  () => {
+    let name: string
+    let link: DatabaseLink
+    let direct: Database
+    const partyKey = `hashtextextended('party' || chr(10) || 'usa', 0)`
+
+    beforeAll(async () => {
+      name = `parley_t_${randomBytes(8).toString('hex')}`
+      await admin(`create database ${name}`)
+      const url = new URL(adminUrl)
+      url.pathname = `/${name}`
+      link = await startDatabaseLink(url)
+      direct = await openDatabase({ url: url.toString() })
+    })
+
+    afterAll(async () => {
+      await direct?.close()
+      await link?.close()
+      if (name !== undefined) await admin(`drop database if exists ${name} with (force)`)
+    })
+
+    /** Whether a session of another process could take usa's writer lock now (and lets go). */
+    const partyFree = () =>
+      direct.db.connection().execute(async (connection) => {
+        const { rows } = await sql<{ free: boolean }>`
+          select pg_try_advisory_lock(${sql.raw(partyKey)}) as free`.execute(connection)
+        if (rows[0]!.free) {
+          await sql`select pg_advisory_unlock(${sql.raw(partyKey)})`.execute(connection)
+        }
+        return rows[0]!.free
+      })
+
+    it('takes the party lock and the database lock again once the database is back, so no twin and no reindex can start beside it', async () => {
+      const database = await openDatabase({ url: link.url })
+      const warned: string[] = []
+      const taken: ServerError[] = []
+      const lock = await keepDatabase(database, ['usa'], {
+        warn: (_, message) => warned.push(message),
+        onTaken: (error) => taken.push(error),
+        retryMs: 50,
+        checkEveryMs: 50,
+      })
+      try {
+        expect(await partyFree()).toBe(false)
+        link.down()
+        // The node's session ended with its connection: the party is free while it is away.
+        await vi.waitFor(async () => expect(await partyFree()).toBe(true), { timeout: 10_000 })
+        await vi.waitFor(
+          () => expect(warned).toContain('database lock lost with its connection: taking it again'),
+          { timeout: 10_000 },
+        )
+        link.up()
+        await vi.waitFor(() => expect(warned).toContain('database lock taken again'), {
+          timeout: 10_000,
+        })
+        expect(await partyFree()).toBe(false)
+        await expect(
+          withDatabaseExclusively(direct.db, async () => 'reindexed'),
+        ).rejects.toMatchObject({ code: 'DATABASE_IN_USE' })
+        expect(taken).toEqual([])
+      } finally {
+        link.up()
+        await lock.release()
+        await database.close()
+      }
+      // Released on purpose: nothing is taken again.
+      expect(await partyFree()).toBe(true)
+    })
+
+    it('says PARTY_IN_USE when another process took the party while the database was away', async () => {
+      const database = await openDatabase({ url: link.url })
+      let onTaken!: (error: ServerError) => void
+      const stopped = new Promise<ServerError>((resolve) => (onTaken = resolve))
+      const lock = await keepDatabase(database, ['usa'], {
+        warn: () => {},
+        onTaken,
+        retryMs: 50,
+        checkEveryMs: 50,
+      })
+      const twin = new pg.Client({ connectionString: new URL(`/${name}`, adminUrl).toString() })
+      twin.on('error', () => {})
+      await twin.connect()
+      try {
+        link.down()
+        // A twin for usa starts while this node cannot reach the database: it waits for the
+        // lost session to end, then holds the party.
+        await twin.query(`select pg_advisory_lock(${partyKey})`)
+        link.up()
+        const error = await stopped
+        expect(error.code).toBe('PARTY_IN_USE')
+        expect(error.details).toEqual({ party: 'usa' })
+      } finally {
+        link.up()
+        await twin.end()
+        await lock.release()
+        await database.close()
+      }
     })
   },
 )

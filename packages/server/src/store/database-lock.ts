@@ -26,6 +26,7 @@ export interface DatabaseLock {
 export async function holdDatabase(
   database: Database,
   parties: readonly string[] = [],
+  options: HoldOptions = {},
 ): Promise<DatabaseLock> {
   if (database.dialect !== 'postgres') return { release: async () => {} }
   let taken!: (held: Refusal | undefined) => void
@@ -44,7 +45,22 @@ export async function holdDatabase(
       return
     }
     taken(undefined)
-    await released
+    // The connection is idle while held, so nothing else would see it die: a cheap statement
+    // now and then does (and ends the session with its error), until the lock is released.
+    const every = options.checkEveryMs ?? 2000
+    let stop = false
+    void released.then(() => (stop = true))
+    while (!stop) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, every)
+        timer.unref()
+        void released.then(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+      if (!stop) await sql`select 1`.execute(connection)
+    }
     await sql`select pg_advisory_unlock_all()`.execute(connection)
   })
   // A connection lost later takes the lock with it; nothing is left to undo then.
@@ -60,10 +76,85 @@ export async function holdDatabase(
     await ended
     throw new ServerError(refusal.code, refusal.details)
   }
+  let releasing = false
+  void ended.then((error) => {
+    if (!releasing) options.onLost?.(error)
+  })
   return {
     release: async () => {
+      releasing = true
       release()
       await ended
+    },
+  }
+}
+
+export interface HoldOptions {
+  /** The lock's connection ended while held (the database went away or ended the session). */
+  readonly onLost?: (error: unknown) => void
+  /** How often the held connection is checked (ms; default 2000). */
+  readonly checkEveryMs?: number
+}
+
+export interface KeepOptions {
+  /** Why the lock was lost and each failed try to take it again. */
+  readonly warn: (details: Record<string, unknown>, message: string) => void
+  /** Another process took the database or a party meanwhile: this node must stop writing. */
+  readonly onTaken: (error: ServerError) => void
+  /** Between tries to take the lock again while the database is away (ms). */
+  readonly retryMs?: number
+  /** How often the held connection is checked (ms; default 2000). */
+  readonly checkEveryMs?: number
+}
+
+/**
+ * `holdDatabase`, kept for the node's whole run. A lost connection takes the session's locks
+ * with it, and while they are gone a second node for the same party, or `parley reindex`,
+ * could start beside this one; so the node takes them again as soon as the database answers,
+ * and if another process holds them by then it is told (`onTaken`: `PARTY_IN_USE` or
+ * `DATABASE_IN_USE`) and stops. Its posts meanwhile are safe from a twin all the same: each
+ * chain's next seq is unique in the database, so a stale writer's commit is refused.
+ */
+export async function keepDatabase(
+  database: Database,
+  parties: readonly string[],
+  options: KeepOptions,
+): Promise<DatabaseLock> {
+  let current: DatabaseLock | undefined
+  let closed = false
+  let retry: ReturnType<typeof setTimeout> | undefined
+  const hold = () => holdDatabase(database, parties, { onLost, checkEveryMs: options.checkEveryMs })
+  const again = async () => {
+    retry = undefined
+    if (closed) return
+    try {
+      current = await hold()
+      options.warn({}, 'database lock taken again')
+      if (closed) await current.release()
+    } catch (error) {
+      if (
+        error instanceof ServerError &&
+        (error.code === 'PARTY_IN_USE' || error.code === 'DATABASE_IN_USE')
+      ) {
+        options.onTaken(error)
+        return
+      }
+      options.warn({ err: error }, 'database lock not taken again yet')
+      retry = setTimeout(again, options.retryMs ?? 1000)
+    }
+  }
+  function onLost(error: unknown) {
+    current = undefined
+    if (closed) return
+    options.warn({ err: error }, 'database lock lost with its connection: taking it again')
+    void again()
+  }
+  current = await hold()
+  return {
+    release: async () => {
+      closed = true
+      clearTimeout(retry)
+      await current?.release()
     },
   }
 }
