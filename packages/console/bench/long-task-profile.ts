@@ -18,6 +18,11 @@ export interface CpuProfile {
   readonly timeDeltas: readonly number[]
 }
 
+// A sample taken this long after the one before says the renderer was off the CPU, not busy:
+// the sampling interval asked for is 0.25 ms.
+const OFF_CPU = '(off the CPU: a gap over 10 ms between samples)'
+const GAP_MS = 10
+
 /** A function and the time the profile's samples spent in its own code. */
 export interface SelfTime {
   readonly name: string
@@ -61,7 +66,7 @@ export function longTaskSelfTimes(
     const ms = (times[i + 1] ?? times[i]!) - times[i]!
     const page = times[i]! - offset
     if (!tasks.some((task) => page >= task.start && page < task.start + task.duration)) continue
-    const name = names.get(profile.samples[i]!)!
+    const name = ms > GAP_MS ? OFF_CPU : names.get(profile.samples[i]!)!
     self.set(name, (self.get(name) ?? 0) + ms)
   }
   return [...self].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms)
