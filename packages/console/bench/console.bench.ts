@@ -16,11 +16,17 @@
 // the officer API. One table, medians of the runs.
 //
 // Run: npm run bench:console -- [--runs 5] [--events 50000] [--channels 20]
-//      [--scroll-seconds 30] [--lighthouse-runs 3]
-import { mkdtemp, rm } from 'node:fs/promises'
+//      [--scroll-seconds 30] [--lighthouse-runs 3] [--phases load,scroll,lighthouse]
+//      [--profile <folder>]
+//
+// `--profile` (scroll phase) serves an unminified build of the console, records each scroll
+// run's CPU profile over CDP into the folder, and prints the functions with the most self time
+// inside the long tasks, matched to the profile's samples by a clock mark the page leaves in it.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse from 'lighthouse'
 import desktopConfig from 'lighthouse/core/config/desktop-config.js'
@@ -32,17 +38,27 @@ import { createOfficer } from '../../server/src/features/officers/officers.servi
 import { passwordHasher } from '../../server/src/features/officers/password.ts'
 import { initNodeDirectory } from '../../server/src/node-identity.ts'
 import { openDatabase } from '../../server/src/store/database.ts'
-import { ensureConsoleBuilt } from '../scripts/build.ts'
+import { CONSOLE_DIR, ensureConsoleBuilt } from '../scripts/build.ts'
+import { type CpuProfile, longTaskSelfTimes, type SelfTime } from './long-task-profile.ts'
 
-const arg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at === -1 ? fallback : process.argv[at + 1]!
-}
-const runs = Number(arg('runs', '5'))
-const eventCount = Number(arg('events', '50000'))
-const channelCount = Number(arg('channels', '20'))
-const scrollSeconds = Number(arg('scroll-seconds', '30'))
-const lighthouseRuns = Number(arg('lighthouse-runs', '3'))
+const { values: options } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    events: { type: 'string', default: '50000' },
+    channels: { type: 'string', default: '20' },
+    'scroll-seconds': { type: 'string', default: '30' },
+    'lighthouse-runs': { type: 'string', default: '3' },
+    phases: { type: 'string', default: 'load,scroll,lighthouse' },
+    profile: { type: 'string' },
+  },
+})
+const runs = Number(options.runs)
+const eventCount = Number(options.events)
+const channelCount = Number(options.channels)
+const scrollSeconds = Number(options['scroll-seconds'])
+const lighthouseRuns = Number(options['lighthouse-runs'])
+const phases = new Set(options.phases.split(','))
+const profileDir = options.profile
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu']
 const PASSWORD = 'a long enough benchmark passphrase'
@@ -82,7 +98,7 @@ interface Session {
 }
 
 /** A usa node on in-memory PGlite with Alice, `channelCount` small channels and one big one. */
-async function seededNode() {
+async function seededNode(consoleDir: string | undefined) {
   const dir = await mkdtemp(join(tmpdir(), 'parley-console-bench-'))
   await initNodeDirectory({
     dir,
@@ -95,7 +111,7 @@ async function seededNode() {
     auth: { requireSecondFactor: false },
   }
   const database = await openDatabase()
-  const open = () => build(config, { database, federate: false, logger: false })
+  const open = () => build(config, { database, federate: false, logger: false, consoleDir })
   const seeding = await open()
   await createOfficer(
     { db: seeding.db, now: seeding.now, parties: ['usa'], passwords: passwordHasher() },
@@ -206,9 +222,39 @@ interface ScrollRun {
   readonly longest: number
   readonly events: number
   readonly reachedStart: boolean
+  /** With `--profile`: self time per function inside the tasks over 50 ms. */
+  readonly selfTimes?: SelfTime[]
 }
 
-async function scrollTimeline(browser: Browser, url: string, channel: string): Promise<ScrollRun> {
+/**
+ * The console built unminified into a folder of its own, so that a profile names the
+ * functions; the served `dist/` is left as it is.
+ */
+async function unminifiedConsole(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'parley-console-unminified-'))
+  const { build: viteBuild } = await import('vite')
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await viteBuild({
+      configFile: join(CONSOLE_DIR, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir, minify: false },
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
+  return outDir
+}
+
+async function scrollTimeline(
+  browser: Browser,
+  url: string,
+  channel: string,
+  profileFile?: string,
+): Promise<ScrollRun> {
   const context = await signedIn(browser, url)
   await context.addInitScript(observeLongTasks)
   const page = await context.newPage()
@@ -222,6 +268,22 @@ async function scrollTimeline(browser: Browser, url: string, channel: string): P
   const timeline = page.locator('.timeline')
   const box = (await timeline.boundingBox())!
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  const cdp = profileFile === undefined ? null : await page.context().newCDPSession(page)
+  if (cdp !== null) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.setSamplingInterval', { interval: 250 })
+    await cdp.send('Profiler.start')
+  }
+  // Inside the profile: the page's clock at a named function's first sample.
+  // (named here, not passed in: the profiler reads the name from the source)
+  const markAt = await page.evaluate(() => {
+    const at = performance.now()
+    function parleyClockMark() {
+      while (performance.now() < at + 5) {}
+    }
+    parleyClockMark()
+    return at
+  })
   const startedAt = await page.evaluate(() => performance.now())
   const deadline = Date.now() + scrollSeconds * 1000
   let reachedStart = false
@@ -240,8 +302,15 @@ async function scrollTimeline(browser: Browser, url: string, channel: string): P
     startedAt,
   )
   const over = tasks.filter((task) => task.duration > 50)
+  let selfTimes: SelfTime[] | undefined
+  if (cdp !== null && profileFile !== undefined) {
+    const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile }
+    await writeFile(profileFile, JSON.stringify(profile))
+    selfTimes = longTaskSelfTimes(profile, markAt, over)
+  }
   await context.close()
   return {
+    selfTimes,
     longTasks: over.length,
     longest: Math.max(0, ...tasks.map((task) => task.duration)),
     // The newest page, then one page of 200 per read scrolling up.
@@ -281,59 +350,93 @@ process.stdout.write(
       .join(' ')}; ${CHROMIUM}; ${runs} runs, ${eventCount} events\n`,
 )
 await ensureConsoleBuilt({ log: (line) => process.stdout.write(`${line}\n`) })
-const node = await seededNode()
+const consoleDir = profileDir === undefined ? undefined : await unminifiedConsole()
+if (profileDir !== undefined) await mkdir(profileDir, { recursive: true })
+const node = await seededNode(consoleDir)
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
 try {
   process.stdout.write(`Chromium ${browser.version()} against ${node.url}\n`)
   const loads: number[] = []
   const scrolls: ScrollRun[] = []
-  for (let i = 0; i < runs; i++) loads.push(await coldInbox(browser, node.url))
-  for (let i = 0; i < runs; i++) scrolls.push(await scrollTimeline(browser, node.url, node.big))
-  const context = await signedIn(browser, node.url)
-  const session = (await context.cookies()).find((c) => c.name === 'parley_session')!
   const scores: { performance: number; accessibility: number }[] = []
-  for (let i = 0; i < lighthouseRuns; i++) {
-    scores.push(await lighthouseRun(node.url, `${session.name}=${session.value}`))
+  if (phases.has('load')) {
+    for (let i = 0; i < runs; i++) loads.push(await coldInbox(browser, node.url))
   }
-  await context.close()
+  if (phases.has('scroll')) {
+    for (let i = 0; i < runs; i++) {
+      const file =
+        profileDir === undefined ? undefined : join(profileDir, `scroll-${i + 1}.cpuprofile`)
+      const run = await scrollTimeline(browser, node.url, node.big, file)
+      scrolls.push(run)
+      if (run.selfTimes !== undefined) {
+        const total = run.selfTimes.reduce((sum, s) => sum + s.ms, 0)
+        process.stdout.write(
+          `run ${i + 1}: ${run.longTasks} tasks over 50 ms (longest ${run.longest.toFixed(0)} ms), ` +
+            `${total.toFixed(0)} ms of samples in them, most self time first:\n`,
+        )
+        for (const s of run.selfTimes.slice(0, 15))
+          process.stdout.write(`  ${s.ms.toFixed(1).padStart(7)} ms  ${s.name}\n`)
+      }
+    }
+  }
+  if (phases.has('lighthouse')) {
+    const context = await signedIn(browser, node.url)
+    const session = (await context.cookies()).find((c) => c.name === 'parley_session')!
+    for (let i = 0; i < lighthouseRuns; i++) {
+      scores.push(await lighthouseRun(node.url, `${session.name}=${session.value}`))
+    }
+    await context.close()
+  }
   const fmt = (values: number[], digits = 0) => values.map((v) => v.toFixed(digits)).join(', ')
   const rows = [
-    [
-      'cold load to an interactive inbox',
-      '≤ 1000 ms',
-      `${median(loads).toFixed(0)} ms`,
-      fmt(loads),
-    ],
-    [
-      `long tasks > 50 ms scrolling ${eventCount} events`,
-      '0',
-      String(median(scrolls.map((s) => s.longTasks))),
-      fmt(scrolls.map((s) => s.longTasks)),
-    ],
-    [
-      'longest task while scrolling',
-      '≤ 50 ms',
-      `${median(scrolls.map((s) => s.longest)).toFixed(0)} ms`,
-      fmt(scrolls.map((s) => s.longest)),
-    ],
-    [
-      `events read in ${scrollSeconds} s of scrolling`,
-      '—',
-      String(median(scrolls.map((s) => s.events))),
-      `${fmt(scrolls.map((s) => s.events))}${scrolls.every((s) => s.reachedStart) ? ' (start reached)' : ''}`,
-    ],
-    [
-      'Lighthouse performance (desktop)',
-      '—',
-      String(median(scores.map((s) => s.performance))),
-      fmt(scores.map((s) => s.performance)),
-    ],
-    [
-      'Lighthouse accessibility',
-      '—',
-      String(median(scores.map((s) => s.accessibility))),
-      fmt(scores.map((s) => s.accessibility)),
-    ],
+    ...(loads.length === 0
+      ? []
+      : [
+          [
+            'cold load to an interactive inbox',
+            '≤ 1000 ms',
+            `${median(loads).toFixed(0)} ms`,
+            fmt(loads),
+          ],
+        ]),
+    ...(scrolls.length === 0
+      ? []
+      : [
+          [
+            `long tasks > 50 ms scrolling ${eventCount} events`,
+            '0',
+            String(median(scrolls.map((s) => s.longTasks))),
+            fmt(scrolls.map((s) => s.longTasks)),
+          ],
+          [
+            'longest task while scrolling',
+            '≤ 50 ms',
+            `${median(scrolls.map((s) => s.longest)).toFixed(0)} ms`,
+            fmt(scrolls.map((s) => s.longest)),
+          ],
+          [
+            `events read in ${scrollSeconds} s of scrolling`,
+            '—',
+            String(median(scrolls.map((s) => s.events))),
+            `${fmt(scrolls.map((s) => s.events))}${scrolls.every((s) => s.reachedStart) ? ' (start reached)' : ''}`,
+          ],
+        ]),
+    ...(scores.length === 0
+      ? []
+      : [
+          [
+            'Lighthouse performance (desktop)',
+            '—',
+            String(median(scores.map((s) => s.performance))),
+            fmt(scores.map((s) => s.performance)),
+          ],
+          [
+            'Lighthouse accessibility',
+            '—',
+            String(median(scores.map((s) => s.accessibility))),
+            fmt(scores.map((s) => s.accessibility)),
+          ],
+        ]),
   ]
   const header = ['measure', 'goal', 'median', 'runs']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
@@ -344,4 +447,5 @@ try {
 } finally {
   await browser.close()
   await node.close()
+  if (consoleDir !== undefined) await rm(consoleDir, { recursive: true, force: true })
 }

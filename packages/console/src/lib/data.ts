@@ -80,6 +80,10 @@ export function useTimelinePages(channel: string) {
     // Pages once read only grow at their ends; reading them all again would cost one request
     // per page at every tick.
     staleTime: Number.POSITIVE_INFINITY,
+    // A page put before the others shifts every index, so structural sharing would compare
+    // each page read so far, event by event, with its neighbour: a long task per page once
+    // thousands are read. The pages already read keep their references without it.
+    structuralSharing: false,
   })
 }
 

@@ -17,9 +17,18 @@ export function useDateLanguage(): DateLanguage {
   return i18n.language === 'ru' ? 'ru' : 'en'
 }
 
+// A formatter costs about a millisecond to create and every time on screen needs one: one per
+// language, made on first use (issue 12: it was most of the long tasks while scrolling).
+const localFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** The reader's local time, for the hover of a time shown in UTC. */
 export function localTime(ms: number, lang: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms)
+  let format = localFormats.get(lang)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' })
+    localFormats.set(lang, format)
+  }
+  return format.format(ms)
 }
 
 /** A time in UTC, in the UI language's notation, with the reader's local time on hover. */

@@ -1,7 +1,7 @@
 import type { EventView } from '@parley/api'
 import { useQueryClient } from '@tanstack/react-query'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useParams } from 'react-router'
 import { api } from '../lib/api.ts'
@@ -248,7 +248,7 @@ function Timeline({
               >
                 <Item
                   view={view}
-                  translations={translations.get(view.id) ?? []}
+                  translations={translations.get(view.id) ?? NO_TRANSLATIONS}
                   answer={answered.get(view.id)}
                   ack={acknowledged.get(view.id)}
                   position={row.index + 1}
@@ -302,14 +302,46 @@ function contentOf(body: Body): string | null {
   return null
 }
 
-function Item(props: {
+const NO_TRANSLATIONS: readonly EventView[] = []
+
+interface ItemProps {
   view: EventView
   translations: readonly EventView[]
   answer: EventView | undefined
   ack: EventView | undefined
-  position: number
-  size: number
-}) {
+}
+
+function Item(props: ItemProps & { position: number; size: number }) {
+  const { view } = props
+  return (
+    <article
+      className={`item${(view.event.body as Body).urgency === 'flash' ? ' item-flash' : ''}`}
+      id={view.id}
+      aria-posinset={props.position}
+      aria-setsize={props.size}
+      aria-labelledby={`${view.id}-head`}
+    >
+      <ItemContent
+        view={view}
+        translations={props.translations}
+        answer={props.answer}
+        ack={props.ack}
+      />
+    </article>
+  )
+}
+
+// A page put above the others renumbers every row (`aria-posinset`) and every scroll step
+// renders the list again; what a row shows changes only with its event, its translations, its
+// answer or its acknowledgement, so only then is it rendered again.
+const sameItem = (a: ItemProps, b: ItemProps) =>
+  a.view === b.view &&
+  a.answer === b.answer &&
+  a.ack === b.ack &&
+  a.translations.length === b.translations.length &&
+  a.translations.every((tr, i) => tr === b.translations[i])
+
+const ItemContent = memo(function ItemContent(props: ItemProps) {
   const { view, translations, answer } = props
   const { t } = useTranslation()
   const L = useLabels()
@@ -319,13 +351,7 @@ function Item(props: {
   const tlp = typeof body.tlp === 'string' ? body.tlp : null
   const urgency = typeof body.urgency === 'string' ? body.urgency : null
   return (
-    <article
-      className={`item${urgency === 'flash' ? ' item-flash' : ''}`}
-      id={view.id}
-      aria-posinset={props.position}
-      aria-setsize={props.size}
-      aria-labelledby={`${view.id}-head`}
-    >
+    <>
       <header id={`${view.id}-head`} className="item-head">
         <strong className="party">{view.event.author.toUpperCase()}</strong>
         {view.event.officer !== undefined && (
@@ -367,9 +393,9 @@ function Item(props: {
       {view.event.type === 'notice.open' && body.kind === 'incident' && (
         <StixDownload view={view} />
       )}
-    </article>
+    </>
   )
-}
+}, sameItem)
 
 /** queued → delivered at T (signed receipt) → answered: where the item stands, per recipient. */
 function Proof(props: {
