@@ -164,7 +164,7 @@ function Timeline({
   const virtual = useVirtualizer({
     count: items.length,
     getScrollElement: () => parent.current,
-    estimateSize: () => 120,
+    estimateSize: () => 92,
     overscan: 6,
     getItemKey: (index) => items[index]!.id,
   })
