@@ -6,17 +6,16 @@ import { Link } from 'react-router'
 import { api } from '../lib/api.ts'
 import { describeError } from '../lib/errors.ts'
 import { UtcTime } from '../lib/time.tsx'
+import { type PageCursor, Pager } from './MoreButton.tsx'
 
 const PAGE = 25
-type Cursor = { before: string } | { after: string } | null
-
 /**
  * Every delivery attempt of the party's ladders, across all notices, newest first, paged with
  * the node's cursors (`GET /escalation/:party/attempts`); the newest page is read again every 3 s.
  */
 export function EscalationAttempts({ party }: { party: string }) {
   const { t } = useTranslation()
-  const [cursor, setCursor] = useState<Cursor>(null)
+  const [cursor, setCursor] = useState<PageCursor>(null)
   const query = { limit: PAGE, ...(cursor ?? {}) }
   const attempts = useQuery({
     queryKey: ['escalation', party, 'attempts', query],
@@ -56,25 +55,12 @@ export function EscalationAttempts({ party }: { party: string }) {
           </tbody>
         </table>
       )}
-      <nav className="row pager" aria-label={t('escalation.pages')}>
-        <button
-          type="button"
-          disabled={attempts.data?.cursors.after == null || cursor === null}
-          onClick={() => setCursor({ after: attempts.data!.cursors.after! })}
-        >
-          {t('notices.newer')}
-        </button>
-        <button
-          type="button"
-          disabled={attempts.data?.cursors.before == null}
-          onClick={() => setCursor({ before: attempts.data!.cursors.before! })}
-        >
-          {t('notices.older')}
-        </button>
-        <button type="button" disabled={cursor === null} onClick={() => setCursor(null)}>
-          {t('notices.newest')}
-        </button>
-      </nav>
+      <Pager
+        label={t('escalation.pages')}
+        cursor={cursor}
+        cursors={attempts.data?.cursors}
+        onChange={setCursor}
+      />
     </section>
   )
 }

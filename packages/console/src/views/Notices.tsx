@@ -9,6 +9,7 @@ import { describeError } from '../lib/errors.ts'
 import { useLabels } from '../lib/labels.ts'
 import { UtcTime } from '../lib/time.tsx'
 import { Bilingual } from './Bilingual.tsx'
+import { type PageCursor, Pager } from './MoreButton.tsx'
 import { NextDeadline, NOTICE_KINDS, NOTICE_STATES, RecipientStates } from './NoticesShared.tsx'
 
 const PAGE = 25
@@ -19,8 +20,6 @@ type Filters = {
   overdue: '' | 'true' | 'false'
   channel: string
 }
-type Cursor = { before: string } | { after: string } | null
-
 /** Every notice of the officer's compartments, newest first, filtered and paged by the node. */
 export function Notices() {
   const { t } = useTranslation()
@@ -32,7 +31,7 @@ export function Notices() {
     overdue: '',
     channel: '',
   })
-  const [cursor, setCursor] = useState<Cursor>(null)
+  const [cursor, setCursor] = useState<PageCursor>(null)
   const query = {
     limit: PAGE,
     ...(filters.kind === '' ? {} : { kind: filters.kind }),
@@ -170,25 +169,12 @@ export function Notices() {
           </tbody>
         </table>
       )}
-      <nav className="row pager" aria-label={t('notices.pages')}>
-        <button
-          type="button"
-          disabled={notices.data?.cursors.after == null || cursor === null}
-          onClick={() => setCursor({ after: notices.data!.cursors.after! })}
-        >
-          {t('notices.newer')}
-        </button>
-        <button
-          type="button"
-          disabled={notices.data?.cursors.before == null}
-          onClick={() => setCursor({ before: notices.data!.cursors.before! })}
-        >
-          {t('notices.older')}
-        </button>
-        <button type="button" disabled={cursor === null} onClick={() => setCursor(null)}>
-          {t('notices.newest')}
-        </button>
-      </nav>
+      <Pager
+        label={t('notices.pages')}
+        cursor={cursor}
+        cursors={notices.data?.cursors}
+        onChange={setCursor}
+      />
     </section>
   )
 }
